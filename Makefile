@@ -1,0 +1,54 @@
+# PipelineCRM — `make run` to try it, `make test` to check it. See README.md.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+# Tests and benchmarks use the local servers unless told otherwise.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pipelinecrm
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+DEMO_PASSWORD ?= demo1234
+PYTEST_ARGS ?=
+
+.PHONY: help venv run test pytest lint format bench vendor deploy-check clean
+
+help:
+	@echo "make run      install, migrate, seed demo data, serve on http://127.0.0.1:8000 with worker and beat"
+	@echo "make test     the whole suite (lint, unit, API, jobs, browser) on PostgreSQL and Redis"
+	@echo "make lint     ruff check and format check"
+	@echo "make bench    benchmark (SMOKE=1 for a small, quick pass)"
+	@echo "make vendor   refresh static/vendor from package.json (needs npm)"
+
+$(VENV)/.synced: pyproject.toml uv.lock scripts/bootstrap.sh
+	scripts/bootstrap.sh
+	@touch $@
+
+venv: $(VENV)/.synced
+
+run: venv
+	DEBUG=$${DEBUG:-1} $(MANAGE) migrate --no-input
+	DEBUG=$${DEBUG:-1} $(MANAGE) seed_demo --if-empty --password "$(DEMO_PASSWORD)"
+	@echo "Open http://127.0.0.1:8000 and sign in as rep1, manager or admin with password $(DEMO_PASSWORD)"
+	DEBUG=$${DEBUG:-1} $(VENV)/bin/honcho start -f Procfile.dev
+
+test: venv
+	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} scripts/ensure-services.sh
+	$(MAKE) --no-print-directory lint
+	@if docker info >/dev/null 2>&1; then docker compose config --quiet && echo "docker compose config: ok"; fi
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+vendor:
+	npm install --no-audit --no-fund --ignore-scripts
+	node scripts/vendor.mjs
+
+clean:
+	rm -rf $(VENV) staticfiles node_modules .pytest_cache .ruff_cache

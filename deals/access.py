@@ -1,0 +1,84 @@
+"""The one place that decides who may see and change deals (PRODUCT.md §1).
+
+Pages, fragments, the API, exports and jobs all ask here. Everything attached to a deal
+follows the deal. Invisible objects answer 404; visible but forbidden actions 403.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import Role, User
+from accounts.selectors import managed_user_ids, teammate_ids
+from deals.models import Deal
+from pipelines.models import Pipeline
+
+
+def _editable_q(user: User) -> Q:
+    if user.role == Role.ADMIN:
+        return Q()
+    return Q(owner=user) | Q(owner__in=managed_user_ids(user=user))
+
+
+def _visible_q(user: User) -> Q:
+    if user.role == Role.ADMIN:
+        return Q()
+    teammates_on_team_pipelines = Q(
+        pipeline__visibility=Pipeline.Visibility.TEAM, owner__in=teammate_ids(user=user)
+    )
+    return _editable_q(user) | teammates_on_team_pipelines
+
+
+def deals_visible_to(user: User) -> QuerySet[Deal]:
+    if not user.is_authenticated or not user.is_active:
+        return Deal.objects.none()
+    return Deal.objects.filter(_visible_q(user))
+
+
+def deals_editable_by(user: User) -> QuerySet[Deal]:
+    if not user.is_authenticated or not user.is_active:
+        return Deal.objects.none()
+    return Deal.objects.filter(_editable_q(user))
+
+
+def deal_get_visible_or_404(user: User, pk: int | str, queryset: QuerySet | None = None) -> Deal:
+    qs = deals_visible_to(user) if queryset is None else queryset.filter(_visible_q(user))
+    try:
+        return qs.get(pk=pk)
+    except (Deal.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such deal.") from None
+
+
+def can_edit(user: User, deal: Deal) -> bool:
+    """Owner, a manager of a team the owner is in, or an admin."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.role == Role.ADMIN or deal.owner_id == user.pk:
+        return True
+    return managed_user_ids(user=user).filter(user_id=deal.owner_id).exists()
+
+
+def can_override(user: User, deal: Deal) -> bool:
+    """Managers of the owner's team and admins may override missing requirements (§3.5)."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.MANAGER:
+        return False
+    return managed_user_ids(user=user).filter(user_id=deal.owner_id).exists()
+
+
+def can_reassign_to(user: User, deal: Deal, new_owner: User) -> bool:
+    """Reps cannot reassign; managers to members of teams they manage; admins to anyone."""
+    if not new_owner.is_active or not can_edit(user, deal):
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role != Role.MANAGER:
+        return False
+    return managed_user_ids(user=user).filter(user_id=new_owner.pk).exists()
+
+
+def visible_through_deal(queryset: QuerySet, user: User, deal_field: str = "deal") -> QuerySet:
+    """Activities, checks, stage changes and events follow their deal's visibility."""
+    if user.role == Role.ADMIN:
+        return queryset
+    return queryset.filter(**{f"{deal_field}__in": deals_visible_to(user).values("pk")})

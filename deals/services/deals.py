@@ -1,0 +1,62 @@
+"""Creating and editing deals (moves live in moves.py)."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from deals.models import Deal, DealEvent, Organization, Person, StageChange
+from deals.services.events import deal_event_record
+from deals.services.positions import make_room
+from pipelines.models import Pipeline, Stage
+from pipelines.services import pipeline_mark_forecast_dirty, stages_lock
+
+
+@transaction.atomic
+def deal_create(
+    *,
+    user: User | None,
+    title: str,
+    pipeline: Pipeline,
+    stage: Stage,
+    owner: User,
+    value: Decimal | None = None,
+    organization: Organization | None = None,
+    person: Person | None = None,
+    expected_close_date: datetime.date | None = None,
+    external_id: str | None = None,
+    event_kind: str = DealEvent.Kind.CREATED,
+) -> Deal:
+    """Create an open deal at the top of its column, with its first stage change and event.
+
+    Creating needs no checklist: requirements apply to moves (PRODUCT.md §3, §9).
+    """
+    if stage.pipeline_id != pipeline.pk or stage.is_archived:
+        raise ValidationError({"stage": "Choose an active stage of this pipeline."})
+    now = timezone.now()
+    stages_lock(stage_ids=[stage.pk])
+    make_room(stage_id=stage.pk, position=0)
+    deal = Deal(
+        title=title,
+        value=value,
+        pipeline=pipeline,
+        stage=stage,
+        owner=owner,
+        organization=organization,
+        person=person,
+        expected_close_date=expected_close_date,
+        external_id=external_id or None,
+        position=0,
+        stage_entered_at=now,
+    )
+    deal.full_clean(exclude=["position"], validate_unique=True)
+    deal.save()
+    StageChange.objects.create(
+        deal=deal, from_stage=None, to_stage=stage, user=user, changed_at=now
+    )
+    deal_event_record(deal=deal, kind=event_kind, user=user, data={"stage": stage.name}, at=now)
+    pipeline_mark_forecast_dirty(pipeline_id=pipeline.pk)
+    return deal

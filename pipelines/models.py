@@ -1,0 +1,168 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class ActivityKind(models.TextChoices):
+    """Kinds of activity; defined here because checklist items name them."""
+
+    CALL = "call", "Call"
+    MEETING = "meeting", "Meeting"
+    EMAIL = "email", "Email"
+    TASK = "task", "Task"
+    NOTE = "note", "Note"
+
+
+class Pipeline(models.Model):
+    class Visibility(models.TextChoices):
+        TEAM = "team", "Team: reps also see teammates' deals (read-only)"
+        OWNER = "owner", "Owner: reps see only their own deals"
+
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    visibility = models.CharField(max_length=10, choices=Visibility, default=Visibility.TEAM)
+    is_active = models.BooleanField(default=True)
+    # Set inside a move's transaction; the debounced forecast job claims and clears it, so
+    # a recompute request survives a lost broker message (ARCHITECTURE.md, convention 3).
+    forecast_dirty_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(visibility__in=["team", "owner"]),
+                name="pipeline_visibility_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(models.Model):
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField()
+    probability = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Win probability in percent (0–100).",
+    )
+    stall_threshold_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Days without progress before a deal counts as stalled; empty = never.",
+    )
+    guidance = models.TextField(blank=True, help_text="What happens here, how a deal gets out.")
+    is_archived = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["pipeline", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(probability__gte=0, probability__lte=100),
+                name="stage_probability_0_100",
+                violation_error_message="Probability must be between 0 and 100.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(stall_threshold_days__isnull=True)
+                | models.Q(stall_threshold_days__gte=1),
+                name="stage_stall_threshold_positive",
+                violation_error_message="The stall threshold must be at least one day.",
+            ),
+            # Deferred so that one set-based renumbering cannot trip over itself.
+            models.UniqueConstraint(
+                fields=["pipeline", "position"],
+                name="stage_position_unique_per_pipeline",
+                deferrable=models.Deferrable.DEFERRED,
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                "pipeline",
+                condition=models.Q(is_archived=False),
+                name="stage_name_unique_per_pipeline",
+                violation_error_message="This pipeline already has a stage with that name.",
+            ),
+            # Target of the composite foreign key deal(stage, pipeline) → stage(id, pipeline).
+            models.UniqueConstraint(fields=["id", "pipeline"], name="stage_id_pipeline_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pipeline.name} / {self.name}" if self.pipeline_id else self.name
+
+
+class ChecklistItem(models.Model):
+    class Kind(models.TextChoices):
+        ENTRY = "entry", "Entry"
+        EXIT = "exit", "Exit"
+
+    class SatisfiedBy(models.TextChoices):
+        MANUAL = "manual", "A person ticks it"
+        FIELD = "field", "A deal field is filled in"
+        ACTIVITY = "activity", "A done activity"
+
+    class Field(models.TextChoices):
+        VALUE = "value", "Value"
+        EXPECTED_CLOSE_DATE = "expected_close_date", "Expected close date"
+        ORGANIZATION = "organization", "Organization"
+        PERSON = "person", "Contact person"
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="checklist_items")
+    kind = models.CharField(max_length=5, choices=Kind)
+    text = models.CharField(max_length=200)
+    position = models.PositiveIntegerField()
+    is_required = models.BooleanField(default=True)
+    satisfied_by = models.CharField(max_length=10, choices=SatisfiedBy, default=SatisfiedBy.MANUAL)
+    field_name = models.CharField(max_length=30, choices=Field, blank=True)
+    activity_kind = models.CharField(max_length=10, choices=ActivityKind, blank=True)
+    is_archived = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["stage", "kind", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "kind", "position"],
+                name="checklist_item_position_unique",
+                deferrable=models.Deferrable.DEFERRED,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["entry", "exit"]), name="checklist_item_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(satisfied_by="manual", field_name="", activity_kind="")
+                    | (models.Q(satisfied_by="field", activity_kind="") & ~models.Q(field_name=""))
+                    | (
+                        models.Q(satisfied_by="activity", field_name="")
+                        & ~models.Q(activity_kind="")
+                    )
+                ),
+                name="checklist_item_rule_consistent",
+                violation_error_message=(
+                    "A field item names a deal field, an activity item names an activity "
+                    "kind, and a manual item names neither."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def clean(self) -> None:
+        errors = {}
+        if self.satisfied_by == self.SatisfiedBy.FIELD and not self.field_name:
+            errors["field_name"] = "Choose the deal field that satisfies this item."
+        if self.satisfied_by == self.SatisfiedBy.ACTIVITY and not self.activity_kind:
+            errors["activity_kind"] = "Choose the kind of activity that satisfies this item."
+        if self.satisfied_by != self.SatisfiedBy.FIELD and self.field_name:
+            errors["field_name"] = "Only items satisfied by a field name one."
+        if self.satisfied_by != self.SatisfiedBy.ACTIVITY and self.activity_kind:
+            errors["activity_kind"] = "Only items satisfied by an activity name a kind."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_automatic(self) -> bool:
+        return self.satisfied_by != self.SatisfiedBy.MANUAL

@@ -1,0 +1,77 @@
+"""Small builders for test data. Deals are created through the deal_create service."""
+
+import itertools
+from decimal import Decimal
+
+from accounts.models import Role, Team, TeamMembership, User
+from deals.models import Deal
+from deals.services.deals import deal_create
+from pipelines.models import ChecklistItem, Pipeline, Stage
+
+PASSWORD = "correct-horse-battery"
+_seq = itertools.count(1)
+
+SALES_STAGES = [
+    ("Prospecting", 10),
+    ("Qualification", 20),
+    ("Meeting/Demo", 40),
+    ("Proposal", 60),
+    ("Negotiation", 80),
+    ("Contract sent", 90),
+]
+
+
+def make_user(username: str, role: str = Role.REP, **extra) -> User:
+    user = User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        role=role,
+        first_name=extra.pop("first_name", username.capitalize()),
+        last_name=extra.pop("last_name", "Test"),
+        email=extra.pop("email", f"{username}@example.com"),
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+        **extra,
+    )
+    return user
+
+
+def make_team(name: str, *, managers=(), members=()) -> Team:
+    team = Team.objects.create(name=name)
+    for user in managers:
+        TeamMembership.objects.create(team=team, user=user, kind=TeamMembership.Kind.MANAGER)
+    for user in members:
+        TeamMembership.objects.create(team=team, user=user, kind=TeamMembership.Kind.MEMBER)
+    return team
+
+
+def make_pipeline(
+    name: str | None = None,
+    *,
+    visibility: str = Pipeline.Visibility.TEAM,
+    stages=SALES_STAGES,
+    stall_threshold_days: int | None = None,
+) -> Pipeline:
+    pipeline = Pipeline.objects.create(name=name or f"Pipeline {next(_seq)}", visibility=visibility)
+    for position, (stage_name, probability) in enumerate(stages):
+        Stage.objects.create(
+            pipeline=pipeline,
+            name=stage_name,
+            position=position,
+            probability=probability,
+            stall_threshold_days=stall_threshold_days,
+        )
+    return pipeline
+
+
+def make_item(stage: Stage, kind: str = ChecklistItem.Kind.EXIT, **fields) -> ChecklistItem:
+    position = ChecklistItem.objects.filter(stage=stage, kind=kind).count()
+    fields.setdefault("text", f"Item {next(_seq)}")
+    return ChecklistItem.objects.create(stage=stage, kind=kind, position=position, **fields)
+
+
+def make_deal(owner: User, pipeline: Pipeline, stage: Stage | None = None, **fields) -> Deal:
+    stage = stage or pipeline.stages.order_by("position").first()
+    fields.setdefault("title", f"Deal {next(_seq)}")
+    fields.setdefault("value", Decimal("1000.00"))
+    return deal_create(user=owner, pipeline=pipeline, stage=stage, owner=owner, **fields)
