@@ -29,7 +29,8 @@ run: venv
 	DEBUG=$${DEBUG:-1} $(MANAGE) migrate --no-input
 	DEBUG=$${DEBUG:-1} $(MANAGE) seed_demo --if-empty --password "$(DEMO_PASSWORD)"
 	@echo "Open http://127.0.0.1:8000 and sign in as rep1, manager or admin with password $(DEMO_PASSWORD)"
-	DEBUG=$${DEBUG:-1} $(VENV)/bin/honcho start -f Procfile.dev
+	@# Procfile.dev names plain `python` and `celery`: the venv's, whether or not it is active.
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEBUG=$${DEBUG:-1} $(VENV)/bin/honcho start -f Procfile.dev
 
 test: venv
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} scripts/ensure-services.sh

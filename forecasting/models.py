@@ -76,11 +76,13 @@ class Quota(models.Model):
                 fields=["user", "month"],
                 condition=models.Q(user__isnull=False),
                 name="quota_once_per_user_month",
+                violation_error_message="This user already has a quota for that month.",
             ),
             models.UniqueConstraint(
                 fields=["team", "month"],
                 condition=models.Q(team__isnull=False),
                 name="quota_once_per_team_month",
+                violation_error_message="This team already has a quota for that month.",
             ),
         ]
 

@@ -149,7 +149,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # -- Email -------------------------------------------------------------------------------
-EMAIL_URL = env.str("EMAIL_URL", default="")
+# Development prints mail to the console; production defaults to Django's classic SMTP relay
+# on localhost:25 so that mail is never silently dropped (check --deploy refuses the console).
+EMAIL_URL = env.str("EMAIL_URL", default="" if DEBUG else "smtp://localhost:25")
 if EMAIL_URL:
     _smtp = env.email_url_config(EMAIL_URL)
     MAILERS = {

@@ -1,19 +1,234 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+"""The board: one page per pipeline, its columns as fragments, live refresh, new deals."""
 
-from pipelines.models import Pipeline
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import trigger_client_event
+
+from accounts.models import Role, User
+from accounts.selectors import managed_user_ids
+from deals.forms import DealCreateForm
+from deals.models import LostReason
+from deals.selectors import (
+    BoardFilters,
+    board_change_token,
+    board_columns,
+    board_owner_choices,
+    column_cards,
+    column_totals,
+)
+from deals.services.contacts import organization_get_or_create, person_get_or_create
+from deals.services.deals import deal_create
+from pipelines.models import Pipeline, Stage
+
+LAST_BOARD_KEY = "last_pipeline_id"
+POLL_SALT = "board-poll"
+POLL_MAX_AGE = 12 * 3600
+
+
+def _pipelines(request: HttpRequest) -> list[Pipeline]:
+    return list(Pipeline.objects.filter(is_active=True).order_by("name", "id"))
 
 
 @login_required
 def board_home(request: HttpRequest) -> HttpResponse:
-    pipeline = Pipeline.objects.filter(is_active=True).first()
-    if pipeline is None:
+    """The user's last board, else the first active pipeline's."""
+    pipelines = _pipelines(request)
+    if not pipelines:
         return render(request, "deals/no_pipeline.html", {"nav_section": "board"})
+    last = request.session.get(LAST_BOARD_KEY)
+    pipeline = next((p for p in pipelines if p.pk == last), pipelines[0])
     return redirect("board-pipeline", pipeline_id=pipeline.pk)
 
 
+def board_context(request: HttpRequest, pipeline: Pipeline, filters: BoardFilters) -> dict:
+    return {
+        "pipeline": pipeline,
+        "filters": filters,
+        "columns": board_columns(
+            pipeline=pipeline, user=request.user, filters=filters, limit=settings.BOARD_PAGE_SIZE
+        ),
+        "poll_token": signing.dumps(
+            {"u": request.user.pk, "p": pipeline.pk, "t": board_change_token(pipeline=pipeline)},
+            salt=POLL_SALT,
+        ),
+    }
+
+
 @login_required
+@require_GET
 def board_page(request: HttpRequest, pipeline_id: int) -> HttpResponse:
-    pipeline = get_object_or_404(Pipeline, pk=pipeline_id, is_active=True)
-    return render(request, "deals/board.html", {"pipeline": pipeline, "nav_section": "board"})
+    pipelines = _pipelines(request)
+    pipeline = next((p for p in pipelines if p.pk == pipeline_id), None)
+    if pipeline is None:
+        get_object_or_404(Pipeline.objects.none())
+    filters = BoardFilters.from_query(request.GET)
+    context = board_context(request, pipeline, filters)
+    if request.htmx and request.htmx.target == "board-columns":
+        return render(request, "deals/board.html#columns", context)
+    if request.session.get(LAST_BOARD_KEY) != pipeline.pk:
+        request.session[LAST_BOARD_KEY] = pipeline.pk
+    context |= {
+        "nav_section": "board",
+        "pipelines": pipelines,
+        "owner_choices": board_owner_choices(pipeline=pipeline, user=request.user),
+        "lost_reasons": LostReason.objects.filter(is_active=True),
+    }
+    return render(request, "deals/board.html", context)
+
+
+@login_required
+@require_GET
+def column_more(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpResponse:
+    """The next page of a column's cards, fetched when the user scrolls to its end."""
+    stage = get_object_or_404(
+        Stage.objects.select_related("pipeline"),
+        pk=stage_id,
+        pipeline_id=pipeline_id,
+        pipeline__is_active=True,
+        is_archived=False,
+    )
+    try:
+        offset = max(0, int(request.GET.get("offset", "0")))
+    except ValueError:
+        offset = 0
+    filters = BoardFilters.from_query(request.GET)
+    cards, next_offset = column_cards(
+        pipeline=stage.pipeline,
+        stage=stage,
+        user=request.user,
+        filters=filters,
+        offset=offset,
+        limit=settings.BOARD_PAGE_SIZE,
+    )
+    context = {
+        "pipeline": stage.pipeline,
+        "stage": stage,
+        "cards": cards,
+        "next_offset": next_offset,
+        "filters": filters,
+    }
+    return render(request, "deals/board.html#cards-page", context)
+
+
+@never_cache
+@require_GET
+def board_changes(request: HttpRequest, pipeline_id: int) -> HttpResponse:
+    """Live refresh: 204 when nothing changed since the page's token (one query).
+
+    The signed token names the user and pipeline the page was rendered for, so this hot,
+    every-few-seconds endpoint needs no session or user lookup; it reveals nothing but
+    "something changed", and the board itself is then fetched through the normal, fully
+    checked view.
+    """
+    try:
+        token = signing.loads(request.GET.get("token", ""), salt=POLL_SALT, max_age=POLL_MAX_AGE)
+    except signing.BadSignature:
+        return JsonResponse({"error": "This board is out of date; reload the page."}, status=400)
+    if token.get("p") != pipeline_id:
+        return JsonResponse({"error": "Wrong board."}, status=400)
+    current = board_change_token(pipeline=Pipeline(pk=pipeline_id))
+    if current == token["t"]:
+        return HttpResponse(status=204)
+    response = HttpResponse(status=200)
+    return trigger_client_event(response, "board-changed", {})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deal_new(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpResponse:
+    """The "+" on a column: a short form in a dialog; the new card appears at the top."""
+    stage = get_object_or_404(
+        Stage.objects.select_related("pipeline"),
+        pk=stage_id,
+        pipeline_id=pipeline_id,
+        pipeline__is_active=True,
+        is_archived=False,
+    )
+    pipeline = stage.pipeline
+    owners = _owner_choices_for_new_deal(request)
+    form = DealCreateForm(
+        request.POST or None, owner_choices=owners, initial={"owner": request.user.pk}
+    )
+    context = {"pipeline": pipeline, "stage": stage, "form": form}
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            organization = organization_get_or_create(name=form.cleaned_data["organization_name"])
+            person = person_get_or_create(
+                name=form.cleaned_data["person_name"], organization=organization
+            )
+            deal_create(
+                user=request.user,
+                title=form.cleaned_data["title"],
+                pipeline=pipeline,
+                stage=stage,
+                owner=form.cleaned_data["owner"],
+                value=form.cleaned_data["value"],
+                organization=organization,
+                person=person,
+                expected_close_date=form.cleaned_data["expected_close_date"],
+            )
+        return refreshed_columns_response(request, pipeline, [stage], message="Deal created.")
+    status = 422 if request.method == "POST" else 200
+    return render(request, "deals/board.html#new-deal-dialog", context, status=status)
+
+
+def _owner_choices_for_new_deal(request: HttpRequest):
+    """Reps create deals for themselves; managers also for their teams; admins for anyone."""
+    user = request.user
+    users = User.objects.filter(is_active=True)
+    if user.role == Role.ADMIN:
+        return users
+    return users.filter(Q(pk=user.pk) | Q(pk__in=managed_user_ids(user=user)))
+
+
+def request_filters(request: HttpRequest) -> BoardFilters:
+    """The board's filters: from the query string, or for htmx posts from the page's URL."""
+    if request.method == "GET" or not request.htmx or not request.htmx.current_url:
+        return BoardFilters.from_query(request.GET)
+    query = parse_qs(urlsplit(request.htmx.current_url).query)
+    return BoardFilters.from_query({key: values[-1] for key, values in query.items()})
+
+
+def refreshed_columns_response(
+    request: HttpRequest, pipeline: Pipeline, stages: list[Stage], message: str = ""
+) -> HttpResponse:
+    """Re-render whole columns out of band (used after dialog moves and new deals)."""
+    filters = request_filters(request)
+    stage_ids = {stage.pk for stage in stages}
+    columns = [
+        column
+        for column in board_columns(
+            pipeline=pipeline, user=request.user, filters=filters, limit=settings.BOARD_PAGE_SIZE
+        )
+        if column.stage.pk in stage_ids
+    ]
+    response = render(
+        request,
+        "deals/board.html#columns-oob",
+        {"pipeline": pipeline, "columns": columns, "filters": filters, "message": message},
+    )
+    return trigger_client_event(response, "close-dialog", {})
+
+
+def column_heads_response(
+    request: HttpRequest, stages: list[Stage], context: dict, template: str
+) -> HttpResponse:
+    """Render ``template`` plus the totals of ``stages`` out of band."""
+    filters = request_filters(request)
+    heads = [column_totals(stage=stage, user=request.user, filters=filters) for stage in stages]
+    return render(request, template, {**context, "heads": heads, "filters": filters})
+
+
+def board_url(pipeline: Pipeline, filters: BoardFilters) -> str:
+    query = urlencode(filters.as_query())
+    return reverse("board-pipeline", args=[pipeline.pk]) + (f"?{query}" if query else "")

@@ -121,11 +121,13 @@ class Migration(migrations.Migration):
                         condition=models.Q(("user__isnull", False)),
                         fields=("user", "month"),
                         name="quota_once_per_user_month",
+                        violation_error_message="This user already has a quota for that month.",
                     ),
                     models.UniqueConstraint(
                         condition=models.Q(("team__isnull", False)),
                         fields=("team", "month"),
                         name="quota_once_per_team_month",
+                        violation_error_message="This team already has a quota for that month.",
                     ),
                 ],
             },

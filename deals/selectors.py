@@ -1,0 +1,285 @@
+"""Reads shaped for the board: columns with SQL totals and the first cards of each.
+
+Every function here costs a fixed number of queries whatever the number of deals.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.selectors import managed_user_ids, teammate_ids
+from deals.access import deals_visible_to
+from deals.models import Activity, ChecklistCheck, Deal
+from pipelines.models import ChecklistItem, Pipeline, Stage
+
+ZERO = Decimal("0.00")
+MONEY_FIELD = DecimalField(max_digits=20, decimal_places=2)
+EFFECTIVE_PROBABILITY = Coalesce("probability_override", "stage__probability")
+WEIGHTED_VALUE = ExpressionWrapper(
+    F("value") * EFFECTIVE_PROBABILITY / Value(Decimal(100)), output_field=MONEY_FIELD
+)
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """The board's filters as they live in the URL (PRODUCT.md §4)."""
+
+    owner: str = ""  # "" everyone I may see, "me", or a user id
+    stalled: bool = False
+    closing_this_month: bool = False
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, params) -> "BoardFilters":
+        owner = params.get("owner", "").strip()
+        if owner not in {"", "me"} and not owner.isdigit():
+            owner = ""
+        return cls(
+            owner=owner,
+            stalled=params.get("stalled") == "1",
+            closing_this_month=params.get("closing") == "month",
+            q=params.get("q", "").strip()[:100],
+        )
+
+    def as_query(self) -> dict[str, str]:
+        query = {"owner": self.owner, "q": self.q}
+        if self.stalled:
+            query["stalled"] = "1"
+        if self.closing_this_month:
+            query["closing"] = "month"
+        return {k: v for k, v in query.items() if v}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.as_query())
+
+
+def month_bounds(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    start = today.replace(day=1)
+    end = (start + datetime.timedelta(days=32)).replace(day=1)
+    return start, end
+
+
+def deals_filtered(*, user: User, filters: BoardFilters, queryset=None) -> QuerySet[Deal]:
+    """Visible deals narrowed by the board filters (also used by the deals list and export)."""
+    deals = deals_visible_to(user) if queryset is None else queryset
+    if filters.owner == "me":
+        deals = deals.filter(owner=user)
+    elif filters.owner:
+        deals = deals.filter(owner_id=int(filters.owner))
+    if filters.stalled:
+        deals = deals.filter(is_stalled=True)
+    if filters.closing_this_month:
+        start, end = month_bounds(timezone.localdate())
+        deals = deals.filter(expected_close_date__gte=start, expected_close_date__lt=end)
+    if filters.q:
+        deals = deals.filter(
+            Q(title__icontains=filters.q)
+            | Q(organization__name__icontains=filters.q)
+            | Q(person__name__icontains=filters.q)
+        )
+    return deals
+
+
+def board_deals(*, pipeline: Pipeline, user: User, filters: BoardFilters) -> QuerySet[Deal]:
+    return deals_filtered(user=user, filters=filters).filter(
+        pipeline=pipeline, status=Deal.Status.OPEN
+    )
+
+
+@dataclass
+class Column:
+    stage: Stage
+    count: int = 0
+    total: Decimal = ZERO
+    weighted: Decimal = ZERO
+    cards: list[Deal] = field(default_factory=list)
+    next_offset: int | None = None
+
+
+def editable_owner_ids(user: User) -> set[int] | None:
+    """Owners whose deals ``user`` may edit; None means everyone (admins). One query."""
+    if user.role == Role.ADMIN:
+        return None
+    return {user.pk, *managed_user_ids(user=user).values_list("user_id", flat=True)}
+
+
+def _card_queryset(deals: QuerySet[Deal]) -> QuerySet[Deal]:
+    now = timezone.now()
+    open_activities = Activity.objects.filter(deal=OuterRef("pk"), done_at__isnull=True)
+    return deals.select_related("owner", "organization", "stage").annotate(
+        has_next_activity=Exists(open_activities),
+        has_overdue_activity=Exists(open_activities.filter(due_at__lt=now)),
+        weighted=WEIGHTED_VALUE,
+    )
+
+
+def _decorate_cards(cards: list[Deal], user: User) -> None:
+    """Checklist progress (satisfied / required exit items of the current stage) and
+    whether the user may edit each card; three queries for any number of cards."""
+    if not cards:
+        return
+    stage_ids = {card.stage_id for card in cards}
+    items_by_stage: dict[int, list[ChecklistItem]] = defaultdict(list)
+    for item in ChecklistItem.objects.filter(
+        stage_id__in=stage_ids,
+        kind=ChecklistItem.Kind.EXIT,
+        is_required=True,
+        is_archived=False,
+    ):
+        items_by_stage[item.stage_id].append(item)
+    deal_ids = [card.pk for card in cards]
+    ticked = set(
+        ChecklistCheck.objects.filter(
+            deal_id__in=deal_ids, item__stage_id__in=stage_ids
+        ).values_list("deal_id", "item_id")
+    )
+    last_done = {
+        (row["deal_id"], row["kind"]): row["latest"]
+        for row in Activity.objects.filter(deal_id__in=deal_ids, done_at__isnull=False)
+        .values("deal_id", "kind")
+        .annotate(latest=Max("done_at"))
+    }
+    editable = editable_owner_ids(user)
+    for card in cards:
+        items = items_by_stage.get(card.stage_id, [])
+        card.checklist_required = len(items)
+        card.checklist_done = sum(1 for item in items if _satisfied(card, item, ticked, last_done))
+        card.is_editable = editable is None or card.owner_id in editable
+        card.stalled_days = (
+            (timezone.now() - card.stalled_since).days
+            if card.is_stalled and card.stalled_since
+            else None
+        )
+
+
+def _satisfied(card: Deal, item: ChecklistItem, ticked: set, last_done: dict) -> bool:
+    if item.satisfied_by == ChecklistItem.SatisfiedBy.MANUAL:
+        return (card.pk, item.pk) in ticked
+    if item.satisfied_by == ChecklistItem.SatisfiedBy.FIELD:
+        attribute = (
+            f"{item.field_name}_id"
+            if item.field_name in {"organization", "person"}
+            else item.field_name
+        )
+        return getattr(card, attribute) is not None
+    latest = last_done.get((card.pk, item.activity_kind))
+    return latest is not None and latest >= card.stage_entered_at
+
+
+def board_columns(
+    *, pipeline: Pipeline, user: User, filters: BoardFilters, limit: int
+) -> list[Column]:
+    """Columns with totals over the whole (filtered) column and its first ``limit`` cards."""
+    stages = list(pipeline.stages.filter(is_archived=False).order_by("position", "id"))
+    columns = {stage.pk: Column(stage=stage) for stage in stages}
+    deals = board_deals(pipeline=pipeline, user=user, filters=filters)
+    for row in (
+        deals.order_by()
+        .values("stage_id")
+        .annotate(
+            count=Count("pk"),
+            total=Coalesce(Sum("value"), ZERO, output_field=MONEY_FIELD),
+            weighted=Coalesce(Sum(WEIGHTED_VALUE), ZERO, output_field=MONEY_FIELD),
+        )
+    ):
+        column = columns.get(row["stage_id"])
+        if column:
+            column.count, column.total, column.weighted = (
+                row["count"],
+                row["total"],
+                row["weighted"],
+            )
+    ranked = _card_queryset(deals).annotate(
+        rank=Window(
+            expression=RowNumber(),
+            partition_by=[F("stage_id")],
+            order_by=[F("position").asc(), F("id").asc()],
+        )
+    )
+    cards = list(ranked.filter(rank__lte=limit).order_by("stage__position", "position", "id"))
+    _decorate_cards(cards, user)
+    for card in cards:
+        columns[card.stage_id].cards.append(card)
+    for column in columns.values():
+        if column.count > len(column.cards):
+            column.next_offset = len(column.cards)
+    return list(columns.values())
+
+
+def column_cards(
+    *,
+    pipeline: Pipeline,
+    stage: Stage,
+    user: User,
+    filters: BoardFilters,
+    offset: int,
+    limit: int,
+) -> tuple[list[Deal], int | None]:
+    """One more page of a column's cards, for loading on scroll."""
+    deals = board_deals(pipeline=pipeline, user=user, filters=filters).filter(stage=stage)
+    page = list(_card_queryset(deals).order_by("position", "id")[offset : offset + limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    _decorate_cards(page, user)
+    return page, (offset + limit if more else None)
+
+
+def column_totals(*, stage: Stage, user: User, filters: BoardFilters) -> Column:
+    deals = board_deals(pipeline=stage.pipeline, user=user, filters=filters).filter(stage=stage)
+    totals = deals.aggregate(
+        count=Count("pk"),
+        total=Coalesce(Sum("value"), ZERO, output_field=MONEY_FIELD),
+        weighted=Coalesce(Sum(WEIGHTED_VALUE), ZERO, output_field=MONEY_FIELD),
+    )
+    return Column(stage=stage, **totals)
+
+
+def board_owner_choices(*, pipeline: Pipeline, user: User) -> QuerySet[User]:
+    """People whose deals the owner filter can show: those the user may see on this board."""
+    users = User.objects.filter(is_active=True)
+    if user.role == Role.ADMIN:
+        return users
+    visible = Q(pk=user.pk) | Q(pk__in=managed_user_ids(user=user))
+    if pipeline.visibility == Pipeline.Visibility.TEAM:
+        visible |= Q(pk__in=teammate_ids(user=user))
+    return users.filter(visible).distinct()
+
+
+def board_change_token(*, pipeline: Pipeline) -> str:
+    """Changes whenever a card of this board is added, moved, edited or leaves it: one query.
+
+    Only open deals count, and every write bumps ``updated_at``; a deal that leaves the
+    board (closed, or moved to another pipeline) changes the count.
+    """
+    row = Deal.objects.filter(pipeline=pipeline, status=Deal.Status.OPEN).aggregate(
+        latest=Max("updated_at"), count=Count("pk")
+    )
+    latest = row["latest"].isoformat() if row["latest"] else "-"
+    return f"{latest}|{row['count']}"
+
+
+def board_card(*, deal_id: int, user: User) -> Deal | None:
+    """One open card, decorated like the board's, or None if it left the board."""
+    cards = list(_card_queryset(deals_visible_to(user).filter(pk=deal_id, status=Deal.Status.OPEN)))
+    _decorate_cards(cards, user)
+    return cards[0] if cards else None

@@ -1,0 +1,122 @@
+"""Activities: logging one that is done (or scheduling one), completing, undoing, deleting.
+
+A done activity moves the deal's ``last_activity_at`` (never into the future) and clears its
+stalled flag in the same transaction (PRODUCT.md §2); undoing or deleting recomputes it.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import User
+from deals.access import can_edit
+from deals.models import Activity, Deal, DealEvent
+from deals.services.events import deal_event_record
+from deals.services.versions import deal_bump_version
+from pipelinecrm.exceptions import Forbidden
+from pipelines.models import ActivityKind
+
+
+def _latest_done_at(deal: Deal) -> datetime.datetime | None:
+    now = timezone.now()
+    return Activity.objects.filter(deal=deal, done_at__isnull=False, done_at__lte=now).aggregate(
+        latest=Max("done_at")
+    )["latest"]
+
+
+def _ensure_can_edit(user: User, deal: Deal) -> None:
+    if not can_edit(user, deal):
+        raise Forbidden("You can see this deal but not change it.")
+
+
+@transaction.atomic
+def activity_log(
+    *,
+    user: User,
+    deal: Deal,
+    kind: str,
+    subject: str,
+    done: bool = True,
+    done_at: datetime.datetime | None = None,
+    due_at: datetime.datetime | None = None,
+    notes: str = "",
+    version: int | None = None,
+) -> Activity:
+    """Log a done activity (``done=True``) or schedule one for ``due_at``."""
+    _ensure_can_edit(user, deal)
+    now = timezone.now()
+    activity = Activity(
+        deal=deal,
+        owner=user,
+        kind=kind,
+        subject=subject.strip(),
+        notes=notes,
+        due_at=due_at,
+        done_at=(done_at or now) if done else None,
+    )
+    if kind not in ActivityKind.values:
+        raise ValidationError({"kind": "Choose call, meeting, email, task or note."})
+    activity.full_clean(exclude=["deal", "owner"])
+    activity.save()
+    changes = {}
+    if activity.done_at is not None and activity.done_at <= now:
+        # Read from the table, not from ``deal``: the caller's copy may predate a later
+        # activity, and last activity must never move back.
+        latest = _latest_done_at(deal)
+        changes = {"last_activity_at": latest, "is_stalled": False, "stalled_since": None}
+    deal_bump_version(deal=deal, version=version, **changes)
+    deal_event_record(
+        deal=deal,
+        kind=DealEvent.Kind.ACTIVITY_LOGGED,
+        user=user,
+        data={
+            "activity": activity.pk,
+            "kind": activity.kind,
+            "subject": activity.subject,
+            "done": activity.done_at is not None,
+        },
+        at=now,
+    )
+    return activity
+
+
+@transaction.atomic
+def activity_set_done(*, user: User, activity: Activity, done: bool) -> Activity:
+    """Mark an activity done now, or undo that; the deal's last activity follows."""
+    deal = activity.deal
+    _ensure_can_edit(user, deal)
+    if (activity.done_at is not None) == done:
+        return activity
+    now = timezone.now()
+    activity.done_at = now if done else None
+    activity.save(update_fields=["done_at", "updated_at"])
+    if done:
+        changes = {"last_activity_at": now, "is_stalled": False, "stalled_since": None}
+    else:
+        changes = {"last_activity_at": _latest_done_at(deal)}
+    deal_bump_version(deal=deal, version=None, **changes)
+    if done:
+        deal_event_record(
+            deal=deal,
+            kind=DealEvent.Kind.ACTIVITY_LOGGED,
+            user=user,
+            data={
+                "activity": activity.pk,
+                "kind": activity.kind,
+                "subject": activity.subject,
+                "done": True,
+            },
+            at=now,
+        )
+    return activity
+
+
+@transaction.atomic
+def activity_delete(*, user: User, activity: Activity) -> None:
+    deal = activity.deal
+    _ensure_can_edit(user, deal)
+    activity.delete()
+    deal_bump_version(deal=deal, version=None, last_activity_at=_latest_done_at(deal))

@@ -1,0 +1,132 @@
+"""Checklist rules: which items a move needs, which are satisfied, ticking and unticking.
+
+PRODUCT.md §2: ``manual`` items are ticked by a person (and stay ticked when the deal moves
+back and forth); ``field`` items hold while the named deal field is not empty (0 counts);
+``activity`` items hold when a done activity of the named kind exists — for exit items
+done since the deal last entered the stage, for entry items at any time.
+"""
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from deals.access import can_edit
+from deals.models import Activity, ChecklistCheck, Deal, DealEvent
+from deals.services.events import deal_event_record
+from deals.services.versions import deal_bump_version
+from pipelinecrm.exceptions import Forbidden, InvalidRequest
+from pipelines.models import ChecklistItem, Stage
+
+
+def field_is_filled(deal: Deal, field_name: str) -> bool:
+    """A field item holds when the field is not empty; a value of 0 counts as filled."""
+    attribute = f"{field_name}_id" if field_name in {"organization", "person"} else field_name
+    return getattr(deal, attribute) is not None
+
+
+def items_with_state(*, deal: Deal, items: QuerySet[ChecklistItem]) -> list[ChecklistItem]:
+    """Evaluate ``items`` for ``deal`` in one query; each item gets ``is_satisfied``."""
+    exit_activity_done = Activity.objects.filter(
+        deal=deal,
+        kind=OuterRef("activity_kind"),
+        done_at__isnull=False,
+        done_at__gte=deal.stage_entered_at,
+    )
+    any_activity_done = Activity.objects.filter(
+        deal=deal, kind=OuterRef("activity_kind"), done_at__isnull=False
+    )
+    annotated = items.select_related("stage").annotate(
+        is_ticked=Exists(ChecklistCheck.objects.filter(deal=deal, item=OuterRef("pk"))),
+        exit_activity_done=Exists(exit_activity_done),
+        any_activity_done=Exists(any_activity_done),
+    )
+    result = []
+    for item in annotated:
+        if item.satisfied_by == ChecklistItem.SatisfiedBy.MANUAL:
+            item.is_satisfied = item.is_ticked
+        elif item.satisfied_by == ChecklistItem.SatisfiedBy.FIELD:
+            item.is_satisfied = field_is_filled(deal, item.field_name)
+        elif item.kind == ChecklistItem.Kind.EXIT:
+            item.is_satisfied = item.exit_activity_done
+        else:
+            item.is_satisfied = item.any_activity_done
+        result.append(item)
+    return result
+
+
+def required_items(*, exit_of: Stage | None, entry_of: Stage | None) -> QuerySet[ChecklistItem]:
+    """Required, active exit items of one stage and entry items of another."""
+    condition = Q(pk__in=[])
+    if exit_of is not None:
+        condition |= Q(stage=exit_of, kind=ChecklistItem.Kind.EXIT)
+    if entry_of is not None:
+        condition |= Q(stage=entry_of, kind=ChecklistItem.Kind.ENTRY)
+    return ChecklistItem.objects.filter(condition, is_required=True, is_archived=False).order_by(
+        "stage__position", "kind", "position", "id"
+    )
+
+
+def missing_items(
+    *, deal: Deal, exit_of: Stage | None, entry_of: Stage | None
+) -> list[ChecklistItem]:
+    items = required_items(exit_of=exit_of, entry_of=entry_of)
+    return [item for item in items_with_state(deal=deal, items=items) if not item.is_satisfied]
+
+
+def _manual_item_of_pipeline(deal: Deal, item: ChecklistItem) -> None:
+    if item.stage.pipeline_id != deal.pipeline_id or item.is_archived:
+        raise InvalidRequest("This checklist item does not belong to the deal's pipeline.")
+    if item.satisfied_by != ChecklistItem.SatisfiedBy.MANUAL:
+        raise InvalidRequest(
+            "This item is checked automatically: "
+            + (
+                "fill in the deal field it names."
+                if item.satisfied_by == ChecklistItem.SatisfiedBy.FIELD
+                else "log the activity it names."
+            )
+        )
+
+
+@transaction.atomic
+def checklist_item_check(
+    *, user: User, deal: Deal, item: ChecklistItem, version: int | None = None
+) -> Deal:
+    """Tick a manual item. Ticking a ticked item changes nothing (safe to retry)."""
+    if not can_edit(user, deal):
+        raise Forbidden("You can see this deal but not change it.")
+    _manual_item_of_pipeline(deal, item)
+    if ChecklistCheck.objects.filter(deal=deal, item=item).exists():
+        return deal
+    deal = deal_bump_version(deal=deal, version=version)
+    now = timezone.now()
+    ChecklistCheck.objects.create(deal=deal, item=item, checked_by=user, checked_at=now)
+    deal_event_record(
+        deal=deal,
+        kind=DealEvent.Kind.CHECKLIST_TICKED,
+        user=user,
+        data={"item": item.text, "stage": item.stage.name},
+        at=now,
+    )
+    return deal
+
+
+@transaction.atomic
+def checklist_item_uncheck(
+    *, user: User, deal: Deal, item: ChecklistItem, version: int | None = None
+) -> Deal:
+    """Untick a manual item. Unticking an unticked item changes nothing."""
+    if not can_edit(user, deal):
+        raise Forbidden("You can see this deal but not change it.")
+    _manual_item_of_pipeline(deal, item)
+    if not ChecklistCheck.objects.filter(deal=deal, item=item).exists():
+        return deal
+    deal = deal_bump_version(deal=deal, version=version)
+    ChecklistCheck.objects.filter(deal=deal, item=item).delete()
+    deal_event_record(
+        deal=deal,
+        kind=DealEvent.Kind.CHECKLIST_UNTICKED,
+        user=user,
+        data={"item": item.text, "stage": item.stage.name},
+    )
+    return deal

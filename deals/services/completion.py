@@ -1,0 +1,42 @@
+"""What the refused-move dialog completes before the move (PRODUCT.md §3.4)."""
+
+from collections.abc import Callable, Iterable
+
+from accounts.models import User
+from deals.models import Deal
+from deals.services.activities import activity_log
+from deals.services.checklist import checklist_item_check
+from deals.services.contacts import organization_get_or_create, person_get_or_create
+from deals.services.editing import deal_update
+from pipelines.models import ChecklistItem
+
+
+def requirements_completer(
+    *,
+    user: User,
+    check_item_ids: Iterable[int] = (),
+    fields: dict | None = None,
+    organization_name: str = "",
+    person_name: str = "",
+    activity_kind: str = "",
+    activity_subject: str = "",
+) -> Callable[[Deal], None]:
+    """Build the ``complete`` step that deal_move runs inside its own transaction."""
+
+    def complete(deal: Deal) -> None:
+        changes = {name: value for name, value in (fields or {}).items() if value is not None}
+        organization = organization_get_or_create(name=organization_name)
+        if organization is not None:
+            changes["organization"] = organization
+        person = person_get_or_create(name=person_name, organization=organization)
+        if person is not None:
+            changes["person"] = person
+        if changes:
+            deal = deal_update(user=user, deal=deal, version=None, **changes)
+        items = ChecklistItem.objects.filter(pk__in=list(check_item_ids)).select_related("stage")
+        for item in items:
+            deal = checklist_item_check(user=user, deal=deal, item=item)
+        if activity_kind and activity_subject:
+            activity_log(user=user, deal=deal, kind=activity_kind, subject=activity_subject)
+
+    return complete

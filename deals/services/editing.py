@@ -1,0 +1,76 @@
+"""Editing a deal's fields and reassigning it; every change is a timeline event."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import User
+from deals.access import can_edit, can_reassign_to
+from deals.models import Deal, DealEvent
+from deals.services.events import deal_event_record
+from deals.services.versions import deal_bump_version
+from pipelinecrm.exceptions import Forbidden
+from pipelines.services import pipeline_mark_forecast_dirty
+
+EDITABLE_FIELDS = {
+    "title",
+    "value",
+    "expected_close_date",
+    "organization",
+    "person",
+    "probability_override",
+}
+# Fields whose change moves the forecast.
+FORECAST_FIELDS = {"value", "expected_close_date", "probability_override"}
+
+
+def _display(value) -> str:
+    return "" if value is None else str(value)
+
+
+@transaction.atomic
+def deal_update(*, user: User, deal: Deal, version: int | None, **fields) -> Deal:
+    """Change some of EDITABLE_FIELDS; unchanged values write nothing."""
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+    if not can_edit(user, deal):
+        raise Forbidden("You can see this deal but not change it.")
+    changed = {name: value for name, value in fields.items() if getattr(deal, name) != value}
+    if not changed:
+        return deal
+    before = {name: getattr(deal, name) for name in changed}
+    for name, value in changed.items():
+        setattr(deal, name, value)
+    deal.full_clean(exclude=["position"], validate_unique=True, validate_constraints=True)
+    deal = deal_bump_version(deal=deal, version=version, **changed)
+    for name, value in changed.items():
+        deal_event_record(
+            deal=deal,
+            kind=DealEvent.Kind.EDITED,
+            user=user,
+            data={"field": name, "old": _display(before[name]), "new": _display(value)},
+        )
+    if changed.keys() & FORECAST_FIELDS:
+        pipeline_mark_forecast_dirty(pipeline_id=deal.pipeline_id)
+    return deal
+
+
+@transaction.atomic
+def deal_reassign(*, user: User, deal: Deal, new_owner: User, version: int | None) -> Deal:
+    if new_owner.pk == deal.owner_id:
+        return deal
+    if not can_reassign_to(user, deal, new_owner):
+        raise Forbidden(
+            "You cannot give this deal to that person: reps cannot reassign, managers "
+            "reassign within the teams they manage."
+        )
+    previous = deal.owner
+    deal = deal_bump_version(deal=deal, version=version, owner=new_owner)
+    deal_event_record(
+        deal=deal,
+        kind=DealEvent.Kind.REASSIGNED,
+        user=user,
+        data={"old": previous.username, "new": new_owner.username},
+    )
+    pipeline_mark_forecast_dirty(pipeline_id=deal.pipeline_id)
+    return deal

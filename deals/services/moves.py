@@ -1,0 +1,448 @@
+"""deal_move: the only code path that moves an existing deal (PRODUCT.md §3).
+
+Board, API, CSV import updates, admin stage removal and tests all call it. Won, lost and
+reopen live here too because they share its locking, checklist and bookkeeping.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Case, Count, F, Q, Subquery, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from deals.access import can_edit, can_override
+from deals.models import Deal, DealEvent, LostReason, MoveRefusal, StageChange
+from deals.services.checklist import missing_items
+from deals.services.events import deal_event_record
+from pipelinecrm.exceptions import (
+    ChecklistIncomplete,
+    Forbidden,
+    InvalidRequest,
+    VersionConflict,
+)
+from pipelines.models import ChecklistItem, Pipeline, Stage
+from pipelines.services import pipeline_mark_forecast_dirty
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    deal: Deal
+    from_stage: Stage
+    to_stage: Stage
+    changed_stage: bool
+
+
+def _locked_stages(stage_ids: set[int]) -> dict[int, Stage]:
+    """Lock the columns involved (id order: no deadlocks).
+
+    Every change of positions in a column holds its stage row, so two moves into one
+    column cannot interleave their shifts.
+    """
+    stages = (
+        Stage.objects.select_for_update(of=("self",))
+        .select_related("pipeline")
+        .filter(pk__in=stage_ids)
+        .order_by("pk")
+    )
+    return {stage.pk: stage for stage in stages}
+
+
+def _locked_deal(deal: Deal, version: int | None, *, count_open_in: int | None = None) -> Deal:
+    """Lock the deal and check the version; optionally count a column's open cards.
+
+    The count (``open_count``) must come from this statement, issued once the columns are
+    locked: a count taken in the statement that waited for a column lock would describe
+    the column as it was before the wait, not as the move will find it.
+    """
+    rows = Deal.objects.select_for_update(of=("self",))
+    if count_open_in is not None:
+        open_cards = (
+            Deal.objects.filter(stage_id=count_open_in, status=Deal.Status.OPEN)
+            .order_by()
+            .values("stage")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        rows = rows.annotate(open_count=Coalesce(Subquery(open_cards), 0))
+    fresh = rows.get(pk=deal.pk)
+    if version is not None and fresh.version != version:
+        raise VersionConflict(current_version=fresh.version)
+    return fresh
+
+
+def _check_requirements(
+    *,
+    user: User,
+    deal: Deal,
+    missing: list[ChecklistItem],
+    override_reason: str,
+) -> list[ChecklistItem]:
+    """Raise unless nothing is missing or an allowed user overrides with a reason."""
+    if not missing:
+        return []
+    if not override_reason.strip():
+        raise ChecklistIncomplete(missing)
+    if not can_override(user, deal):
+        raise Forbidden(
+            "Only a manager of the owner's team or an admin can override checklist items."
+        )
+    return missing
+
+
+def _shift_for_move(*, deal: Deal, to_stage_id: int, to_position: int) -> None:
+    """Close the gap the card leaves and open one where it lands, in one UPDATE."""
+    from_stage_id, from_position = deal.stage_id, deal.position
+    if from_stage_id == to_stage_id:
+        if to_position < from_position:
+            rows = Q(position__gte=to_position, position__lt=from_position)
+            delta = 1
+        else:
+            rows = Q(position__gt=from_position, position__lte=to_position)
+            delta = -1
+        Deal.objects.filter(rows, stage_id=from_stage_id, status=Deal.Status.OPEN).exclude(
+            pk=deal.pk
+        ).update(position=F("position") + delta)
+        return
+    leaving = Q(stage_id=from_stage_id, position__gt=from_position)
+    arriving = Q(stage_id=to_stage_id, position__gte=to_position)
+    Deal.objects.filter(leaving | arriving, status=Deal.Status.OPEN).update(
+        position=Case(
+            When(stage_id=from_stage_id, then=F("position") - 1),
+            default=F("position") + 1,
+        )
+    )
+
+
+def deal_move(
+    *,
+    user: User,
+    deal: Deal,
+    stage: Stage | int,
+    version: int | None,
+    position: int | None = None,
+    pipeline: Pipeline | int | None = None,
+    override_reason: str = "",
+    complete: Callable[[Deal], None] | None = None,
+) -> MoveResult:
+    """Move ``deal`` to index ``position`` of ``stage`` (top of the column by default).
+
+    ``complete`` runs inside the move's transaction, after the lock and version check and
+    before the checklist is evaluated: the refused-move dialog ticks items, fills fields
+    or logs an activity through it, so completing and moving is one step that succeeds or
+    leaves nothing behind. A refused move raises and changes nothing; a refusal for missing
+    checklist items is recorded afterwards in its own transaction (§3.4).
+    """
+    stage_id = stage if isinstance(stage, int) else stage.pk
+    try:
+        with transaction.atomic():
+            return _deal_move(
+                user=user,
+                deal=deal,
+                stage_id=stage_id,
+                version=version,
+                position=position,
+                pipeline_id=pipeline if isinstance(pipeline, int | None) else pipeline.pk,
+                override_reason=override_reason,
+                complete=complete,
+            )
+    except ChecklistIncomplete as refusal:
+        _record_refusal(user=user, deal=deal, to_stage_id=stage_id, missing=refusal.missing)
+        raise
+
+
+def _record_refusal(
+    *, user: User, deal: Deal, to_stage_id: int, missing: list[ChecklistItem]
+) -> None:
+    with transaction.atomic():
+        refusal = MoveRefusal.objects.create(
+            deal_id=deal.pk, user=user, from_stage_id=deal.stage_id, to_stage_id=to_stage_id
+        )
+        refusal.missing_items.set(missing)
+
+
+def _deal_move(
+    *,
+    user: User,
+    deal: Deal,
+    stage_id: int,
+    version: int | None,
+    position: int | None,
+    pipeline_id: int | None,
+    override_reason: str,
+    complete: Callable[[Deal], None] | None,
+) -> MoveResult:
+    # 1. Lock the two columns, then the deal (counting the target's cards); check the version.
+    stages = _locked_stages({deal.stage_id, stage_id})
+    if stage_id not in stages:
+        raise InvalidRequest("That stage does not exist.", field="stage")
+    fresh = _locked_deal(deal, version, count_open_in=stage_id)
+    if not can_edit(user, fresh):
+        raise Forbidden("You can see this deal but not move it.")
+    if fresh.status != Deal.Status.OPEN:
+        raise InvalidRequest("Only open deals move between stages; reopen it first.")
+    if fresh.stage_id != deal.stage_id:
+        # Moved by someone else between our read and our lock (only without a version).
+        stages = _locked_stages({fresh.stage_id, stage_id})
+    from_stage, to_stage = stages[fresh.stage_id], stages[stage_id]
+
+    # 2. The target must be an active stage of the deal's pipeline, or of the named one.
+    changes_pipeline = pipeline_id is not None and pipeline_id != fresh.pipeline_id
+    if to_stage.is_archived:
+        raise InvalidRequest("That stage is archived.", field="stage")
+    if changes_pipeline and to_stage.pipeline_id != pipeline_id:
+        raise InvalidRequest("That stage belongs to another pipeline.", field="stage")
+    if not changes_pipeline and to_stage.pipeline_id != fresh.pipeline_id:
+        raise InvalidRequest(
+            "That stage belongs to another pipeline; name the pipeline to move the deal there.",
+            field="stage",
+        )
+    if changes_pipeline and not to_stage.pipeline.is_active:
+        raise InvalidRequest("That pipeline is archived.", field="pipeline")
+
+    # 3. The index among all open cards of the target column, top by default.
+    same_stage = to_stage.pk == from_stage.pk
+    last_index = fresh.open_count - 1 if same_stage else fresh.open_count
+    target_position = 0 if position is None else position
+    if target_position < 0 or target_position > last_index:
+        raise InvalidRequest(
+            f"Position {target_position} is outside this column (0–{last_index}).",
+            field="position",
+        )
+
+    if complete is not None:
+        complete(fresh)
+        fresh = Deal.objects.get(pk=fresh.pk)
+
+    # 4. Checklists: reorders and backward moves need nothing; forward moves need the exit
+    #    items of the current stage and the entry items of the target; a move to another
+    #    pipeline needs the target's entry items only. Skipped stages impose nothing.
+    if same_stage:
+        missing = []
+    elif changes_pipeline:
+        missing = missing_items(deal=fresh, exit_of=None, entry_of=to_stage)
+    elif to_stage.position > from_stage.position:
+        missing = missing_items(deal=fresh, exit_of=from_stage, entry_of=to_stage)
+    else:
+        missing = []
+    overridden = _check_requirements(
+        user=user, deal=fresh, missing=missing, override_reason=override_reason
+    )
+
+    # 5. Apply: positions, the deal, its history — all in this transaction (§3.7).
+    now = timezone.now()
+    _shift_for_move(deal=fresh, to_stage_id=to_stage.pk, to_position=target_position)
+    changes = {"position": target_position, "version": F("version") + 1, "updated_at": now}
+    if not same_stage:
+        changes |= {
+            "stage_id": to_stage.pk,
+            "pipeline_id": to_stage.pipeline_id,
+            "stage_entered_at": now,
+            "is_stalled": False,
+            "stalled_since": None,
+        }
+    Deal.objects.filter(pk=fresh.pk).update(**changes)
+    time_in_from_stage = now - fresh.stage_entered_at
+    fresh.position, fresh.updated_at, fresh.version = target_position, now, fresh.version + 1
+    if not same_stage:
+        fresh.stage, fresh.pipeline = to_stage, to_stage.pipeline
+        fresh.stage_entered_at, fresh.is_stalled, fresh.stalled_since = now, False, None
+
+    if not same_stage:
+        stage_change = StageChange.objects.create(
+            deal=fresh,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            user=user,
+            changed_at=now,
+            time_in_from_stage=time_in_from_stage,
+            override_reason=override_reason.strip() if overridden else "",
+        )
+        if overridden:
+            stage_change.overridden_items.set(overridden)
+        deal_event_record(
+            deal=fresh,
+            kind=DealEvent.Kind.MOVED,
+            user=user,
+            at=now,
+            data={
+                "from": from_stage.name,
+                "to": to_stage.name,
+                **({"pipeline": to_stage.pipeline.name} if changes_pipeline else {}),
+                **({"override_reason": override_reason.strip()} if overridden else {}),
+            },
+        )
+        pipeline_mark_forecast_dirty(pipeline_id=to_stage.pipeline_id)
+        if changes_pipeline:
+            pipeline_mark_forecast_dirty(pipeline_id=from_stage.pipeline_id)
+    return MoveResult(
+        deal=fresh, from_stage=from_stage, to_stage=to_stage, changed_stage=not same_stage
+    )
+
+
+def _close(
+    *,
+    user: User,
+    deal: Deal,
+    version: int | None,
+    status: str,
+    event_kind: str,
+    event_data: dict,
+    override_reason: str = "",
+    lost_reason: LostReason | None = None,
+    lost_note: str = "",
+    complete: Callable[[Deal], None] | None = None,
+) -> Deal:
+    stages = _locked_stages({deal.stage_id})
+    fresh = _locked_deal(deal, version)
+    if not can_edit(user, fresh):
+        raise Forbidden("You can see this deal but not change it.")
+    if fresh.status != Deal.Status.OPEN:
+        raise InvalidRequest(f"This deal is already {fresh.get_status_display().lower()}.")
+    if complete is not None:
+        complete(fresh)
+        fresh = Deal.objects.get(pk=fresh.pk)
+    stage = stages.get(fresh.stage_id) or Stage.objects.get(pk=fresh.stage_id)
+    overridden: list[ChecklistItem] = []
+    if status == Deal.Status.WON:
+        # Winning needs the current stage's required exit items (§3.9).
+        missing = missing_items(deal=fresh, exit_of=stage, entry_of=None)
+        overridden = _check_requirements(
+            user=user, deal=fresh, missing=missing, override_reason=override_reason
+        )
+    now = timezone.now()
+    Deal.objects.filter(
+        stage_id=fresh.stage_id, status=Deal.Status.OPEN, position__gt=fresh.position
+    ).update(position=F("position") - 1)
+    Deal.objects.filter(pk=fresh.pk).update(
+        status=status,
+        closed_at=now,
+        position=None,
+        lost_reason=lost_reason,
+        lost_note=lost_note,
+        is_stalled=False,
+        stalled_since=None,
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    fresh.status, fresh.closed_at, fresh.position = status, now, None
+    fresh.lost_reason, fresh.lost_note = lost_reason, lost_note
+    fresh.is_stalled, fresh.stalled_since = False, None
+    fresh.version += 1
+    if overridden:
+        event_data = {**event_data, "override_reason": override_reason.strip()}
+        event_data["overridden_items"] = [item.text for item in overridden]
+    deal_event_record(deal=fresh, kind=event_kind, user=user, at=now, data=event_data)
+    pipeline_mark_forecast_dirty(pipeline_id=fresh.pipeline_id)
+    return fresh
+
+
+def deal_mark_won(
+    *,
+    user: User,
+    deal: Deal,
+    version: int | None,
+    override_reason: str = "",
+    complete: Callable[[Deal], None] | None = None,
+) -> Deal:
+    """Won needs the current stage's required exit items; ``complete`` as in deal_move."""
+    try:
+        with transaction.atomic():
+            return _close(
+                user=user,
+                deal=deal,
+                version=version,
+                status=Deal.Status.WON,
+                event_kind=DealEvent.Kind.WON,
+                event_data={"stage": deal.stage.name},
+                override_reason=override_reason,
+                complete=complete,
+            )
+    except ChecklistIncomplete as refusal:
+        _record_refusal(user=user, deal=deal, to_stage_id=deal.stage_id, missing=refusal.missing)
+        raise
+
+
+@transaction.atomic
+def deal_mark_lost(
+    *,
+    user: User,
+    deal: Deal,
+    version: int | None,
+    reason: LostReason | None,
+    note: str = "",
+) -> Deal:
+    if reason is None:
+        raise InvalidRequest("Choose why the deal was lost.", field="reason")
+    if not reason.is_active:
+        raise InvalidRequest("That lost reason is no longer offered.", field="reason")
+    return _close(
+        user=user,
+        deal=deal,
+        version=version,
+        status=Deal.Status.LOST,
+        event_kind=DealEvent.Kind.LOST,
+        event_data={"stage": deal.stage.name, "reason": reason.name, "note": note},
+        lost_reason=reason,
+        lost_note=note,
+    )
+
+
+@transaction.atomic
+def deal_reopen(*, user: User, deal: Deal, version: int | None) -> Deal:
+    """Back to its last stage, top of the column; no checklist applies (§3.10).
+
+    If that stage was archived meanwhile, the deal reopens in the pipeline's first
+    active stage (§7).
+    """
+    target = Stage.objects.filter(pk=deal.stage_id, is_archived=False).first()
+    if target is None:
+        target = (
+            Stage.objects.filter(pipeline_id=deal.pipeline_id, is_archived=False)
+            .order_by("position")
+            .first()
+        )
+    if target is None:
+        raise InvalidRequest("This pipeline has no active stage to reopen the deal in.")
+    _locked_stages({target.pk})
+    fresh = _locked_deal(deal, version)
+    if not can_edit(user, fresh):
+        raise Forbidden("You can see this deal but not reopen it.")
+    if fresh.status == Deal.Status.OPEN:
+        raise InvalidRequest("This deal is already open.")
+    now = timezone.now()
+    Deal.objects.filter(stage_id=target.pk, status=Deal.Status.OPEN).update(
+        position=F("position") + 1
+    )
+    previous_stage_id = fresh.stage_id
+    Deal.objects.filter(pk=fresh.pk).update(
+        status=Deal.Status.OPEN,
+        stage=target,
+        position=0,
+        closed_at=None,
+        lost_reason=None,
+        lost_note="",
+        stage_entered_at=now,
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    StageChange.objects.create(
+        deal=fresh,
+        from_stage_id=previous_stage_id,
+        to_stage=target,
+        user=user,
+        changed_at=now,
+        time_in_from_stage=now - fresh.stage_entered_at,
+    )
+    deal_event_record(
+        deal=fresh,
+        kind=DealEvent.Kind.REOPENED,
+        user=user,
+        at=now,
+        data={"stage": target.name, "was": fresh.status},
+    )
+    pipeline_mark_forecast_dirty(pipeline_id=fresh.pipeline_id)
+    fresh.refresh_from_db()
+    return fresh

@@ -1,0 +1,275 @@
+"""Board actions over htmx: move (drag, dialog, "Move to…"), won, lost.
+
+Each view validates its input, calls one service and maps the service's refusals to a
+fragment: missing checklist items open the completion dialog (409), a version conflict
+refreshes the card (409), a forbidden action (403) or bad input (400) shows a message.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import reswap, retarget, trigger_client_event
+
+from deals.access import can_edit, can_override, deal_get_visible_or_404
+from deals.forms import CompletionForm, LostForm, MoveForm, VersionForm
+from deals.models import Deal, LostReason
+from deals.selectors import board_card
+from deals.services.completion import requirements_completer
+from deals.services.moves import deal_mark_lost, deal_mark_won, deal_move
+from deals.views.board import column_heads_response, refreshed_columns_response
+from pipelinecrm.exceptions import (
+    ChecklistIncomplete,
+    DomainError,
+    Forbidden,
+    InvalidRequest,
+    VersionConflict,
+)
+from pipelines.models import ChecklistItem, Pipeline, Stage
+
+DEALS = Deal.objects.select_related("stage", "pipeline", "owner", "organization")
+
+
+def message_response(request: HttpRequest, text: str, status: int, level: str = "error"):
+    response = render(
+        request, "deals/board.html#message", {"message": text, "level": level}, status=status
+    )
+    return reswap(retarget(response, "#toast"), "innerHTML")
+
+
+def _form_error_text(form) -> str:
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+def _refused_dialog(
+    request: HttpRequest,
+    deal: Deal,
+    missing: list[ChecklistItem],
+    *,
+    action: str,
+    move: dict,
+    errors: str = "",
+) -> HttpResponse:
+    context = {
+        "deal": deal,
+        "missing": missing,
+        "action": action,
+        "move": move,
+        "errors": errors,
+        "can_override": can_override(request.user, deal),
+        "target_stage": Stage.objects.filter(pk=move.get("stage")).first(),
+    }
+    response = render(request, "deals/board.html#move-refused", context, status=409)
+    response = trigger_client_event(response, "move-refused", {"deal": deal.pk})
+    return reswap(retarget(response, "#dialog-slot"), "innerHTML")
+
+
+def _conflict_response(request: HttpRequest, deal: Deal, message: str) -> HttpResponse:
+    """Refresh the card that changed under the user and say so."""
+    card = board_card(deal_id=deal.pk, user=request.user)
+    response = render(
+        request,
+        "deals/board.html#conflict",
+        {"message": message, "card": card, "deal": deal},
+        status=409,
+    )
+    response = trigger_client_event(response, "board-changed", {})
+    return reswap(retarget(response, "#toast"), "innerHTML")
+
+
+def _neighbour_position(
+    *, request: HttpRequest, deal: Deal, stage_id: int, before: int | None, after: int | None
+) -> int | None:
+    """Turn the neighbouring cards the board sends into an index in the whole column."""
+    neighbour_id = before or after
+    if neighbour_id is None:
+        return None
+    neighbour = (
+        Deal.objects.filter(pk=neighbour_id, stage_id=stage_id, status=Deal.Status.OPEN)
+        .values("position")
+        .first()
+    )
+    if neighbour is None:
+        raise InvalidRequest("The board changed meanwhile; it has been refreshed.")
+    position = neighbour["position"] if before else neighbour["position"] + 1
+    same_column_moving_down = (
+        deal.stage_id == stage_id and deal.position is not None and deal.position < position
+    )
+    return position - 1 if same_column_moving_down else position
+
+
+def _completion(request: HttpRequest, deal: Deal, missing_ids: list[int]):
+    """The dialog's completions as a ``complete`` step for the service, or None."""
+    form = CompletionForm(request.POST, manual_item_ids=missing_ids)
+    if not form.is_valid():
+        raise ValidationError(_form_error_text(form))
+    data = form.cleaned_data
+    fields = {"value": data["value"], "expected_close_date": data["expected_close_date"]}
+    if not (
+        data["check"]
+        or any(v is not None for v in fields.values())
+        or data["organization_name"]
+        or data["person_name"]
+        or data["activity_kind"]
+    ):
+        return None
+    return requirements_completer(
+        user=request.user,
+        check_item_ids=data["check"],
+        fields=fields,
+        organization_name=data["organization_name"],
+        person_name=data["person_name"],
+        activity_kind=data["activity_kind"],
+        activity_subject=data["activity_subject"],
+    )
+
+
+def _manual_item_ids(deal: Deal) -> list[int]:
+    return list(
+        ChecklistItem.objects.filter(
+            stage__pipeline_id=deal.pipeline_id, satisfied_by=ChecklistItem.SatisfiedBy.MANUAL
+        ).values_list("pk", flat=True)
+    )
+
+
+def _after_move(request: HttpRequest, deal: Deal, stages: list[Stage], source: str):
+    """A drag already shows the card in place: refresh it and both totals. A dialog move
+    re-renders the affected columns."""
+    if source == "drag":
+        context = {"card": board_card(deal_id=deal.pk, user=request.user)}
+        return column_heads_response(request, stages, context, "deals/board.html#moved")
+    return refreshed_columns_response(request, stages[0].pipeline, stages)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deal_move_view(request: HttpRequest, deal_id: int) -> HttpResponse:
+    deal = deal_get_visible_or_404(request.user, deal_id, DEALS)
+    if request.method == "GET":
+        return _move_dialog(request, deal)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return message_response(request, _form_error_text(form), status=400)
+    move = form.cleaned_data
+    try:
+        if not can_edit(request.user, deal):
+            raise Forbidden("You can see this deal but not move it; it belongs to a teammate.")
+        position = move["position"]
+        if position is None:
+            position = _neighbour_position(
+                request=request,
+                deal=deal,
+                stage_id=move["stage"],
+                before=move["before"],
+                after=move["after"],
+            )
+        result = deal_move(
+            user=request.user,
+            deal=deal,
+            stage=move["stage"],
+            version=move["version"],
+            position=position,
+            pipeline=move["pipeline"],
+            override_reason=move["override_reason"],
+            complete=_completion(request, deal, _manual_item_ids(deal)),
+        )
+    except ChecklistIncomplete as refusal:
+        return _refused_dialog(
+            request, deal, refusal.missing, action="move", move={**move, "position": position}
+        )
+    except VersionConflict as conflict:
+        return _conflict_response(request, deal, conflict.message)
+    except ValidationError as error:
+        return message_response(request, " ".join(error.messages), status=400)
+    except DomainError as error:
+        return message_response(request, error.message, status=error.status)
+    if not result.changed_stage and move["source"] == "drag":
+        return _after_move(request, result.deal, [result.to_stage], "drag")
+    return _after_move(
+        request, result.deal, [result.from_stage, result.to_stage], move["source"] or "dialog"
+    )
+
+
+def _move_dialog(request: HttpRequest, deal: Deal) -> HttpResponse:
+    """The keyboard-friendly "Move to…" dialog: every stage of every active pipeline."""
+    if not can_edit(request.user, deal):
+        return message_response(request, "You can see this deal but not move it.", status=403)
+    pipelines = Pipeline.objects.filter(Q(pk=deal.pipeline_id) | Q(is_active=True)).order_by("name")
+    stages = (
+        Stage.objects.filter(pipeline__in=pipelines, is_archived=False)
+        .select_related("pipeline")
+        .order_by("pipeline__name", "pipeline_id", "position")
+    )
+    context = {
+        "deal": deal,
+        "stages": stages,
+        "lost_reasons": LostReason.objects.filter(is_active=True),
+    }
+    response = render(request, "deals/board.html#move-dialog", context)
+    return reswap(retarget(response, "#dialog-slot"), "innerHTML")
+
+
+@login_required
+@require_POST
+def deal_won_view(request: HttpRequest, deal_id: int) -> HttpResponse:
+    deal = deal_get_visible_or_404(request.user, deal_id, DEALS)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return message_response(request, _form_error_text(form), status=400)
+    data = form.cleaned_data
+    try:
+        won = deal_mark_won(
+            user=request.user,
+            deal=deal,
+            version=data["version"],
+            override_reason=data["override_reason"],
+            complete=_completion(request, deal, _manual_item_ids(deal)),
+        )
+    except ChecklistIncomplete as refusal:
+        return _refused_dialog(
+            request, deal, refusal.missing, action="won", move={"version": data["version"]}
+        )
+    except VersionConflict as conflict:
+        return _conflict_response(request, deal, conflict.message)
+    except ValidationError as error:
+        return message_response(request, " ".join(error.messages), status=400)
+    except DomainError as error:
+        return message_response(request, error.message, status=error.status)
+    return _closed_response(request, won, f"“{won.title}” marked as won. 🎉")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deal_lost_view(request: HttpRequest, deal_id: int) -> HttpResponse:
+    deal = deal_get_visible_or_404(request.user, deal_id, DEALS)
+    form = LostForm(request.POST or None, initial={"version": deal.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            lost = deal_mark_lost(
+                user=request.user,
+                deal=deal,
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except VersionConflict as conflict:
+            return _conflict_response(request, deal, conflict.message)
+        except DomainError as error:
+            return message_response(request, error.message, status=error.status)
+        return _closed_response(request, lost, f"“{lost.title}” marked as lost.")
+    if request.method == "GET" and not can_edit(request.user, deal):
+        return message_response(request, "You can see this deal but not change it.", status=403)
+    status = 422 if request.method == "POST" else 200
+    response = render(
+        request, "deals/board.html#lost-dialog", {"deal": deal, "form": form}, status=status
+    )
+    return reswap(retarget(response, "#dialog-slot"), "innerHTML")
+
+
+def _closed_response(request: HttpRequest, deal: Deal, text: str) -> HttpResponse:
+    """The card leaves the board; its column's totals follow."""
+    context = {"deal": deal, "message": text}
+    response = column_heads_response(request, [deal.stage], context, "deals/board.html#closed")
+    return trigger_client_event(response, "close-dialog", {})

@@ -1,0 +1,55 @@
+"""Domain exceptions: one type per kind of refusal, each mapped to one error shape.
+
+The API's exception handler turns them into JSON (409/400/403); the htmx views turn the
+same exceptions into a dialog or a message fragment.
+"""
+
+
+class DomainError(Exception):
+    code = "invalid"
+    status = 400
+
+    def __init__(self, message: str, **details) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidRequest(DomainError):
+    """The request names something impossible (a stage of another pipeline, a bad index)."""
+
+    code = "invalid"
+    status = 400
+
+
+class Forbidden(DomainError):
+    """The user sees the object but may not do this to it."""
+
+    code = "forbidden"
+    status = 403
+
+
+class VersionConflict(DomainError):
+    """Someone changed the deal since the caller read it (optimistic concurrency)."""
+
+    code = "version_conflict"
+    status = 409
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(
+            "Someone else changed this deal in the meantime. It has been refreshed; "
+            "check it and try again.",
+            current_version=current_version,
+        )
+        self.current_version = current_version
+
+
+class ChecklistIncomplete(DomainError):
+    """Required checklist items are missing for this move; ``missing`` lists them."""
+
+    code = "checklist_incomplete"
+    status = 409
+
+    def __init__(self, missing: list) -> None:
+        super().__init__("Some required checklist items are not done yet.")
+        self.missing = missing

@@ -1,0 +1,192 @@
+/* The board: drag and drop with SortableJS, posted through htmx; dialogs; live refresh.
+ *
+ * The server decides everything. A drag posts the target stage, the neighbouring cards and
+ * the version the card showed; the answer updates the card and both column headers out of
+ * band, or the card snaps back and a dialog/message explains why.
+ */
+(function () {
+  "use strict";
+
+  var state = { inFlight: false, dragging: false, sortables: [] };
+
+  function board() {
+    return document.querySelector("[data-board]");
+  }
+
+  function setDisabled(disabled) {
+    state.sortables.forEach(function (sortable) {
+      if (sortable.el.isConnected) sortable.option("disabled", disabled);
+    });
+    state.sortables = state.sortables.filter(function (s) { return s.el.isConnected; });
+  }
+
+  function cardSibling(card, direction) {
+    var node = direction === "next" ? card.nextElementSibling : card.previousElementSibling;
+    while (node && !node.classList.contains("card")) {
+      node = direction === "next" ? node.nextElementSibling : node.previousElementSibling;
+    }
+    return node;
+  }
+
+  function snapBack(evt) {
+    var item = evt.item;
+    if (!item.isConnected && !item.parentNode) return;
+    item.remove();
+    var from = evt.from;
+    from.insertBefore(item, from.children[evt.oldIndex] || null);
+  }
+
+  /* Post an action for a dragged card; snap back unless the server accepted it. */
+  function post(card, url, values, evt) {
+    state.inFlight = true;
+    setDisabled(true);
+    card.classList.add("is-saving");
+    var accepted = false;
+    function onBeforeSwap(e) {
+      if (e.detail.requestConfig && e.detail.requestConfig.elt === card) {
+        accepted = e.detail.xhr.status === 200;
+        if (!accepted) snapBack(evt);
+      }
+    }
+    document.body.addEventListener("htmx:beforeSwap", onBeforeSwap);
+    return htmx
+      .ajax("POST", url, { source: card, values: values, swap: "none" })
+      .catch(function () { /* network errors are reported below */ })
+      .finally(function () {
+        document.body.removeEventListener("htmx:beforeSwap", onBeforeSwap);
+        if (!accepted && evt.item.parentNode !== evt.from) snapBack(evt);
+        card.classList.remove("is-saving");
+        state.inFlight = false;
+        setDisabled(false);
+        document.body.dispatchEvent(new CustomEvent("board-move-settled"));
+      });
+  }
+
+  function onDragEnd(evt) {
+    var card = evt.item;
+    board() && board().classList.remove("is-dragging");
+    document.body.classList.remove("is-dragging");
+    state.dragging = false;
+    if (evt.to.hasAttribute("data-drop")) return; // handled by the drop zone
+    if (evt.from === evt.to && evt.oldIndex === evt.newIndex) return;
+    var before = cardSibling(card, "next");
+    var after = cardSibling(card, "previous");
+    var values = {
+      stage: evt.to.dataset.stageId,
+      version: card.dataset.version,
+      source: "drag"
+    };
+    if (before) values.before = before.dataset.dealId;
+    else if (after) values.after = after.dataset.dealId;
+    post(card, card.dataset.moveUrl, values, evt);
+  }
+
+  function onDropZoneAdd(evt) {
+    var card = evt.item;
+    var zone = evt.to;
+    if (zone.dataset.drop === "won") {
+      post(card, card.dataset.wonUrl, { version: card.dataset.version, source: "drag" }, evt);
+    } else {
+      // Lost asks for a reason first: the card goes back while the dialog is open.
+      snapBack(evt);
+      htmx.ajax("GET", card.dataset.lostUrl, { source: card, target: "#dialog-slot" });
+    }
+  }
+
+  function initSortables(root) {
+    var lists = root.querySelectorAll ? root.querySelectorAll("[data-cards]") : [];
+    lists.forEach(function (list) {
+      if (list.dataset.sortable) return;
+      list.dataset.sortable = "1";
+      state.sortables.push(Sortable.create(list, {
+        group: { name: "board", pull: true, put: true },
+        draggable: ".card[data-editable='true']",
+        filter: "button, a, input, select, textarea",
+        preventOnFilter: false,
+        forceFallback: true,
+        fallbackTolerance: 4,
+        animation: 120,
+        ghostClass: "card-ghost",
+        chosenClass: "card-chosen",
+        disabled: state.inFlight,
+        onStart: function () {
+          state.dragging = true;
+          document.body.classList.add("is-dragging");
+        },
+        onEnd: onDragEnd
+      }));
+    });
+    var zones = root.querySelectorAll ? root.querySelectorAll("[data-drop]") : [];
+    zones.forEach(function (zone) {
+      if (zone.dataset.sortable) return;
+      zone.dataset.sortable = "1";
+      state.sortables.push(Sortable.create(zone, {
+        group: { name: "board", pull: false, put: true },
+        draggable: ".card",
+        forceFallback: true,
+        onAdd: onDropZoneAdd
+      }));
+    });
+  }
+
+  function openDialogs(root) {
+    var dialogs = root.matches && root.matches("dialog[data-open]")
+      ? [root]
+      : (root.querySelectorAll ? Array.from(root.querySelectorAll("dialog[data-open]")) : []);
+    dialogs.forEach(function (dialog) {
+      if (dialog.open) return;
+      dialog.addEventListener("close", function () { dialog.remove(); });
+      dialog.showModal();
+    });
+  }
+
+  function closeDialogs() {
+    document.querySelectorAll("dialog[open]").forEach(function (dialog) { dialog.close(); });
+  }
+
+  document.addEventListener("click", function (event) {
+    var closer = event.target.closest("[data-close-dialog]");
+    if (closer) {
+      var dialog = closer.closest("dialog");
+      if (dialog) dialog.close();
+    }
+  });
+
+  /* Live refresh: the poll answers "board-changed" when another user changed something.
+   * Never refresh under a user's hands: wait while a drag, a request or a dialog is open. */
+  var refreshPending = false;
+  function refreshBoard() {
+    if (state.dragging || state.inFlight || document.querySelector("dialog[open]")) {
+      refreshPending = true;
+      return;
+    }
+    refreshPending = false;
+    var target = board();
+    if (!target) return;
+    htmx.ajax("GET", window.location.href, { target: "#board-columns", swap: "innerHTML" });
+  }
+
+  document.body.addEventListener("board-changed", refreshBoard);
+  document.body.addEventListener("board-move-settled", function () {
+    if (refreshPending) refreshBoard();
+  });
+  document.body.addEventListener("close-dialog", closeDialogs);
+  document.addEventListener("close", function () {
+    if (refreshPending) setTimeout(refreshBoard, 0);
+  }, true);
+  document.body.addEventListener("htmx:responseError", function (event) {
+    var toast = document.getElementById("toast");
+    if (toast && event.detail.xhr.status >= 500) {
+      toast.textContent = "Something went wrong on our side; nothing was changed. Try again.";
+    }
+  });
+  document.body.addEventListener("htmx:sendError", function () {
+    var toast = document.getElementById("toast");
+    if (toast) toast.textContent = "Could not reach the server; nothing was changed.";
+  });
+
+  htmx.onLoad(function (root) {
+    if (typeof Sortable !== "undefined") initSortables(root);
+    openDialogs(root);
+  });
+})();
