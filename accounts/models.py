@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -10,10 +10,19 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
+class CrmUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        """`createsuperuser` makes an admin of the product, not only of Django's admin."""
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A person who signs in. The role is global (PRODUCT.md §1)."""
 
     role = models.CharField(max_length=10, choices=Role, default=Role.REP)
+
+    objects = CrmUserManager()
 
     class Meta:
         ordering = ["username"]

@@ -19,4 +19,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Serve static files straight from the source folders: no collectstatic before tests.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
 LIVE_REFRESH_SECONDS = 1

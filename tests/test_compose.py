@@ -126,3 +126,17 @@ def test_dockerfile_keeps_the_build_secret_out_of_the_image():
     """The dummy key serves collectstatic only: as a RUN-local variable, not an ENV layer."""
     assert re.search(r"^RUN SECRET_KEY=\S+ .*collectstatic", DOCKERFILE, re.MULTILINE)
     assert not re.search(r"^(ENV|ARG)\b.*SECRET_KEY", DOCKERFILE, re.MULTILINE)
+
+
+def test_dev_overlay_publishes_services_on_loopback_only_for_make_test():
+    """`make test` starts db and redis with this overlay where Docker works; the test settings
+    expect postgres@127.0.0.1:5432 without a password and Redis on 127.0.0.1:6379."""
+    overlay = yaml.safe_load((BASE_DIR / "docker-compose.dev.yml").read_text())["services"]
+
+    assert set(overlay) == {"db", "redis"}
+    assert overlay["db"]["ports"] == ["127.0.0.1:5432:5432"]
+    assert overlay["redis"]["ports"] == ["127.0.0.1:6379:6379"]
+    assert overlay["db"]["environment"]["POSTGRES_HOST_AUTH_METHOD"] == "trust"
+    assert overlay["db"]["environment"]["POSTGRES_USER"] == "postgres"
+    script = (BASE_DIR / "scripts" / "ensure-services.sh").read_text()
+    assert "-f docker-compose.yml -f docker-compose.dev.yml up -d db redis" in script

@@ -23,7 +23,6 @@ from deals.views.board import column_heads_response, refreshed_columns_response
 from pipelinecrm.exceptions import (
     ChecklistIncomplete,
     DomainError,
-    Forbidden,
     InvalidRequest,
     VersionConflict,
 )
@@ -100,9 +99,10 @@ def _neighbour_position(
     return position - 1 if same_column_moving_down else position
 
 
-def _completion(request: HttpRequest, deal: Deal, missing_ids: list[int]):
+def _completion(request: HttpRequest, deal: Deal):
     """The dialog's completions as a ``complete`` step for the service, or None."""
-    form = CompletionForm(request.POST, manual_item_ids=missing_ids)
+    manual_ids = _manual_item_ids(deal) if request.POST.getlist("check") else []
+    form = CompletionForm(request.POST, manual_item_ids=manual_ids)
     if not form.is_valid():
         raise ValidationError(_form_error_text(form))
     data = form.cleaned_data
@@ -154,8 +154,6 @@ def deal_move_view(request: HttpRequest, deal_id: int) -> HttpResponse:
         return message_response(request, _form_error_text(form), status=400)
     move = form.cleaned_data
     try:
-        if not can_edit(request.user, deal):
-            raise Forbidden("You can see this deal but not move it; it belongs to a teammate.")
         position = move["position"]
         if position is None:
             position = _neighbour_position(
@@ -173,7 +171,7 @@ def deal_move_view(request: HttpRequest, deal_id: int) -> HttpResponse:
             position=position,
             pipeline=move["pipeline"],
             override_reason=move["override_reason"],
-            complete=_completion(request, deal, _manual_item_ids(deal)),
+            complete=_completion(request, deal),
         )
     except ChecklistIncomplete as refusal:
         return _refused_dialog(
@@ -225,7 +223,7 @@ def deal_won_view(request: HttpRequest, deal_id: int) -> HttpResponse:
             deal=deal,
             version=data["version"],
             override_reason=data["override_reason"],
-            complete=_completion(request, deal, _manual_item_ids(deal)),
+            complete=_completion(request, deal),
         )
     except ChecklistIncomplete as refusal:
         return _refused_dialog(

@@ -1,0 +1,42 @@
+"""A fresh, seeded benchmark database on the PostgreSQL server of DATABASE_URL."""
+
+import os
+import secrets
+
+import psycopg
+
+BENCH_DATABASE = "pipelinecrm_bench"
+
+
+def bench_database_url() -> str:
+    """DATABASE_URL with the database name replaced by the benchmark's own."""
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pipelinecrm")
+    info = psycopg.conninfo.conninfo_to_dict(base)
+    user = info.get("user", "postgres")
+    password = f":{info['password']}" if info.get("password") else ""
+    host, port = info.get("host", "127.0.0.1"), info.get("port", "5432")
+    return f"postgres://{user}{password}@{host}:{port}/{BENCH_DATABASE}"
+
+
+def recreate_database(url: str) -> None:
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    name = info.pop("dbname")
+    with psycopg.connect(**info, dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def configure_django(url: str) -> None:
+    """Use the real settings (test flavour: plain HTTP) on the benchmark database."""
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipelinecrm.settings_test")
+    import django
+
+    django.setup()
+
+
+def seed(deals: int) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", deals=deals, seed=1, password=secrets.token_urlsafe(12), verbosity=0)

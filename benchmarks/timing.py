@@ -1,0 +1,38 @@
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+@dataclass
+class Measure:
+    name: str
+    median_ms: float
+    p90_ms: float
+    queries: int
+    runs: int
+
+    def row(self) -> str:
+        return (
+            f"{self.name:<42} median {self.median_ms:8.1f} ms   p90 {self.p90_ms:8.1f} ms   "
+            f"{self.queries:3d} queries   ({self.runs} runs)"
+        )
+
+
+def measure(name: str, action: Callable[[], object], runs: int) -> Measure:
+    """Run ``action`` ``runs`` times after one warm-up; median server time and query count."""
+    action()
+    times = []
+    queries = 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            action()
+            times.append((time.perf_counter() - start) * 1000)
+        queries = len(captured)
+    times.sort()
+    p90 = times[min(len(times) - 1, int(len(times) * 0.9))]
+    return Measure(name, statistics.median(times), p90, queries, runs)
