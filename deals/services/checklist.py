@@ -96,11 +96,15 @@ def checklist_item_check(
     if not can_edit(user, deal):
         raise Forbidden("You can see this deal but not change it.")
     _manual_item_of_pipeline(deal, item)
-    if ChecklistCheck.objects.filter(deal=deal, item=item).exists():
+    # The insert decides, not a prior read: of two identical ticks at once (a double
+    # click sends no version) the second finds the first's row and changes nothing.
+    now = timezone.now()
+    _, created = ChecklistCheck.objects.get_or_create(
+        deal=deal, item=item, defaults={"checked_by": user, "checked_at": now}
+    )
+    if not created:
         return deal
     deal = deal_bump_version(deal=deal, version=version)
-    now = timezone.now()
-    ChecklistCheck.objects.create(deal=deal, item=item, checked_by=user, checked_at=now)
     deal_event_record(
         deal=deal,
         kind=DealEvent.Kind.CHECKLIST_TICKED,
@@ -119,10 +123,11 @@ def checklist_item_uncheck(
     if not can_edit(user, deal):
         raise Forbidden("You can see this deal but not change it.")
     _manual_item_of_pipeline(deal, item)
-    if not ChecklistCheck.objects.filter(deal=deal, item=item).exists():
+    # As for ticking: the delete decides, so two identical unticks apply once.
+    deleted, _ = ChecklistCheck.objects.filter(deal=deal, item=item).delete()
+    if not deleted:
         return deal
     deal = deal_bump_version(deal=deal, version=version)
-    ChecklistCheck.objects.filter(deal=deal, item=item).delete()
     deal_event_record(
         deal=deal,
         kind=DealEvent.Kind.CHECKLIST_UNTICKED,

@@ -304,7 +304,11 @@ def _close(
     if complete is not None:
         complete(fresh)
         fresh = Deal.objects.get(pk=fresh.pk)
-    stage = stages.get(fresh.stage_id) or Stage.objects.get(pk=fresh.stage_id)
+    if fresh.stage_id not in stages:
+        # Moved by someone else between our read and our lock (only without a version):
+        # the gap closes in the column it is really in, so that column is the one to hold.
+        stages = _locked_stages({fresh.stage_id})
+    stage = stages[fresh.stage_id]
     overridden: list[ChecklistItem] = []
     if status == Deal.Status.WON:
         # Winning needs the current stage's required exit items (§3.9).
@@ -331,8 +335,9 @@ def _close(
     fresh.lost_reason, fresh.lost_note = lost_reason, lost_note
     fresh.is_stalled, fresh.stalled_since = False, None
     fresh.version += 1
+    event_data = {"stage": stage.name, **event_data}
     if overridden:
-        event_data = {**event_data, "override_reason": override_reason.strip()}
+        event_data["override_reason"] = override_reason.strip()
         event_data["overridden_items"] = [item.text for item in overridden]
     deal_event_record(deal=fresh, kind=event_kind, user=user, at=now, data=event_data)
     pipeline_mark_forecast_dirty(pipeline_id=fresh.pipeline_id)
@@ -356,7 +361,7 @@ def deal_mark_won(
                 version=version,
                 status=Deal.Status.WON,
                 event_kind=DealEvent.Kind.WON,
-                event_data={"stage": deal.stage.name},
+                event_data={},
                 override_reason=override_reason,
                 complete=complete,
             )
@@ -384,7 +389,7 @@ def deal_mark_lost(
         version=version,
         status=Deal.Status.LOST,
         event_kind=DealEvent.Kind.LOST,
-        event_data={"stage": deal.stage.name, "reason": reason.name, "note": note},
+        event_data={"reason": reason.name, "note": note},
         lost_reason=reason,
         lost_note=note,
     )
