@@ -439,7 +439,8 @@ def deal_reopen(*, user: User, deal: Deal, version: int | None) -> Deal:
         to_stage=target,
         user=user,
         changed_at=now,
-        time_in_from_stage=now - fresh.stage_entered_at,
+        # The deal worked its stage until it closed; the time since is not time in stage.
+        time_in_from_stage=fresh.closed_at - fresh.stage_entered_at,
     )
     deal_event_record(
         deal=fresh,
