@@ -29,6 +29,7 @@ from accounts.models import Role, User
 from accounts.selectors import managed_user_ids, teammate_ids
 from deals.access import deals_visible_to
 from deals.models import Activity, ChecklistCheck, Deal
+from deals.services.checklist import field_is_filled
 from pipelines.models import ChecklistItem, Pipeline, Stage
 
 ZERO = Decimal("0.00")
@@ -176,12 +177,7 @@ def _satisfied(card: Deal, item: ChecklistItem, ticked: set, last_done: dict) ->
     if item.satisfied_by == ChecklistItem.SatisfiedBy.MANUAL:
         return (card.pk, item.pk) in ticked
     if item.satisfied_by == ChecklistItem.SatisfiedBy.FIELD:
-        attribute = (
-            f"{item.field_name}_id"
-            if item.field_name in {"organization", "person"}
-            else item.field_name
-        )
-        return getattr(card, attribute) is not None
+        return field_is_filled(card, item.field_name)
     latest = last_done.get((card.pk, item.activity_kind))
     return latest is not None and latest >= card.stage_entered_at
 

@@ -68,19 +68,18 @@ def activity_log(
         latest = _latest_done_at(deal)
         changes = {"last_activity_at": latest, "is_stalled": False, "stalled_since": None}
     deal_bump_version(deal=deal, version=version, **changes)
-    deal_event_record(
-        deal=deal,
-        kind=DealEvent.Kind.ACTIVITY_LOGGED,
-        user=user,
-        data={
-            "activity": activity.pk,
-            "kind": activity.kind,
-            "subject": activity.subject,
-            "done": activity.done_at is not None,
-        },
-        at=now,
-    )
+    _record_logged(deal=deal, activity=activity, user=user, at=now)
     return activity
+
+
+def _record_logged(*, deal: Deal, activity: Activity, user: User, at) -> None:
+    data = {
+        "activity": activity.pk,
+        "kind": activity.kind,
+        "subject": activity.subject,
+        "done": activity.done_at is not None,
+    }
+    deal_event_record(deal=deal, kind=DealEvent.Kind.ACTIVITY_LOGGED, user=user, data=data, at=at)
 
 
 @transaction.atomic
@@ -99,18 +98,7 @@ def activity_set_done(*, user: User, activity: Activity, done: bool) -> Activity
         changes = {"last_activity_at": _latest_done_at(deal)}
     deal_bump_version(deal=deal, version=None, **changes)
     if done:
-        deal_event_record(
-            deal=deal,
-            kind=DealEvent.Kind.ACTIVITY_LOGGED,
-            user=user,
-            data={
-                "activity": activity.pk,
-                "kind": activity.kind,
-                "subject": activity.subject,
-                "done": True,
-            },
-            at=now,
-        )
+        _record_logged(deal=deal, activity=activity, user=user, at=now)
     return activity
 
 

@@ -104,15 +104,7 @@ def checklist_item_check(
     )
     if not created:
         return deal
-    deal = deal_bump_version(deal=deal, version=version)
-    deal_event_record(
-        deal=deal,
-        kind=DealEvent.Kind.CHECKLIST_TICKED,
-        user=user,
-        data={"item": item.text, "stage": item.stage.name},
-        at=now,
-    )
-    return deal
+    return _record_tick(deal, item, user, version, DealEvent.Kind.CHECKLIST_TICKED)
 
 
 @transaction.atomic
@@ -127,11 +119,12 @@ def checklist_item_uncheck(
     deleted, _ = ChecklistCheck.objects.filter(deal=deal, item=item).delete()
     if not deleted:
         return deal
+    return _record_tick(deal, item, user, version, DealEvent.Kind.CHECKLIST_UNTICKED)
+
+
+def _record_tick(deal: Deal, item: ChecklistItem, user: User, version, kind: str) -> Deal:
+    """A tick or untick is a user write: bump the version and put it on the timeline."""
     deal = deal_bump_version(deal=deal, version=version)
-    deal_event_record(
-        deal=deal,
-        kind=DealEvent.Kind.CHECKLIST_UNTICKED,
-        user=user,
-        data={"item": item.text, "stage": item.stage.name},
-    )
+    data = {"item": item.text, "stage": item.stage.name}
+    deal_event_record(deal=deal, kind=kind, user=user, data=data)
     return deal
