@@ -15,9 +15,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
-
 env = environ.Env()
+
+# Where the embedded defaults keep their files (SQLite database, file broker, beat state).
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -48,6 +49,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "pipelines",
     "deals",
@@ -97,7 +102,7 @@ else:
     # SQLite is only the zero-setup default of `make run`: WAL lets the worker read while
     # the web app writes, IMMEDIATE transactions take the write lock up front (no upgrade
     # deadlocks) and the busy timeout lets the three processes queue instead of failing.
-    VAR_DIR.mkdir(exist_ok=True)
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -243,6 +248,50 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # django-axes logs every sign-in at INFO; failures and lockouts are WARNING.
     "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# -- REST API (PRODUCT.md §8) ------------------------------------------------------------
+# JSON only: other content types answer 415 and other Accept headers 406, so the schema
+# offers application/json alone and generated clients work unmodified.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a request without credentials answers 401 with WWW-Authenticate.
+        "accounts.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "pipelinecrm.api_base.Pagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "pipelinecrm.api_base.StableOrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "pipelinecrm.api.api_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"api-token": env.str("API_TOKEN_RATE", default="5/min")},
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PipelineCRM API",
+    "DESCRIPTION": "Deals, pipelines and forecasts. Authenticate with `Authorization: Token <key>`"
+    " (POST /api/v1/auth/token/) or a session.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DealStatusEnum": "deals.models.Deal.Status",
+        "ActivityKindEnum": "pipelines.models.ActivityKind",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "pipelinecrm.api_base.document_common_responses",
+    ],
+    # Served from the sidecar package: no CDN (ARCHITECTURE.md, convention 11).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "persistAuthorization": False},
 }
 
 # -- Product settings --------------------------------------------------------------------
