@@ -28,6 +28,7 @@ venv: $(VENV)/.synced
 run: venv
 	DEBUG=$${DEBUG:-1} $(MANAGE) migrate --no-input
 	DEBUG=$${DEBUG:-1} $(MANAGE) seed_demo --if-empty --password "$(DEMO_PASSWORD)"
+	DEBUG=$${DEBUG:-1} $(MANAGE) seed_forecasting_demo
 	@echo "Open http://127.0.0.1:8000 and sign in as rep1, manager or admin with password $(DEMO_PASSWORD)"
 	@# Procfile.dev names plain `python` and `celery`: the venv's, whether or not it is active.
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEBUG=$${DEBUG:-1} $(VENV)/bin/honcho start -f Procfile.dev

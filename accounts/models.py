@@ -113,3 +113,26 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.action} {self.object_type} {self.object_repr}"
+
+
+class ApiToken(models.Model):
+    """A named API key of one user (PRODUCT.md §8). Only its SHA-256 is stored.
+
+    The key is shown once, when created; ``prefix`` (its first characters) lets the owner
+    tell tokens apart in the list without the key being recoverable.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.name or self.prefix}"

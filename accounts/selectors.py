@@ -1,8 +1,9 @@
 """Who relates to whom through teams (PRODUCT.md §1). Subqueries, so callers stay one query."""
 
-from django.db.models import QuerySet
+from django.db.models import CharField, Model, Q, QuerySet
+from django.db.models.functions import Cast
 
-from accounts.models import Role, TeamMembership, User
+from accounts.models import AuditEntry, Role, TeamMembership, User
 
 
 def teammate_ids(*, user: User) -> QuerySet:
@@ -22,3 +23,16 @@ def managed_user_ids(*, user: User) -> QuerySet:
 
 def active_users() -> QuerySet[User]:
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+def audit_history(*targets: Model | QuerySet, limit: int = 50) -> list[AuditEntry]:
+    """The latest audit entries about any of ``targets`` (instances or querysets), newest
+    first, in one query: a pipeline page passes the pipeline, its stages and their items."""
+    condition = Q(pk__in=[])
+    for target in targets:
+        if isinstance(target, QuerySet):
+            keys = target.annotate(audit_key=Cast("pk", CharField())).values("audit_key")
+            condition |= Q(object_type=target.model._meta.label_lower, object_id__in=keys)
+        else:
+            condition |= Q(object_type=target._meta.label_lower, object_id=str(target.pk))
+    return list(AuditEntry.objects.filter(condition).select_related("actor")[:limit])

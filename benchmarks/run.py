@@ -12,8 +12,14 @@ from benchmarks import setup
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="small data, few runs")
+    parser.add_argument(
+        "--dashboards-deals",
+        type=int,
+        help="deals for the dashboard benchmark (100000; with --smoke the board's 300)",
+    )
     args = parser.parse_args()
     deals = 300 if args.smoke else 10_000
+    dashboards_deals = args.dashboards_deals or (deals if args.smoke else 100_000)
     runs = 3 if args.smoke else 30
 
     url = setup.bench_database_url()
@@ -29,6 +35,13 @@ def main() -> None:
     open_deals = Deal.objects.filter(status="open").count()
     print(f"data: {Deal.objects.count()} deals ({open_deals} open)")
     for result in bench_board(runs=runs):
+        print(result.row())
+
+    from benchmarks.dashboards import bench_dashboards, seed_for_dashboards
+
+    seed_for_dashboards(deals=dashboards_deals, reseed=dashboards_deals != deals)
+    print(f"data: {Deal.objects.count()} deals for the dashboards")
+    for result in bench_dashboards(runs=runs):
         print(result.row())
 
 

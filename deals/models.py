@@ -340,3 +340,82 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ImportJob(models.Model):
+    """One CSV import (PRODUCT.md §9): the file, its column mapping, and the run's progress.
+
+    The file's text lives here rather than on disk so that any worker can run the job and a
+    job that is retried after a worker died reads exactly what the user checked. ``done``
+    counts the rows processed so far; it is written in the same transaction as those rows,
+    so a retried job resumes where the last committed batch ended.
+    """
+
+    class Kind(models.TextChoices):
+        DEALS = "deals", "Deals"
+        ORGANIZATIONS = "organizations", "Organizations"
+        PEOPLE = "people", "People"
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        CHECKED = "checked", "Checked (dry run)"
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.DEALS)
+    status = models.CharField(max_length=10, choices=Status, default=Status.UPLOADED)
+    file_name = models.CharField(max_length=255)
+    content = models.TextField(help_text="The file's text, decoded.")
+    encoding = models.CharField(max_length=40)
+    delimiter = models.CharField(max_length=1, default=",")
+    mapping = models.JSONField(default=dict, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    # [{"line": n, "reason": "…"}]: the dry run's findings, then the run's failed rows.
+    errors = models.JSONField(default=list, blank=True)
+    # [{"line": n, "outcome": "created" | "updated", "id": pk, "label": "…"}]
+    results = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(done__lte=models.F("total")), name="import_done_within_total"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["uploaded", "checked", "queued", "running", "done", "failed"]
+                ),
+                name="import_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "created_at"], name="import_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.file_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else self.done * 100 // self.total

@@ -40,6 +40,11 @@ WEIGHTED_VALUE = ExpressionWrapper(
 )
 
 
+def is_ascii_number(text: str) -> bool:
+    """Plain digits only: ``str.isdigit`` also accepts "²", which ``int()`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 @dataclass(frozen=True)
 class BoardFilters:
     """The board's filters as they live in the URL (PRODUCT.md §4)."""
@@ -51,14 +56,16 @@ class BoardFilters:
 
     @classmethod
     def from_query(cls, params) -> "BoardFilters":
+        """Junk in the URL is ignored, never an error: a hand-edited link still opens."""
         owner = params.get("owner", "").strip()
-        if owner not in {"", "me"} and not owner.isdigit():
+        if owner not in {"", "me"} and not is_ascii_number(owner):
             owner = ""
         return cls(
             owner=owner,
             stalled=params.get("stalled") == "1",
             closing_this_month=params.get("closing") == "month",
-            q=params.get("q", "").strip()[:100],
+            # PostgreSQL text cannot hold NUL, so a search for one would be a 500.
+            q=params.get("q", "").replace("\x00", "").strip()[:100],
         )
 
     def as_query(self) -> dict[str, str]:
@@ -124,17 +131,21 @@ def editable_owner_ids(user: User) -> set[int] | None:
     return {user.pk, *managed_user_ids(user=user).values_list("user_id", flat=True)}
 
 
+def deals_with_figures(deals: QuerySet[Deal]) -> QuerySet[Deal]:
+    """``probability`` (effective) and ``weighted`` computed in SQL, for lists of any size."""
+    return deals.annotate(probability=EFFECTIVE_PROBABILITY, weighted=WEIGHTED_VALUE)
+
+
 def _card_queryset(deals: QuerySet[Deal]) -> QuerySet[Deal]:
     now = timezone.now()
     open_activities = Activity.objects.filter(deal=OuterRef("pk"), done_at__isnull=True)
-    return deals.select_related("owner", "organization", "stage").annotate(
+    return deals_with_figures(deals.select_related("owner", "organization", "stage")).annotate(
         has_next_activity=Exists(open_activities),
         has_overdue_activity=Exists(open_activities.filter(due_at__lt=now)),
-        weighted=WEIGHTED_VALUE,
     )
 
 
-def _decorate_cards(cards: list[Deal], user: User) -> None:
+def decorate_cards(cards: list[Deal], user: User) -> None:
     """Checklist progress (satisfied / required exit items of the current stage) and
     whether the user may edit each card; three queries for any number of cards."""
     if not cards:
@@ -213,7 +224,7 @@ def board_columns(
         )
     )
     cards = list(ranked.filter(rank__lte=limit).order_by("stage__position", "position", "id"))
-    _decorate_cards(cards, user)
+    decorate_cards(cards, user)
     for card in cards:
         columns[card.stage_id].cards.append(card)
     for column in columns.values():
@@ -236,7 +247,7 @@ def column_cards(
     page = list(_card_queryset(deals).order_by("position", "id")[offset : offset + limit + 1])
     more = len(page) > limit
     page = page[:limit]
-    _decorate_cards(page, user)
+    decorate_cards(page, user)
     return page, (offset + limit if more else None)
 
 
@@ -277,5 +288,5 @@ def board_change_token(*, pipeline: Pipeline) -> str:
 def board_card(*, deal_id: int, user: User) -> Deal | None:
     """One open card, decorated like the board's, or None if it left the board."""
     cards = list(_card_queryset(deals_visible_to(user).filter(pk=deal_id, status=Deal.Status.OPEN)))
-    _decorate_cards(cards, user)
+    decorate_cards(cards, user)
     return cards[0] if cards else None

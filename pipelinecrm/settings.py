@@ -125,6 +125,11 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
     CELERY_BROKER_URL = REDIS_URL
+    # A job taken by a worker that dies before acknowledging it goes back to the queue after
+    # this many seconds; keep it above FORECAST_DEBOUNCE_SECONDS and the task time limits.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     broker_dir = VAR_DIR / "broker"
@@ -153,6 +158,30 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT",
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# -- Background jobs (PRODUCT.md §5) -----------------------------------------------------
+# django-celery-beat does not support Django 6.1: the schedule lives here, each interval set
+# by an environment variable, as plain data the admin's schedules page lists. A periodic run
+# that waits longer than its interval expires: the next one does the same work.
+_PERIODIC_JOBS = [
+    # (entry name, task in forecasting.tasks, variable, default minutes)
+    ("flag stalled deals", "flag_stalled_deals", "STALL_CHECK_MINUTES", 15),
+    ("recompute forecasts", "recompute_forecasts", "FORECAST_RECOMPUTE_MINUTES", 60),
+    ("remind activities", "remind_activities", "ACTIVITY_REMINDER_MINUTES", 5),
+    ("sweep dirty forecasts", "recompute_dirty_forecasts", "DIRTY_FORECAST_SWEEP_MINUTES", 2),
+]
+CELERY_BEAT_SCHEDULE = {}
+BEAT_SCHEDULE_ENV_VARS = {}
+for _name, _task, _variable, _default in _PERIODIC_JOBS:
+    _minutes = env.int(_variable, default=_default)
+    CELERY_BEAT_SCHEDULE[_name] = {
+        "task": f"forecasting.tasks.{_task}",
+        "schedule": timedelta(minutes=_minutes),
+        "options": {"expires": _minutes * 60},
+    }
+    BEAT_SCHEDULE_ENV_VARS[_name] = _variable
+# Deal changes within this many seconds of the first one cost a single forecast recompute.
+FORECAST_DEBOUNCE_SECONDS = env.int("FORECAST_DEBOUNCE_SECONDS", default=60)
+
 # -- Email -------------------------------------------------------------------------------
 # Development prints mail to the console; production defaults to Django's classic SMTP relay
 # on localhost:25 so that mail is never silently dropped (check --deploy refuses the console).
@@ -176,6 +205,9 @@ if EMAIL_URL:
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PipelineCRM <crm@localhost>")
+# Production relays password resets through localhost by default, but only an explicit
+# EMAIL_URL means "also email notifications" (stalled deals, reminders, reassignments).
+EMAIL_NOTIFICATIONS = bool(env.str("EMAIL_URL", default=""))
 
 # -- Authentication ----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -283,6 +315,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DealStatusEnum": "deals.models.Deal.Status",
         "ActivityKindEnum": "pipelines.models.ActivityKind",
+        "ChecklistItemKindEnum": "pipelines.models.ChecklistItem.Kind",
+        "DealEventKindEnum": "deals.models.DealEvent.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -297,3 +331,7 @@ SPECTACULAR_SETTINGS = {
 # -- Product settings --------------------------------------------------------------------
 BOARD_PAGE_SIZE = env.int("BOARD_PAGE_SIZE", default=50)
 LIVE_REFRESH_SECONDS = env.float("LIVE_REFRESH_SECONDS", default=15)
+# CSV import (PRODUCT.md §9): the largest file accepted, and rows per committed batch (the
+# progress bar moves once per batch; a retried job resumes after the last one).
+IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=50)
+IMPORT_BATCH_ROWS = env.int("IMPORT_BATCH_ROWS", default=200)

@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.models import Role
 from pipelinecrm.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -14,7 +15,8 @@ logger = logging.getLogger(__name__)
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("board")
+    """Reps land on their own home; managers and admins on the team dashboard."""
+    return redirect("rep-home" if request.user.role == Role.REP else "dashboard")
 
 
 @never_cache

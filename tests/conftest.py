@@ -9,6 +9,8 @@ from accounts.models import Role
 from pipelines.models import Pipeline
 from tests import factories
 
+pytest_plugins = ["tests.fixtures_celery"]
+
 
 @pytest.fixture
 def company(db):

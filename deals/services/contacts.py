@@ -1,6 +1,10 @@
 """Organizations and people are shared by the whole company (PRODUCT.md §1)."""
 
-from deals.models import Organization, Person
+from django.db import transaction
+
+from accounts.models import Role, User
+from deals.models import Deal, Organization, Person
+from pipelinecrm.exceptions import Forbidden, InvalidRequest
 
 
 def organization_get_or_create(*, name: str) -> Organization | None:
@@ -18,3 +22,50 @@ def person_get_or_create(*, name: str, organization: Organization | None) -> Per
         return None
     existing = Person.objects.filter(name__iexact=name).order_by("pk").first()
     return existing or Person.objects.create(name=name, organization=organization)
+
+
+def _ensure_admin(user: User) -> None:
+    if user.role != Role.ADMIN:
+        raise Forbidden("Only admins delete organizations and people.")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+@transaction.atomic
+def organization_delete(*, user: User, organization: Organization) -> None:
+    """Admins only, and only when nothing refers to it: deals and people would silently
+    lose their organization otherwise (the foreign keys would set it to empty)."""
+    _ensure_admin(user)
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    deals = Deal.objects.filter(organization=organization).count()
+    people = Person.objects.filter(organization=organization).count()
+    if deals or people:
+        used_by = " and ".join(
+            part
+            for part in (
+                _plural(deals, "deal") if deals else "",
+                "1 person" if people == 1 else f"{people} people" if people else "",
+            )
+            if part
+        )
+        raise InvalidRequest(
+            f"“{organization.name}” is still used by {used_by}; "
+            "link them to another organization first."
+        )
+    organization.delete()
+
+
+@transaction.atomic
+def person_delete(*, user: User, person: Person) -> None:
+    """Admins only, and only when no deal names the person as its contact."""
+    _ensure_admin(user)
+    Person.objects.select_for_update().filter(pk=person.pk).first()
+    deals = Deal.objects.filter(person=person).count()
+    if deals:
+        raise InvalidRequest(
+            f"“{person.name}” is the contact of {_plural(deals, 'deal')}; "
+            "choose another contact for them first."
+        )
+    person.delete()

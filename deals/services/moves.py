@@ -79,13 +79,19 @@ def _check_requirements(
     deal: Deal,
     missing: list[ChecklistItem],
     override_reason: str,
+    import_override: bool = False,
 ) -> list[ChecklistItem]:
-    """Raise unless nothing is missing or an allowed user overrides with a reason."""
+    """Raise unless nothing is missing or an allowed user overrides with a reason.
+
+    ``import_override``: the CSV import moves the importer's own deals "directly into
+    their stage" as it creates them (PRODUCT.md §9), so it overrides whatever the user's
+    role. Only the import passes it; no request field can set it.
+    """
     if not missing:
         return []
     if not override_reason.strip():
         raise ChecklistIncomplete(missing)
-    if not can_override(user, deal):
+    if not import_override and not can_override(user, deal):
         raise Forbidden(
             "Only a manager of the owner's team or an admin can override checklist items."
         )
@@ -126,6 +132,7 @@ def deal_move(
     pipeline: Pipeline | int | None = None,
     override_reason: str = "",
     complete: Callable[[Deal], None] | None = None,
+    import_override: bool = False,
 ) -> MoveResult:
     """Move ``deal`` to index ``position`` of ``stage`` (top of the column by default).
 
@@ -147,6 +154,7 @@ def deal_move(
                 pipeline_id=pipeline if isinstance(pipeline, int | None) else pipeline.pk,
                 override_reason=override_reason,
                 complete=complete,
+                import_override=import_override,
             )
     except ChecklistIncomplete as refusal:
         _record_refusal(user=user, deal=deal, to_stage_id=stage_id, missing=refusal.missing)
@@ -173,6 +181,7 @@ def _deal_move(
     pipeline_id: int | None,
     override_reason: str,
     complete: Callable[[Deal], None] | None,
+    import_override: bool = False,
 ) -> MoveResult:
     # 1. Lock the two columns, then the deal (counting the target's cards); check the version.
     stages = _locked_stages({deal.stage_id, stage_id})
@@ -228,7 +237,11 @@ def _deal_move(
     else:
         missing = []
     overridden = _check_requirements(
-        user=user, deal=fresh, missing=missing, override_reason=override_reason
+        user=user,
+        deal=fresh,
+        missing=missing,
+        override_reason=override_reason,
+        import_override=import_override,
     )
 
     # 5. Apply: positions, the deal, its history — all in this transaction (§3.7).
@@ -294,6 +307,7 @@ def _close(
     lost_reason: LostReason | None = None,
     lost_note: str = "",
     complete: Callable[[Deal], None] | None = None,
+    import_override: bool = False,
 ) -> Deal:
     stages = _locked_stages({deal.stage_id})
     fresh = _locked_deal(deal, version)
@@ -314,7 +328,11 @@ def _close(
         # Winning needs the current stage's required exit items (§3.9).
         missing = missing_items(deal=fresh, exit_of=stage, entry_of=None)
         overridden = _check_requirements(
-            user=user, deal=fresh, missing=missing, override_reason=override_reason
+            user=user,
+            deal=fresh,
+            missing=missing,
+            override_reason=override_reason,
+            import_override=import_override,
         )
     now = timezone.now()
     Deal.objects.filter(
@@ -351,6 +369,7 @@ def deal_mark_won(
     version: int | None,
     override_reason: str = "",
     complete: Callable[[Deal], None] | None = None,
+    import_override: bool = False,
 ) -> Deal:
     """Won needs the current stage's required exit items; ``complete`` as in deal_move."""
     try:
@@ -364,6 +383,7 @@ def deal_mark_won(
                 event_data={},
                 override_reason=override_reason,
                 complete=complete,
+                import_override=import_override,
             )
     except ChecklistIncomplete as refusal:
         _record_refusal(user=user, deal=deal, to_stage_id=deal.stage_id, missing=refusal.missing)

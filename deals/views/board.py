@@ -17,7 +17,6 @@ from django_htmx.http import trigger_client_event
 from accounts.models import Role, User
 from accounts.selectors import managed_user_ids
 from deals.forms import DealCreateForm
-from deals.models import LostReason
 from deals.selectors import (
     BoardFilters,
     board_change_token,
@@ -25,6 +24,7 @@ from deals.selectors import (
     board_owner_choices,
     column_cards,
     column_totals,
+    is_ascii_number,
 )
 from deals.services.contacts import organization_get_or_create, person_get_or_create
 from deals.services.deals import deal_create
@@ -33,6 +33,7 @@ from pipelines.models import Pipeline, Stage
 LAST_BOARD_KEY = "last_pipeline_id"
 POLL_SALT = "board-poll"
 POLL_MAX_AGE = 12 * 3600
+MAX_OFFSET = 10**9
 
 
 def _pipelines(request: HttpRequest) -> list[Pipeline]:
@@ -81,7 +82,6 @@ def board_page(request: HttpRequest, pipeline_id: int) -> HttpResponse:
         "nav_section": "board",
         "pipelines": pipelines,
         "owner_choices": board_owner_choices(pipeline=pipeline, user=request.user),
-        "lost_reasons": LostReason.objects.filter(is_active=True),
     }
     return render(request, "deals/board.html", context)
 
@@ -97,10 +97,9 @@ def column_more(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpRe
         pipeline__is_active=True,
         is_archived=False,
     )
-    try:
-        offset = max(0, int(request.GET.get("offset", "0")))
-    except ValueError:
-        offset = 0
+    raw_offset = request.GET.get("offset", "")
+    # Capped so that a hand-edited offset stays inside PostgreSQL's bigint (else a 500).
+    offset = min(int(raw_offset), MAX_OFFSET) if is_ascii_number(raw_offset) else 0
     filters = BoardFilters.from_query(request.GET)
     cards, next_offset = column_cards(
         pipeline=stage.pipeline,

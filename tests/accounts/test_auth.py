@@ -36,13 +36,15 @@ def test_login_page_asks_for_username_and_password(client):
     assert '<label for="id_password">Password</label>' in html
 
 
-def test_rep_signs_in_and_lands_on_the_board(client, company):
+def test_rep_signs_in_and_lands_on_their_home(client, company):
+    """Reps land on their own home (PRODUCT.md §6), which links to the board."""
     response = _sign_in(client, "rep1", follow=True)
 
     assert response.status_code == 200
     urls = [url for url, _status in response.redirect_chain]
     assert urls[0] == reverse("home")
-    assert re.fullmatch(r"/pipelines/\d+/board/", urls[-1])
+    assert urls[-1] == reverse("rep-home")
+    assert f'href="{reverse("board")}"' in response.content.decode()
     assert int(client.session["_auth_user_id"]) == company.rep1.pk
     assert "Rep1 Test" in response.content.decode()
 

@@ -45,23 +45,28 @@ _PLACED_AT_TARGET = """
 _PLACE_NOW = "card => [card.parentNode, card.previousElementSibling, card.nextElementSibling]"
 
 
-def drag(page: Page, source: Locator, target: Locator, *, steps: int = 12) -> None:
+def drag(
+    page: Page, source: Locator, target: Locator, *, steps: int = 12, grip: Locator | None = None
+) -> None:
     """Drag ``source`` (a card) onto ``target`` (a column's list or another card).
 
     Both must be inside the viewport; give board tests a viewport wide enough for the
-    columns involved.
+    columns involved. ``grip``: where to press when only a handle inside ``source`` starts
+    a drag (the stage designer's rows).
     """
     source.scroll_into_view_if_needed()
     card = source.element_handle()
     destination = target.element_handle()
     before = card.evaluate_handle(_PLACE_NOW)
-    start_x, start_y = _center(source)
-    end_x, end_y = _center(target)
+    start_x, start_y = _center(grip or source)
 
     page.mouse.move(start_x, start_y)
     page.mouse.down()
     # A first small move starts the drag, as a hand would, before heading for the target.
     page.mouse.move(start_x + 4, start_y + 4, steps=2)
+    # Only now: the Won and Lost drop zones appear once a drag has started.
+    target.wait_for(state="visible")
+    end_x, end_y = _center(target)
     page.mouse.move(end_x, end_y, steps=steps)
     try:
         page.wait_for_function(_PLACED_AT_TARGET, arg=[card, destination, before])

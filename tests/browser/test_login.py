@@ -1,4 +1,4 @@
-"""The first journey of every user: sign in, land on the board, sign out (PRODUCT.md §7)."""
+"""The first journey of every user: sign in, land on the home page, sign out (PRODUCT.md §6)."""
 
 import re
 
@@ -10,7 +10,9 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def test_rep_signs_in_reaches_the_board_and_logs_out(page: Page, live_server, browser_company):
+def test_rep_signs_in_reaches_home_then_the_board_and_logs_out(
+    page: Page, live_server, browser_company
+):
     page.goto(f"{live_server.url}/accounts/login/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
@@ -18,8 +20,10 @@ def test_rep_signs_in_reaches_the_board_and_logs_out(page: Page, live_server, br
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
-    expect(page).to_have_url(re.compile(r"/board/$"))
+    expect(page).to_have_url(re.compile(r"/home/$"))
     expect(page.get_by_role("banner")).to_contain_text("Rep1 Test")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Board", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/board/$"))
 
     page.get_by_role("button", name="Log out").click()
 
@@ -31,5 +35,6 @@ def test_rep_signs_in_reaches_the_board_and_logs_out(page: Page, live_server, br
 def test_logged_in_page_signs_in_through_the_form(logged_in_page, browser_company):
     page = logged_in_page(browser_company.manager)
 
-    expect(page).to_have_url(re.compile(r"/board/$"))
+    # Managers land on their team's dashboard.
+    expect(page).to_have_url(re.compile(r"/dashboard/team/\d+/"))
     expect(page.get_by_role("banner")).to_contain_text("Manager Test · Manager")

@@ -1,0 +1,52 @@
+"""``Authorization: Token <key>`` (PRODUCT.md §8), checked against the stored hash."""
+
+import datetime
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from accounts.api.tokens import api_token_hash
+from accounts.models import ApiToken
+
+KEYWORD = "Token"
+# last_used_at is for people ("was this token used this month?"): writing it at most once
+# a minute spares a write on almost every request.
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+class ApiTokenAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != KEYWORD.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Send the header as `Token <key>`.")
+        try:
+            key = parts[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        token = ApiToken.objects.select_related("user").filter(key_hash=api_token_hash(key)).first()
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        return KEYWORD
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = ApiTokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>`; get a key from POST /api/v1/auth/token/.",
+        }

@@ -1,0 +1,103 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.models import ApiToken, Role, Team, TeamMembership, User
+from accounts.services import UserAccess
+from pipelinecrm.api_base import StrictSerializer, id_field
+
+
+class TokenObtainSerializer(StrictSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text="To tell your tokens apart."
+    )
+
+
+class TokenCreatedSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="The key. It is shown only this once.")
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField()
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at"]
+        read_only_fields = fields
+
+
+class UserSerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "first_name", "last_name", "display_name", "role", "is_active"]
+        read_only_fields = fields
+
+
+class UserCreatedSerializer(UserSerializer):
+    one_time_password = serializers.CharField(
+        allow_null=True,
+        read_only=True,
+        help_text="With access `password`: the password to pass on, shown only this once.",
+    )
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "one_time_password"]
+        read_only_fields = fields
+
+
+class UserUpdateSerializer(StrictSerializer):
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+
+
+class UserCreateSerializer(UserUpdateSerializer):
+    """New users choose their password through an emailed link (``invite``, the default)
+    or receive a one-time password from the admin (``password``)."""
+
+    username = serializers.CharField(max_length=150)
+    access = serializers.ChoiceField(choices=UserAccess.choices, required=False)
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    managers = serializers.SerializerMethodField()
+    members = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "managers", "members"]
+        read_only_fields = fields
+
+    def _user_ids(self, team: Team, kind: str) -> list[int]:
+        # From the memberships the view prefetched: no query per team.
+        return [m.user_id for m in team.memberships.all() if m.kind == kind]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_managers(self, team: Team) -> list[int]:
+        return self._user_ids(team, TeamMembership.Kind.MANAGER)
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_members(self, team: Team) -> list[int]:
+        return self._user_ids(team, TeamMembership.Kind.MEMBER)
+
+
+class TeamWriteSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100)
+    managers = serializers.ListField(
+        child=id_field(),
+        max_length=500,
+        required=False,
+        help_text="Ids of the users who manage the team (role manager or admin).",
+    )
+    members = serializers.ListField(child=id_field(), max_length=500, required=False)
+
+
+class TeamUpdateSerializer(TeamWriteSerializer):
+    """Lists given replace the team's managers or members; lists left out stay."""
+
+    name = serializers.CharField(max_length=100, required=False)

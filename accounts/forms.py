@@ -1,0 +1,106 @@
+"""Forms of the user and team admin pages, and how a service's refusal reaches a form."""
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from accounts.models import Role, User
+from accounts.services import UserAccess
+
+
+class AdminForm(forms.Form):
+    """Labels without Django's trailing colon, as on every other page."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on ``form``: on the field it names when the form
+    has that field, else above the form. The service is the one that decides; the form
+    only shows its answer next to what the user typed."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        field = name if name in form.fields and name != NON_FIELD_ERRORS else None
+        form.add_error(field, ValidationError(errors))
+
+
+def form_error_text(form: forms.Form) -> str:
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+class UserCreateForm(AdminForm):
+    username = forms.CharField(max_length=150)
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(required=False)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.REP)
+    access = forms.ChoiceField(
+        label="How they sign in the first time",
+        choices=UserAccess.choices,
+        initial=UserAccess.INVITE,
+        widget=forms.RadioSelect,
+    )
+
+
+class UserDetailsForm(AdminForm):
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(required=False)
+
+
+class UserRoleForm(AdminForm):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class SuccessorField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.display_name} ({obj.get_role_display()})"
+
+
+class DeactivateForm(AdminForm):
+    """Who takes over the leaving user's open deals and open activities (§7)."""
+
+    deals_to = SuccessorField(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Choose a colleague…",
+        label="Their open deals go to",
+    )
+    activities_to = SuccessorField(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Choose a colleague…",
+        label="Their open activities go to",
+    )
+
+    def __init__(self, *args, leaving: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        colleagues = User.objects.filter(is_active=True).exclude(pk=leaving.pk)
+        for name in ("deals_to", "activities_to"):
+            self.fields[name].queryset = colleagues.order_by("first_name", "last_name")
+
+
+class PeopleField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.display_name} ({obj.get_role_display()})"
+
+
+class TeamForm(AdminForm):
+    name = forms.CharField(max_length=100)
+    managers = PeopleField(
+        queryset=User.objects.none(),
+        required=False,
+        help_text="Users with the manager or admin role.",
+    )
+    members = PeopleField(queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        active = User.objects.filter(is_active=True).order_by("first_name", "last_name")
+        self.fields["managers"].queryset = active.exclude(role=Role.REP)
+        self.fields["members"].queryset = active

@@ -1,0 +1,380 @@
+"""Admin pages for users and teams, the admin overview, schedules and the audit log (§7).
+
+Deactivating a user hands their open work over, which touches deals: that service lives
+in deals/services/handover.py and this view is where the two meet.
+"""
+
+from datetime import timedelta
+
+from celery.schedules import crontab
+from celery.schedules import schedule as interval_schedule
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import admin_required
+from accounts.forms import (
+    DeactivateForm,
+    TeamForm,
+    UserCreateForm,
+    UserDetailsForm,
+    UserRoleForm,
+    apply_service_errors,
+)
+from accounts.models import AuditEntry, Team, TeamMembership, User
+from accounts.selectors import audit_history
+from accounts.services import (
+    UserAccess,
+    team_create,
+    team_delete,
+    team_update,
+    user_create,
+    user_invite,
+    user_reactivate,
+    user_set_role,
+    user_update,
+)
+from deals.models import LostReason
+from deals.services.handover import user_offboard, user_open_work
+from pipelinecrm.exceptions import DomainError
+from pipelines.models import Pipeline
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _context(section: str, **extra) -> dict:
+    return {"nav_section": "admin", "admin_section": section, **extra}
+
+
+@admin_required
+@require_GET
+def admin_home(request: HttpRequest) -> HttpResponse:
+    counts = {
+        "pipelines": Pipeline.objects.filter(is_active=True).count(),
+        "lost_reasons": LostReason.objects.filter(is_active=True).count(),
+        "users": User.objects.filter(is_active=True).count(),
+        "teams": Team.objects.count(),
+    }
+    history = list(AuditEntry.objects.select_related("actor")[:10])
+    return render(
+        request, "accounts/admin_home.html", _context("home", counts=counts, history=history)
+    )
+
+
+# -- Users -------------------------------------------------------------------------------
+
+
+def _site_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+@admin_required
+@require_GET
+def user_list(request: HttpRequest) -> HttpResponse:
+    memberships = Prefetch("memberships", queryset=TeamMembership.objects.select_related("team"))
+    users = User.objects.prefetch_related(memberships).order_by(
+        "-is_active", "first_name", "last_name", "username"
+    )
+    history = audit_history(User.objects.all(), limit=20)
+    return render(
+        request, "accounts/user_list.html", _context("users", users=users, history=history)
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def user_create_view(request: HttpRequest) -> HttpResponse:
+    """Create a user; the answer shows a one-time password once, or says the invite went."""
+    form = UserCreateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = user_create(
+                actor=request.user, site_url=_site_url(request), **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            context = _context(
+                "users",
+                created=created.user,
+                one_time_password=created.one_time_password,
+                invited=form.cleaned_data["access"] == UserAccess.INVITE,
+            )
+            # Not cached anywhere: the password exists only in this response.
+            response = render(request, "accounts/user_created.html", context)
+            response["Cache-Control"] = "no-store"
+            return response
+    status = 422 if request.method == "POST" else 200
+    return render(request, "accounts/user_create.html", _context("users", form=form), status=status)
+
+
+def _user_page(request: HttpRequest, user: User, *, status: int = 200, **forms) -> HttpResponse:
+    context = _context(
+        "users",
+        person=user,
+        details_form=forms.get("details_form")
+        or UserDetailsForm(
+            initial={
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "email": user.email,
+            }
+        ),
+        role_form=forms.get("role_form") or UserRoleForm(initial={"role": user.role}),
+        memberships=user.memberships.select_related("team").order_by("team__name"),
+        open_work=user_open_work(user=user),
+        history=audit_history(user),
+        refusal=forms.get("refusal", ""),
+    )
+    return render(request, "accounts/user_detail.html", context, status=status)
+
+
+@admin_required
+@require_GET
+def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    return _user_page(request, get_object_or_404(User, pk=user_id))
+
+
+@admin_required
+@require_POST
+def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=user_id)
+    form = UserDetailsForm(request.POST)
+    if form.is_valid():
+        try:
+            user_update(actor=request.user, user=user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"{user.username}: details saved.")
+            return redirect("crm_admin:user", user_id=user.pk)
+    return _user_page(request, user, status=422, details_form=form)
+
+
+@admin_required
+@require_POST
+def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=user_id)
+    form = UserRoleForm(request.POST)
+    if not form.is_valid():
+        return _user_page(request, user, status=422, role_form=form)
+    try:
+        user = user_set_role(actor=request.user, user=user, role=form.cleaned_data["role"])
+    except (ValidationError, DomainError) as error:
+        text = error.message if isinstance(error, DomainError) else " ".join(error.messages)
+        return _user_page(request, user, status=400, role_form=form, refusal=text)
+    messages.success(request, f"{user.display_name} is now {user.get_role_display().lower()}.")
+    return redirect("crm_admin:user", user_id=user.pk)
+
+
+@admin_required
+@require_POST
+def user_invite_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=user_id)
+    try:
+        user_invite(actor=request.user, user=user, site_url=_site_url(request))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"A link to choose a password was sent to {user.email}.")
+    return redirect("crm_admin:user", user_id=user.pk)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def user_deactivate_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Ask who takes over the user's open deals and open activities, then deactivate."""
+    user = get_object_or_404(User, pk=user_id, is_active=True)
+    form = DeactivateForm(request.POST if request.method == "POST" else None, leaving=user)
+    context = _context("users", person=user, form=form, open_work=user_open_work(user=user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = user_offboard(actor=request.user, user=user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except DomainError as error:
+            context["refusal"] = error.message
+        else:
+            handed = []
+            if result.deals:
+                handed.append(f"{result.deals} open deal{'s' if result.deals != 1 else ''}")
+            if result.activities:
+                count = result.activities
+                handed.append(f"{count} open activit{'ies' if count != 1 else 'y'}")
+            suffix = f" {' and '.join(handed)} handed over." if handed else ""
+            messages.success(request, f"{user.display_name} can no longer sign in.{suffix}")
+            return redirect("crm_admin:user", user_id=user.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "accounts/user_deactivate.html", context, status=status)
+
+
+@admin_required
+@require_POST
+def user_reactivate_view(request: HttpRequest, user_id: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=user_id)
+    try:
+        user_reactivate(actor=request.user, user=user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{user.display_name} can sign in again.")
+    return redirect("crm_admin:user", user_id=user.pk)
+
+
+# -- Teams -------------------------------------------------------------------------------
+
+
+def _people(team: Team) -> dict[str, list[int]]:
+    memberships = list(team.memberships.values_list("user_id", "kind"))
+    return {
+        "managers": [pk for pk, kind in memberships if kind == TeamMembership.Kind.MANAGER],
+        "members": [pk for pk, kind in memberships if kind == TeamMembership.Kind.MEMBER],
+    }
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def team_list(request: HttpRequest) -> HttpResponse:
+    form = TeamForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            team = team_create(
+                actor=request.user,
+                name=data["name"],
+                manager_ids=[user.pk for user in data["managers"]],
+                member_ids=[user.pk for user in data["members"]],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Team “{team.name}” created.")
+            return redirect("crm_admin:teams")
+    memberships = Prefetch(
+        "memberships", queryset=TeamMembership.objects.select_related("user").order_by("user")
+    )
+    context = _context(
+        "teams",
+        teams=Team.objects.prefetch_related(memberships),
+        form=form,
+        history=audit_history(Team.objects.all(), limit=20),
+    )
+    status = 422 if request.method == "POST" else 200
+    return render(request, "accounts/team_list.html", context, status=status)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
+    """Rename the team and choose its managers and members."""
+    team = get_object_or_404(Team, pk=team_id)
+    form = TeamForm(
+        request.POST if request.method == "POST" else None,
+        initial={"name": team.name, **_people(team)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            team_update(
+                actor=request.user,
+                team=team,
+                name=data["name"],
+                manager_ids=[user.pk for user in data["managers"]],
+                member_ids=[user.pk for user in data["members"]],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Team “{data['name']}” saved.")
+            return redirect("crm_admin:team", team_id=team.pk)
+    context = _context("teams", team=team, form=form, history=audit_history(team))
+    status = 422 if request.method == "POST" else 200
+    return render(request, "accounts/team_detail.html", context, status=status)
+
+
+@admin_required
+@require_POST
+def team_delete_view(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = get_object_or_404(Team, pk=team_id)
+    team_delete(actor=request.user, team=team)
+    messages.success(request, f"Team “{team.name}” deleted.")
+    return redirect("crm_admin:teams")
+
+
+# -- Background job schedules ------------------------------------------------------------
+
+
+def _every(seconds: float) -> str:
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = int(seconds // size)
+            return f"every {unit}" if count == 1 else f"every {count} {unit}s"
+    return f"every {seconds:g} seconds"
+
+
+def describe_schedule(schedule) -> str:
+    """A beat schedule in words: an interval, or a crontab's five fields."""
+    if isinstance(schedule, timedelta):
+        return _every(schedule.total_seconds())
+    if isinstance(schedule, int | float):
+        return _every(schedule)
+    if isinstance(schedule, crontab):
+        fields = (
+            schedule._orig_minute,
+            schedule._orig_hour,
+            schedule._orig_day_of_month,
+            schedule._orig_month_of_year,
+            schedule._orig_day_of_week,
+        )
+        return "cron " + " ".join(str(field) for field in fields)
+    if isinstance(schedule, interval_schedule):
+        return _every(schedule.run_every.total_seconds())
+    return str(schedule)
+
+
+@admin_required
+@require_GET
+def schedules(request: HttpRequest) -> HttpResponse:
+    """The periodic jobs Celery beat runs, read from settings (PRODUCT.md §5).
+
+    Schedules are configured by environment variables (django-celery-beat does not support
+    Django 6.1); ``BEAT_SCHEDULE_ENV_VARS`` in settings names the variable of each entry.
+    """
+    schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", None) or {}
+    variables = getattr(settings, "BEAT_SCHEDULE_ENV_VARS", {})
+    jobs = [
+        {
+            "name": name,
+            "task": entry.get("task", ""),
+            "every": describe_schedule(entry.get("schedule")),
+            "expires": (entry.get("options") or {}).get("expires"),
+            "variable": variables.get(name, ""),
+        }
+        for name, entry in sorted(schedule.items())
+    ]
+    return render(request, "accounts/schedules.html", _context("schedules", jobs=jobs))
+
+
+# -- Audit log ---------------------------------------------------------------------------
+
+
+@admin_required
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    entries = AuditEntry.objects.select_related("actor")
+    object_type = request.GET.get("type", "")
+    if object_type:
+        entries = entries.filter(object_type=object_type)
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    types = (
+        AuditEntry.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
+    )
+    context = _context(
+        "audit", page=page, history=page.object_list, types=types, object_type=object_type
+    )
+    return render(request, "accounts/audit_log.html", context)

@@ -1,0 +1,105 @@
+"""Forms of the CSV import: the upload, then the column mapping (PRODUCT.md §9)."""
+
+from django import forms
+
+from accounts.models import Role, User
+from deals.imports import DELIMITER_CODES, DELIMITERS, TARGETS
+from deals.models import ImportJob
+from pipelines.models import Pipeline
+
+DECIMAL_SEPARATORS = [(".", "Point — 1,234.56 or 12.5k"), (",", "Comma — 1.234,56 or 12,5k")]
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label="What the file holds", choices=ImportJob.Kind.choices)
+    file = forms.FileField(label="CSV file")
+
+
+class MappingForm(forms.Form):
+    """Which CSV column feeds which field, and how to read the values.
+
+    One choice field per target, named ``map_<target>``; their values are column indexes.
+    """
+
+    delimiter = forms.ChoiceField(
+        label="Columns separated by",
+        choices=[(DELIMITER_CODES[char], label) for char, label in DELIMITERS.items()],
+    )
+    decimal_separator = forms.ChoiceField(
+        label="Decimal separator in amounts",
+        choices=DECIMAL_SEPARATORS,
+        widget=forms.RadioSelect,
+        initial=".",
+    )
+    pipeline = forms.ModelChoiceField(
+        label="Pipeline for rows that name none",
+        queryset=Pipeline.objects.filter(is_active=True).order_by("name"),
+        required=False,
+        empty_label="— none: every row must name one —",
+    )
+
+    def __init__(self, *args, job: ImportJob, header: list[str], user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.job, self.user = job, user
+        self.targets = TARGETS[job.kind]
+        columns = [("", "— not imported —")] + [
+            (str(index), name or f"Column {index + 1}") for index, name in enumerate(header)
+        ]
+        for target in self.targets:
+            self.fields[f"map_{target.name}"] = forms.ChoiceField(
+                label=target.label,
+                choices=columns,
+                required=False,
+                help_text=target.help,
+            )
+        if job.kind != ImportJob.Kind.DEALS:
+            del self.fields["pipeline"]
+            del self.fields["decimal_separator"]
+
+    def target_fields(self):
+        """(target, bound field) pairs, in the targets' order, for the mapping table."""
+        return [(target, self[f"map_{target.name}"]) for target in self.targets]
+
+    def clean(self):
+        data = super().clean()
+        for target in self.targets:
+            mapped = bool(data.get(f"map_{target.name}"))
+            if target.required and not mapped and not data.get(f"map_{target.unless}"):
+                self.add_error(
+                    f"map_{target.name}", f"Choose the column that holds the {target.label}."
+                )
+            if target.managers_only and mapped and self.user.role == Role.REP:
+                self.add_error(
+                    f"map_{target.name}",
+                    "Reps import the deals they own: leave the owner column out.",
+                )
+        if (
+            self.job.kind == ImportJob.Kind.DEALS
+            and not data.get("map_pipeline")
+            and not data.get("pipeline")
+        ):
+            self.add_error(
+                "pipeline", "Choose a pipeline, or the column that names each row's pipeline."
+            )
+        return data
+
+    @property
+    def mapping(self) -> dict[str, int]:
+        return {
+            target.name: int(self.cleaned_data[f"map_{target.name}"])
+            for target in self.targets
+            if self.cleaned_data.get(f"map_{target.name}")
+        }
+
+    @property
+    def delimiter_char(self) -> str | None:
+        code = self.data.get("delimiter")
+        return next((char for char, name in DELIMITER_CODES.items() if name == code), None)
+
+    @property
+    def options(self) -> dict:
+        pipeline = self.cleaned_data.get("pipeline")
+        return {
+            "decimal_separator": self.cleaned_data.get("decimal_separator") or ".",
+            "pipeline": pipeline.pk if pipeline else None,
+        }

@@ -1,0 +1,43 @@
+"""The deals list's bulk actions: reassign (managers and admins) or mark lost."""
+
+from django import forms
+
+from accounts.models import User
+from deals.models import LostReason
+
+MAX_BULK = 500
+
+
+class BulkActionForm(forms.Form):
+    action = forms.ChoiceField(choices=[("reassign", "Reassign to…"), ("lost", "Mark as lost")])
+    deal = forms.TypedMultipleChoiceField(
+        coerce=int, choices=(), error_messages={"required": "Select at least one deal."}
+    )
+    owner = forms.ModelChoiceField(queryset=None, required=False, label="New owner")
+    reason = forms.ModelChoiceField(
+        queryset=LostReason.objects.filter(is_active=True), required=False, label="Lost reason"
+    )
+    note = forms.CharField(max_length=1000, required=False)
+    query = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args, owner_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        if owner_choices is None:
+            # Reps cannot reassign (PRODUCT.md §1): the choice is not offered.
+            self.fields["action"].choices = [("lost", "Mark as lost")]
+            owner_choices = User.objects.none()
+        self.fields["owner"].queryset = owner_choices
+        self.fields["owner"].label_from_instance = lambda user: user.display_name
+        # Which of these ids the user may see is decided by the view; here only their shape.
+        ids = self.data.getlist("deal") if hasattr(self.data, "getlist") else []
+        self.fields["deal"].choices = [(v, v) for v in ids if v.isascii() and v.isdigit()]
+
+    def clean(self):
+        data = super().clean()
+        if len(data.get("deal") or []) > MAX_BULK:
+            self.add_error("deal", f"Choose at most {MAX_BULK} deals at once.")
+        if data.get("action") == "reassign" and not data.get("owner"):
+            self.add_error("owner", "Choose who gets the deals.")
+        if data.get("action") == "lost" and not data.get("reason"):
+            self.add_error("reason", "Choose why the deals were lost.")
+        return data

@@ -1,0 +1,115 @@
+"""Deactivating a user hands their open work to colleagues (PRODUCT.md §7).
+
+Set-based, as the admin: one UPDATE for the deals (each gets a "reassigned" event and a new
+version, as ``deal_reassign`` gives a single deal), one for the open activities. Closed
+deals and done activities keep their owner: they are that person's history.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import audit_record, ensure_admin, user_deactivate
+from deals.models import Activity, Deal, DealEvent
+from pipelines.services import pipeline_mark_forecast_dirty
+
+
+@dataclass(frozen=True)
+class OpenWork:
+    deals: int
+    activities: int
+
+
+@dataclass(frozen=True)
+class Offboarding:
+    user: User
+    deals: int
+    activities: int
+
+
+def user_open_work(*, user: User) -> OpenWork:
+    return OpenWork(
+        deals=Deal.objects.filter(owner=user, status=Deal.Status.OPEN).count(),
+        activities=Activity.objects.filter(owner=user, done_at__isnull=True).count(),
+    )
+
+
+def _check_successor(successor: User | None, *, leaving: User, field: str, what: str) -> User:
+    if successor is None:
+        raise ValidationError({field: f"Choose who takes over {what}."})
+    if successor.pk == leaving.pk or not successor.is_active:
+        raise ValidationError({field: "Choose an active user other than the one leaving."})
+    return successor
+
+
+def _hand_over_deals(*, actor: User, leaving: User, successor: User | None) -> int:
+    # Locked in id order, so two hand-overs (or a move) cannot deadlock on these rows.
+    rows = list(
+        Deal.objects.select_for_update()
+        .filter(owner=leaving, status=Deal.Status.OPEN)
+        .order_by("pk")
+        .values_list("pk", "pipeline_id")
+    )
+    if not rows:
+        return 0
+    successor = _check_successor(
+        successor, leaving=leaving, field="deals_to", what="their open deals"
+    )
+    now = timezone.now()
+    Deal.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+        owner=successor, version=F("version") + 1, updated_at=now
+    )
+    data = {"old": leaving.username, "new": successor.username}
+    DealEvent.objects.bulk_create(
+        DealEvent(deal_id=pk, kind=DealEvent.Kind.REASSIGNED, user=actor, data=data, created_at=now)
+        for pk, _ in rows
+    )
+    for pipeline_id in sorted({pipeline_id for _, pipeline_id in rows}):
+        pipeline_mark_forecast_dirty(pipeline_id=pipeline_id)
+    return len(rows)
+
+
+def _hand_over_activities(*, leaving: User, successor: User | None) -> int:
+    activities = Activity.objects.filter(owner=leaving, done_at__isnull=True)
+    if not activities.exists():
+        return 0
+    successor = _check_successor(
+        successor, leaving=leaving, field="activities_to", what="their open activities"
+    )
+    # Reminders start afresh, so the new owner hears about what is due or overdue.
+    return activities.update(
+        owner=successor, reminded_at=None, overdue_notified_at=None, updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def user_offboard(
+    *,
+    actor: User,
+    user: User,
+    deals_to: User | None = None,
+    activities_to: User | None = None,
+) -> Offboarding:
+    """Deactivate ``user``; ``deals_to`` takes their open deals and ``activities_to`` their
+    open activities (each required only when there is something to take over)."""
+    ensure_admin(actor)
+    user = user_deactivate(actor=actor, user=user)
+    deals = _hand_over_deals(actor=actor, leaving=user, successor=deals_to)
+    activities = _hand_over_activities(leaving=user, successor=activities_to)
+    if deals or activities:
+        audit_record(
+            actor=actor,
+            target=user,
+            action="work handed over",
+            changes={
+                "open_deals": deals,
+                "deals_to": deals_to.username if deals else None,
+                "open_activities": activities,
+                "activities_to": activities_to.username if activities else None,
+            },
+        )
+    return Offboarding(user=user, deals=deals, activities=activities)

@@ -1,0 +1,103 @@
+"""Notifying users from background jobs: in-app always, by email when configured (§5).
+
+In-app notifications are written in the job's transaction, so they exist exactly when the
+change they announce was committed. Emails leave after the commit, one per recipient and
+run, and a mail failure is logged without failing the job: the in-app notification is the
+record, and retrying the job would only notify twice.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import EmailMessage, mailers
+from django.db import transaction
+
+from accounts.models import User
+from deals.models import Notification
+
+logger = logging.getLogger(__name__)
+
+# Rows per INSERT: a first run over a large, long-neglected pipeline stays a few statements.
+BATCH_SIZE = 1000
+# Lines of one email; the rest are on the notifications page.
+EMAIL_LINES = 20
+
+
+class NotificationKind:
+    STALLED = "stalled"
+    ACTIVITY_DUE = "activity_due"
+    ACTIVITY_OVERDUE = "activity_overdue"
+    REASSIGNED = "reassigned"
+
+
+@dataclass(frozen=True)
+class Notice:
+    recipient_id: int
+    kind: str
+    text: str
+    deal_id: int | None = None
+
+
+def notices_record(*, notices: Sequence[Notice]) -> None:
+    """Write ``notices`` as in-app notifications, in the caller's transaction."""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=notice.recipient_id,
+                kind=notice.kind,
+                deal_id=notice.deal_id,
+                text=notice.text[:300],
+            )
+            for notice in notices
+        ],
+        batch_size=BATCH_SIZE,
+    )
+
+
+def notices_email(*, notices: Sequence[Notice], subject: str) -> None:
+    """Once the transaction commits, email ``notices`` if EMAIL_URL is set: one message per
+    recipient."""
+    if notices and settings.EMAIL_NOTIFICATIONS:
+        transaction.on_commit(partial(_email, list(notices), subject))
+
+
+def notices_send(*, notices: Sequence[Notice], email_subject: str) -> None:
+    """In-app now, by email after the commit."""
+    notices_record(notices=notices)
+    notices_email(notices=notices, subject=email_subject)
+
+
+def _email(notices: list[Notice], subject: str) -> None:
+    by_recipient: dict[int, list[Notice]] = defaultdict(list)
+    for notice in notices:
+        by_recipient[notice.recipient_id].append(notice)
+    recipients = User.objects.filter(pk__in=by_recipient, is_active=True).exclude(email="")
+    messages = [
+        EmailMessage(
+            subject=f"PipelineCRM: {subject}",
+            body=_email_body(user, by_recipient[user.pk]),
+            to=[user.email],
+        )
+        for user in recipients
+    ]
+    if not messages:
+        return
+    try:
+        mailers.default.send_messages(messages)
+    except Exception:
+        logger.exception("Could not email %d notification(s); they are shown in-app.", len(notices))
+
+
+def _email_body(user: User, notices: list[Notice]) -> str:
+    lines = [f"- {notice.text}" for notice in notices[:EMAIL_LINES]]
+    if len(notices) > EMAIL_LINES:
+        lines.append(f"… and {len(notices) - EMAIL_LINES} more.")
+    listing = "\n".join(lines)
+    return (
+        f"Hello {user.display_name},\n\n{listing}\n\n"
+        "You will find these under Notifications (the bell) in PipelineCRM.\n"
+    )

@@ -1,0 +1,184 @@
+"""Quotas: monthly targets for users and teams (PRODUCT.md §2, §6, §7).
+
+``quota_for`` is the one definition of "the quota of a user or team over some months" that
+the dashboards and the admin grid share. ``quotas_save`` writes the admin's grid.
+
+A team's quota for a month is the team's own quota if it has one for that month, else the
+sum of its *members'* quotas for that month (managers are not counted: they carry the
+team's target, not one of their own).
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from accounts.models import Team, TeamMembership, User
+from accounts.services import audit_record, ensure_admin
+from forecasting.models import Quota
+
+
+def months_between(start_month: datetime.date, end_month: datetime.date) -> list[datetime.date]:
+    """First days of the months from ``start_month`` to ``end_month``, both included."""
+    month, last = start_month.replace(day=1), end_month.replace(day=1)
+    months = []
+    while month <= last:
+        months.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _team_members_by_month(
+    team_ids: list[int], start: datetime.date, end: datetime.date
+) -> dict[tuple[int, datetime.date], Decimal]:
+    rows = (
+        Quota.objects.filter(
+            user__memberships__team_id__in=team_ids,
+            user__memberships__kind=TeamMembership.Kind.MEMBER,
+            month__gte=start,
+            month__lte=end,
+        )
+        .order_by()
+        .values("user__memberships__team_id", "month")
+        .annotate(total=Sum("amount"))
+    )
+    return {(row["user__memberships__team_id"], row["month"]): row["total"] for row in rows}
+
+
+def quota_for(
+    owner: User | Team, start_month: datetime.date, end_month: datetime.date
+) -> Decimal | None:
+    """The target of a user or a team over ``start_month``..``end_month`` (inclusive; any
+    day names its month): the sum of the months, so a quarter is its three months.
+
+    None when no month of the range has a quota: dashboards show "no quota", not 0.
+    Two queries at most.
+    """
+    months = months_between(start_month, end_month)
+    if not months:
+        return None
+    start, end = months[0], months[-1]
+    if isinstance(owner, Team):
+        own = dict(
+            Quota.objects.filter(team=owner, month__gte=start, month__lte=end).values_list(
+                "month", "amount"
+            )
+        )
+        members = _team_members_by_month([owner.pk], start, end)
+        amounts = [own.get(month, members.get((owner.pk, month))) for month in months]
+    else:
+        by_month = dict(
+            Quota.objects.filter(user=owner, month__gte=start, month__lte=end).values_list(
+                "month", "amount"
+            )
+        )
+        amounts = [by_month.get(month) for month in months]
+    present = [amount for amount in amounts if amount is not None]
+    return sum(present, Decimal(0)) if present else None
+
+
+# -- The admin grid ------------------------------------------------------------------------
+
+USER, TEAM = "user", "team"
+QuotaKey = tuple[str, int, datetime.date]  # (USER | TEAM, id, month)
+
+
+@dataclass
+class QuotaRow:
+    kind: str
+    owner: User | Team
+    amounts: dict[datetime.date, Decimal] = field(default_factory=dict)
+    # Teams only: the sum of the members' quotas per month, the fallback of quota_for.
+    member_sums: dict[datetime.date, Decimal] = field(default_factory=dict)
+
+    def effective(self, month: datetime.date) -> Decimal | None:
+        return self.amounts.get(month, self.member_sums.get(month))
+
+    def total(self, months: list[datetime.date]) -> Decimal | None:
+        """As quota_for computes it, from the rows already loaded."""
+        present = [v for v in (self.effective(m) for m in months) if v is not None]
+        return sum(present, Decimal(0)) if present else None
+
+
+def quota_grid(*, year: int) -> tuple[list[datetime.date], list[QuotaRow]]:
+    """The months of ``year`` and a row per active user and per team. Four queries."""
+    months = months_between(datetime.date(year, 1, 1), datetime.date(year, 12, 1))
+    users = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+    rows = {(USER, user.pk): QuotaRow(USER, user) for user in users}
+    rows |= {(TEAM, team.pk): QuotaRow(TEAM, team) for team in Team.objects.order_by("name")}
+    quotas = Quota.objects.filter(month__gte=months[0], month__lte=months[-1])
+    for user_id, team_id, month, amount in quotas.values_list(
+        "user_id", "team_id", "month", "amount"
+    ):
+        key = (USER, user_id) if user_id else (TEAM, team_id)
+        if key in rows:
+            rows[key].amounts[month] = amount
+    team_ids = [owner_id for kind, owner_id in rows if kind == TEAM]
+    for (team_id, month), total in _team_members_by_month(team_ids, months[0], months[-1]).items():
+        rows[(TEAM, team_id)].member_sums[month] = total
+    return months, list(rows.values())
+
+
+def _label(month: datetime.date) -> str:
+    return f"{month:%Y-%m}"
+
+
+@transaction.atomic
+def quotas_save(*, actor: User, amounts: dict[QuotaKey, Decimal | None]) -> int:
+    """Set each cell's quota; None removes it. Only changed cells are written, and each
+    user or team whose quotas changed gets one audit entry. Returns the number of changes.
+    """
+    ensure_admin(actor)
+    negative = [key for key, amount in amounts.items() if amount is not None and amount < 0]
+    if negative:
+        raise ValidationError("A quota cannot be negative.")
+    months = sorted({month for _, _, month in amounts})
+    if not months:
+        return 0
+    existing: dict[QuotaKey, Quota] = {}
+    for quota in Quota.objects.select_for_update().filter(month__in=months).order_by("pk"):
+        key = (
+            (USER, quota.user_id, quota.month)
+            if quota.user_id
+            else (TEAM, quota.team_id, quota.month)
+        )
+        existing[key] = quota
+    create, update, delete = [], [], []
+    changes: dict[tuple[str, int], dict[str, list]] = defaultdict(dict)
+    for key, amount in amounts.items():
+        kind, owner_id, month = key
+        current = existing.get(key)
+        old = current.amount if current else None
+        if old == amount:
+            continue
+        changes[(kind, owner_id)][_label(month)] = [old, amount]
+        if amount is None:
+            delete.append(current.pk)
+        elif current is None:
+            owner = {"user_id": owner_id} if kind == USER else {"team_id": owner_id}
+            create.append(Quota(month=month, amount=amount, **owner))
+        else:
+            current.amount = amount
+            update.append(current)
+    try:
+        with transaction.atomic():
+            Quota.objects.filter(pk__in=delete).delete()
+            Quota.objects.bulk_update(update, ["amount"])
+            Quota.objects.bulk_create(create)
+    except IntegrityError:
+        raise ValidationError(
+            "Someone else saved quotas at the same moment; reload the page and try again."
+        ) from None
+    owners = {
+        USER: User.objects.in_bulk([i for k, i in changes if k == USER]),
+        TEAM: Team.objects.in_bulk([i for k, i in changes if k == TEAM]),
+    }
+    for (kind, owner_id), owner_changes in changes.items():
+        audit_record(
+            actor=actor, target=owners[kind][owner_id], action="quotas set", changes=owner_changes
+        )
+    return sum(len(owner_changes) for owner_changes in changes.values())

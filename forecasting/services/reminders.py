@@ -1,0 +1,84 @@
+"""remind_activities (PRODUCT.md §5): tell owners an activity is due soon, then overdue.
+
+Each notice is claimed by compare-and-swap on its own column (``reminded_at``,
+``overdue_notified_at``) in the statement that selects it, so a rerun or a second worker
+reminds nobody twice. An activity that turned overdue long ago (history, a long outage)
+is not announced: a flood of stale reminders helps nobody.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import dateformat, timezone
+
+from deals.models import Activity, Deal
+from forecasting.services.claims import rows_claim
+from forecasting.services.notify import Notice, NotificationKind, notices_send
+from pipelines.models import ActivityKind
+
+REMINDER_LEAD = timedelta(minutes=15)
+OVERDUE_NOTICE_WINDOW = timedelta(days=1)
+RETURNING = ("id", "owner", "deal", "kind", "subject", "due_at")
+
+
+@dataclass(frozen=True)
+class ReminderRun:
+    due_soon: int
+    overdue: int
+
+
+def activities_remind(*, now: datetime | None = None) -> ReminderRun:
+    written_at = timezone.now()
+    now = now or written_at
+    open_activities = Activity.objects.filter(done_at__isnull=True)
+    with transaction.atomic():
+        due_soon = rows_claim(
+            open_activities.filter(
+                reminded_at__isnull=True, due_at__gt=now, due_at__lte=now + REMINDER_LEAD
+            ),
+            returning=RETURNING,
+            reminded_at=written_at,
+        )
+        overdue = rows_claim(
+            open_activities.filter(
+                overdue_notified_at__isnull=True,
+                due_at__lte=now,
+                due_at__gt=now - OVERDUE_NOTICE_WINDOW,
+            ),
+            returning=RETURNING,
+            overdue_notified_at=written_at,
+        )
+        titles = _deal_titles({activity["deal_id"] for activity in due_soon + overdue})
+        notices_send(
+            notices=[
+                _notice(a, NotificationKind.ACTIVITY_DUE, "is due at", titles) for a in due_soon
+            ],
+            email_subject="activities due soon",
+        )
+        notices_send(
+            notices=[
+                _notice(a, NotificationKind.ACTIVITY_OVERDUE, "is overdue since", titles)
+                for a in overdue
+            ],
+            email_subject="overdue activities",
+        )
+    return ReminderRun(due_soon=len(due_soon), overdue=len(overdue))
+
+
+def _deal_titles(deal_ids: set[int]) -> dict[int, str]:
+    if not deal_ids:
+        return {}
+    return dict(Deal.objects.filter(pk__in=deal_ids).values_list("pk", "title"))
+
+
+def _notice(activity: dict, kind: str, when: str, titles: dict[int, str]) -> Notice:
+    due = dateformat.format(timezone.localtime(activity["due_at"]), "j M H:i")
+    what = ActivityKind(activity["kind"]).label
+    return Notice(
+        recipient_id=activity["owner_id"],
+        kind=kind,
+        deal_id=activity["deal_id"],
+        text=f"{what} “{activity['subject']}” on “{titles.get(activity['deal_id'], '')}” "
+        f"{when} {due}.",
+    )

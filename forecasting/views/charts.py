@@ -1,0 +1,154 @@
+"""The dashboards' figures shaped for the browser: chart series for static/js/charts.js
+and the team dashboard as JSON. Amounts stay decimal strings, as everywhere in the API."""
+
+from django.conf import settings
+from django.urls import reverse
+
+from forecasting.dashboards import Figures, ProbabilityReport, TeamDashboard
+
+
+def _chart(kind: str, labels: list, datasets: list[dict], **options) -> dict:
+    """One chart: ``kind`` is Chart.js's type; options: stacked, percent, currency."""
+    return {"type": kind, "labels": labels, "datasets": datasets, **options}
+
+
+def team_charts(dashboard: TeamDashboard) -> dict[str, dict]:
+    rows = dashboard.rows
+    names = [row.person.user.display_name for row in rows]
+    trend = dashboard.trend
+    trend_sets = [{"label": "Forecast", "data": [point.forecast for point in trend]}]
+    if dashboard.quota is not None:
+        trend_sets.append(
+            {"label": "Quota", "data": [dashboard.quota] * len(trend), "dashed": True}
+        )
+    return {
+        "forecast-vs-quota": _chart(
+            "bar",
+            names,
+            [
+                {"label": "Won", "data": [r.figures.won_value for r in rows], "stack": "forecast"},
+                {
+                    "label": "Weighted open",
+                    "data": [r.figures.weighted for r in rows],
+                    "stack": "forecast",
+                },
+                {"label": "Quota", "data": [r.figures.quota or 0 for r in rows], "stack": "quota"},
+            ],
+            stacked=True,
+            currency=settings.CURRENCY,
+        ),
+        "forecast-trend": _chart(
+            "line",
+            [point.day.isoformat() for point in trend],
+            trend_sets,
+            currency=settings.CURRENCY,
+        ),
+        "stage-conversion": _chart(
+            "bar",
+            [stage.stage.name for stage in dashboard.stages],
+            [
+                {
+                    "label": "Conversion to a later stage",
+                    "data": [stage.conversion for stage in dashboard.stages],
+                }
+            ],
+            percent=True,
+        ),
+        "lost-reasons": _chart(
+            "doughnut",
+            [reason.reason for reason in dashboard.lost_reasons],
+            [{"label": "Lost deals", "data": [r.count for r in dashboard.lost_reasons]}],
+        ),
+    }
+
+
+def probability_charts(report: ProbabilityReport) -> dict[str, dict]:
+    return {
+        "stage-probabilities": _chart(
+            "bar",
+            [s.stage.name for s in report.stages],
+            [
+                {"label": "Configured", "data": [s.configured for s in report.stages]},
+                {"label": "Observed", "data": [s.observed for s in report.stages]},
+            ],
+            percent=True,
+        )
+    }
+
+
+def _figures(figures: Figures) -> dict:
+    return {
+        "forecast": figures.forecast,
+        "weighted": figures.weighted,
+        "won": figures.won_value,
+        "won_count": figures.won_count,
+        "lost_count": figures.lost_count,
+        "open_value": figures.open_value,
+        "open_count": figures.open_count,
+        "pipeline_value": figures.pipeline_value,
+        "pipeline_count": figures.pipeline_count,
+        "win_rate": figures.win_rate,
+        "average_deal_size": figures.average_deal_size,
+        "average_cycle_days": figures.average_cycle_days,
+        "stalled": figures.stalled,
+        "quota": figures.quota,
+    }
+
+
+def team_json(dashboard: TeamDashboard) -> dict:
+    """Everything the team dashboard shows, for scripts and spreadsheets."""
+    pipeline = dashboard.pipeline
+    board = reverse("board-pipeline", args=[pipeline.pk]) if pipeline else None
+    return {
+        "team": {"id": dashboard.team.pk, "name": dashboard.team.name},
+        "period": {
+            "kind": dashboard.period.kind,
+            "label": dashboard.period.label,
+            "start": dashboard.period.start,
+            "end": dashboard.period.last_day,
+        },
+        "currency": settings.CURRENCY,
+        "totals": _figures(dashboard.totals) | {"quota": dashboard.quota},
+        "attainment": dashboard.attainment,
+        "people": [
+            {
+                "id": row.person.user.pk,
+                "name": row.person.user.display_name,
+                "is_manager": row.person.is_manager,
+                "board_url": f"{board}?owner={row.person.user.pk}" if board else None,
+                **_figures(row.figures),
+            }
+            for row in dashboard.rows
+        ],
+        "trend": [
+            {"day": p.day, "forecast": p.forecast, "weighted": p.weighted, "won": p.won}
+            for p in dashboard.trend
+        ],
+        "pipeline": {"id": pipeline.pk, "name": pipeline.name} if pipeline else None,
+        "stages": [
+            {
+                "id": s.stage.pk,
+                "name": s.stage.name,
+                "entered": s.entered,
+                "converted": s.converted,
+                "conversion": s.conversion,
+                "average_days_in_stage": s.average_days,
+            }
+            for s in dashboard.stages
+        ],
+        "lost_reasons": [
+            {"reason": r.reason, "count": r.count, "value": r.value} for r in dashboard.lost_reasons
+        ],
+        "stalled": [
+            {
+                "id": deal.pk,
+                "title": deal.title,
+                "url": reverse("deal-detail", args=[deal.pk]),
+                "owner": deal.owner.display_name,
+                "days_stalled": deal.days_stalled,
+                "value": deal.value,
+            }
+            for deal in dashboard.stalled
+        ],
+        "charts": team_charts(dashboard),
+    }

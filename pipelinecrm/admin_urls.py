@@ -1,0 +1,100 @@
+"""The in-app admin pages under /admin/ (PRODUCT.md §7), admins only: everyone else 404.
+
+One URLconf for the pages of three apps, so the list of admin URLs lives in one place
+(the access test walks it). Django's own admin stays at /django-admin/.
+"""
+
+from django.urls import path
+
+from accounts import views as accounts
+from deals.views import lost_reasons
+from forecasting.views import quotas
+from pipelines import views as pipelines
+
+app_name = "crm_admin"
+
+urlpatterns = [
+    path("", accounts.admin_home, name="home"),
+    # Pipelines and the stage designer
+    path("pipelines/", pipelines.pipeline_list, name="pipelines"),
+    path("pipelines/<int:pipeline_id>/", pipelines.pipeline_designer, name="pipeline"),
+    path("pipelines/<int:pipeline_id>/edit/", pipelines.pipeline_edit, name="pipeline-edit"),
+    path(
+        "pipelines/<int:pipeline_id>/archive/",
+        pipelines.pipeline_archive,
+        name="pipeline-archive",
+    ),
+    path(
+        "pipelines/<int:pipeline_id>/restore/",
+        pipelines.pipeline_restore,
+        name="pipeline-restore",
+    ),
+    path(
+        "pipelines/<int:pipeline_id>/duplicate/",
+        pipelines.pipeline_duplicate_view,
+        name="pipeline-duplicate",
+    ),
+    path(
+        "pipelines/<int:pipeline_id>/delete/",
+        pipelines.pipeline_delete_view,
+        name="pipeline-delete",
+    ),
+    path(
+        "pipelines/<int:pipeline_id>/stages/new/",
+        pipelines.stage_create_view,
+        name="stage-create",
+    ),
+    path(
+        "pipelines/<int:pipeline_id>/stages/order/",
+        pipelines.stages_reorder_view,
+        name="stages-reorder",
+    ),
+    path("stages/<int:stage_id>/edit/", pipelines.stage_edit, name="stage-edit"),
+    path("stages/<int:stage_id>/shift/", pipelines.stage_shift_view, name="stage-shift"),
+    path("stages/<int:stage_id>/remove/", pipelines.stage_remove_view, name="stage-remove"),
+    path("stages/<int:stage_id>/items/new/", pipelines.item_create_view, name="item-create"),
+    path("items/<int:item_id>/edit/", pipelines.item_edit, name="item-edit"),
+    path("items/<int:item_id>/shift/", pipelines.item_shift_view, name="item-shift"),
+    path("items/<int:item_id>/remove/", pipelines.item_remove_view, name="item-remove"),
+    # Lost reasons
+    path("lost-reasons/", lost_reasons.lost_reasons, name="lost-reasons"),
+    path(
+        "lost-reasons/<int:reason_id>/edit/",
+        lost_reasons.lost_reason_edit,
+        name="lost-reason-edit",
+    ),
+    path(
+        "lost-reasons/<int:reason_id>/shift/",
+        lost_reasons.lost_reason_shift_view,
+        name="lost-reason-shift",
+    ),
+    path(
+        "lost-reasons/<int:reason_id>/active/",
+        lost_reasons.lost_reason_active,
+        name="lost-reason-active",
+    ),
+    # Users and teams
+    path("users/", accounts.user_list, name="users"),
+    path("users/new/", accounts.user_create_view, name="user-create"),
+    path("users/<int:user_id>/", accounts.user_detail, name="user"),
+    path("users/<int:user_id>/edit/", accounts.user_edit, name="user-edit"),
+    path("users/<int:user_id>/role/", accounts.user_role, name="user-role"),
+    path("users/<int:user_id>/invite/", accounts.user_invite_view, name="user-invite"),
+    path(
+        "users/<int:user_id>/deactivate/",
+        accounts.user_deactivate_view,
+        name="user-deactivate",
+    ),
+    path(
+        "users/<int:user_id>/reactivate/",
+        accounts.user_reactivate_view,
+        name="user-reactivate",
+    ),
+    path("teams/", accounts.team_list, name="teams"),
+    path("teams/<int:team_id>/", accounts.team_detail, name="team"),
+    path("teams/<int:team_id>/delete/", accounts.team_delete_view, name="team-delete"),
+    # Quotas, schedules, audit
+    path("quotas/", quotas.quotas, name="quotas"),
+    path("schedules/", accounts.schedules, name="schedules"),
+    path("audit/", accounts.audit_log, name="audit"),
+]

@@ -1,0 +1,137 @@
+from rest_framework import serializers
+
+from pipelinecrm.api_base import AllFieldsOptionalMixin, RelatedIdField, StrictSerializer
+from pipelines.models import ActivityKind, ChecklistItem, Pipeline, Stage
+
+LONG_TEXT = 5000
+
+
+class PipelineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Pipeline
+        fields = ["id", "name", "description", "visibility", "is_active", "created_at"]
+        read_only_fields = fields
+
+
+class PipelineCreateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True)
+    visibility = serializers.ChoiceField(
+        choices=Pipeline.Visibility.choices, default=Pipeline.Visibility.TEAM
+    )
+
+
+class PipelineUpdateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100, required=False)
+    description = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True)
+    visibility = serializers.ChoiceField(choices=Pipeline.Visibility.choices, required=False)
+    is_active = serializers.BooleanField(
+        required=False,
+        help_text="false archives the pipeline (hidden from boards); true restores it.",
+    )
+
+
+class StageSerializer(serializers.ModelSerializer):
+    pipeline = serializers.IntegerField(source="pipeline_id", read_only=True)
+
+    class Meta:
+        model = Stage
+        fields = [
+            "id",
+            "pipeline",
+            "name",
+            "position",
+            "probability",
+            "stall_threshold_days",
+            "guidance",
+            "is_archived",
+        ]
+        read_only_fields = fields
+
+
+class StageCreateSerializer(StrictSerializer):
+    """A new stage goes to the end of its pipeline."""
+
+    pipeline = RelatedIdField(queryset=Pipeline.objects.all())
+    name = serializers.CharField(max_length=100)
+    probability = serializers.IntegerField(min_value=0, max_value=100)
+    stall_threshold_days = serializers.IntegerField(
+        min_value=1, max_value=3650, required=False, allow_null=True
+    )
+    guidance = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True)
+
+
+class StageUpdateSerializer(AllFieldsOptionalMixin, StageCreateSerializer):
+    pipeline = None
+    is_archived = serializers.BooleanField(
+        help_text="true archives the stage (it must hold no open deals); it cannot be undone."
+    )
+
+    def validate_is_archived(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError("An archived stage cannot be restored.")
+        return value
+
+
+class ChecklistItemSerializer(serializers.ModelSerializer):
+    stage = serializers.IntegerField(source="stage_id", read_only=True)
+    # Empty unless the item is satisfied by a field or an activity.
+    field_name = serializers.ChoiceField(
+        choices=ChecklistItem.Field.choices, allow_blank=True, read_only=True
+    )
+    activity_kind = serializers.ChoiceField(
+        choices=ActivityKind.choices, allow_blank=True, read_only=True
+    )
+
+    class Meta:
+        model = ChecklistItem
+        fields = [
+            "id",
+            "stage",
+            "kind",
+            "text",
+            "position",
+            "is_required",
+            "satisfied_by",
+            "field_name",
+            "activity_kind",
+            "is_archived",
+        ]
+        read_only_fields = fields
+
+
+class ChecklistItemUpdateSerializer(StrictSerializer):
+    """No defaults here: a PATCH must not reset what it does not name."""
+
+    text = serializers.CharField(max_length=200, required=False)
+    is_required = serializers.BooleanField(required=False)
+    satisfied_by = serializers.ChoiceField(
+        choices=ChecklistItem.SatisfiedBy.choices,
+        required=False,
+        help_text="Default for new items: manual.",
+    )
+    field_name = serializers.ChoiceField(
+        choices=ChecklistItem.Field.choices,
+        required=False,
+        allow_blank=True,
+        help_text="The deal field, for items satisfied by a field.",
+    )
+    activity_kind = serializers.ChoiceField(
+        choices=ActivityKind.choices,
+        required=False,
+        allow_blank=True,
+        help_text="The kind of done activity, for items satisfied by an activity.",
+    )
+
+
+class ChecklistItemCreateSerializer(ChecklistItemUpdateSerializer):
+    """A new item goes to the end of its stage's entry or exit list; it is required and
+    manual unless the body says otherwise."""
+
+    stage = RelatedIdField(queryset=Stage.objects.all())
+    kind = serializers.ChoiceField(choices=ChecklistItem.Kind.choices)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["text"].required = True
+        return fields

@@ -1,0 +1,419 @@
+"""Admin pages for pipelines: the list and the stage designer (PRODUCT.md §7).
+
+Designer actions answer htmx requests with the redrawn stage list (plus the history and a
+status line out of band) and plain form posts with a redirect, so the page works without
+JavaScript too. Refusals: a form's errors next to its fields (422), anything else as the
+status line (400/409). Removing a stage moves deals, so that one service lives in
+deals/services/stage_removal.py; these views are the one place the two meet.
+"""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import admin_required
+from accounts.forms import apply_service_errors, form_error_text
+from accounts.selectors import audit_history
+from deals.services.stage_removal import stage_remove
+from pipelinecrm.exceptions import DomainError
+from pipelines.forms import (
+    ChecklistItemForm,
+    NewChecklistItemForm,
+    PipelineForm,
+    ShiftForm,
+    StageForm,
+    StageOrderForm,
+    StageRemoveForm,
+)
+from pipelines.models import ChecklistItem, Pipeline, Stage
+from pipelines.selectors import archived_stages, designer_stages, pipelines_for_admin
+from pipelines.services import (
+    checklist_item_create,
+    checklist_item_remove,
+    checklist_item_shift,
+    checklist_item_update,
+    pipeline_create,
+    pipeline_delete,
+    pipeline_duplicate,
+    pipeline_set_active,
+    pipeline_update,
+    stage_create,
+    stage_shift,
+    stage_update,
+    stages_reorder,
+)
+
+TEMPLATE = "pipelines/designer.html"
+NOT_SAVED = "Nothing was saved: see the message next to the field."
+
+
+def _history(pipeline: Pipeline) -> list:
+    return audit_history(
+        pipeline,
+        Stage.objects.filter(pipeline=pipeline),
+        ChecklistItem.objects.filter(stage__pipeline=pipeline),
+    )
+
+
+def _designer_context(pipeline: Pipeline, forms: dict[str, Form] | None = None) -> dict:
+    """The designer's stages with a form for each stage and item. ``forms`` replaces the
+    default (unbound) form of the one the admin just submitted, errors and all."""
+    forms = forms or {}
+    stages = designer_stages(pipeline=pipeline)
+    for stage in stages:
+        stage.form = forms.get(f"stage-{stage.pk}") or StageForm.for_stage(stage)
+        stage.new_item_form = forms.get(f"new-item-{stage.pk}") or NewChecklistItemForm(
+            prefix=f"new-item-{stage.pk}"
+        )
+        for item in stage.active_items:
+            item.form = forms.get(f"item-{item.pk}") or ChecklistItemForm.for_item(item)
+    return {
+        "nav_section": "admin",
+        "admin_section": "pipelines",
+        "pipeline": pipeline,
+        "stages": stages,
+        "archived_stages": archived_stages(pipeline=pipeline),
+        "new_stage_form": forms.get("new-stage") or StageForm(prefix="new-stage"),
+        "settings_form": forms.get("settings") or PipelineForm.for_pipeline(pipeline),
+        "history": _history(pipeline),
+    }
+
+
+def _answer(
+    request: HttpRequest,
+    pipeline: Pipeline,
+    message: str,
+    *,
+    level: str = "success",
+    status: int = 200,
+    forms: dict[str, Form] | None = None,
+) -> HttpResponse:
+    if request.htmx:
+        context = _designer_context(pipeline, forms) | {"message": message, "level": level}
+        return render(request, f"{TEMPLATE}#designer-update", context, status=status)
+    if forms:
+        context = _designer_context(pipeline, forms) | {"message": message, "level": level}
+        return render(request, TEMPLATE, context, status=status)
+    messages.add_message(request, messages.SUCCESS if status == 200 else messages.ERROR, message)
+    return redirect("crm_admin:pipeline", pipeline_id=pipeline.pk)
+
+
+def _run(
+    request: HttpRequest,
+    pipeline: Pipeline,
+    action: Callable[[], str],
+    *,
+    form: Form | None = None,
+    form_key: str = "",
+) -> HttpResponse:
+    """Call one service and answer with its message or its refusal."""
+    if form is not None and not form.is_valid():
+        return _answer(
+            request, pipeline, NOT_SAVED, level="error", status=422, forms={form_key: form}
+        )
+    try:
+        message = action()
+    except ValidationError as error:
+        if form is None:
+            return _answer(request, pipeline, " ".join(error.messages), level="error", status=400)
+        apply_service_errors(form, error)
+        return _answer(
+            request, pipeline, NOT_SAVED, level="error", status=422, forms={form_key: form}
+        )
+    except DomainError as error:
+        return _answer(request, pipeline, error.message, level="error", status=error.status)
+    return _answer(request, pipeline, message)
+
+
+# -- Pipelines -------------------------------------------------------------------------
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def pipeline_list(request: HttpRequest) -> HttpResponse:
+    """Active and archived pipelines; the form at the bottom creates one."""
+    form = PipelineForm(
+        request.POST if request.method == "POST" else None,
+        initial={"visibility": Pipeline.Visibility.TEAM},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            pipeline = pipeline_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"Pipeline “{pipeline.name}” created: now add its stages.")
+            return redirect("crm_admin:pipeline", pipeline_id=pipeline.pk)
+    pipelines = list(pipelines_for_admin())
+    context = {
+        "nav_section": "admin",
+        "admin_section": "pipelines",
+        "active": [p for p in pipelines if p.is_active],
+        "archived": [p for p in pipelines if not p.is_active],
+        "form": form,
+        "history": audit_history(Pipeline.objects.all(), limit=20),
+    }
+    status = 422 if request.method == "POST" else 200
+    return render(request, "pipelines/pipeline_list.html", context, status=status)
+
+
+@admin_required
+@require_GET
+def pipeline_designer(request: HttpRequest, pipeline_id: int) -> HttpResponse:
+    pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
+    return render(request, TEMPLATE, _designer_context(pipeline))
+
+
+@admin_required
+@require_POST
+def pipeline_edit(request: HttpRequest, pipeline_id: int) -> HttpResponse:
+    pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
+    form = PipelineForm(request.POST)
+
+    def action() -> str:
+        pipeline_update(actor=request.user, pipeline=pipeline, **form.cleaned_data)
+        return "Pipeline saved."
+
+    return _run(request, pipeline, action, form=form, form_key="settings")
+
+
+def _pipeline_action(request: HttpRequest, pipeline_id: int, action) -> HttpResponse:
+    pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
+    try:
+        message, destination = action(pipeline)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("crm_admin:pipeline", pipeline_id=pipeline.pk)
+    messages.success(request, message)
+    return destination
+
+
+@admin_required
+@require_POST
+def pipeline_archive(request: HttpRequest, pipeline_id: int) -> HttpResponse:
+    def action(pipeline):
+        pipeline_set_active(actor=request.user, pipeline=pipeline, active=False)
+        return (
+            f"“{pipeline.name}” archived: it no longer shows on the boards.",
+            redirect("crm_admin:pipeline", pipeline_id=pipeline.pk),
+        )
+
+    return _pipeline_action(request, pipeline_id, action)
+
+
+@admin_required
+@require_POST
+def pipeline_restore(request: HttpRequest, pipeline_id: int) -> HttpResponse:
+    def action(pipeline):
+        pipeline_set_active(actor=request.user, pipeline=pipeline, active=True)
+        return (
+            f"“{pipeline.name}” restored: it is back on the boards.",
+            redirect("crm_admin:pipeline", pipeline_id=pipeline.pk),
+        )
+
+    return _pipeline_action(request, pipeline_id, action)
+
+
+@admin_required
+@require_POST
+def pipeline_duplicate_view(request: HttpRequest, pipeline_id: int) -> HttpResponse:
+    def action(pipeline):
+        copy = pipeline_duplicate(actor=request.user, pipeline=pipeline)
+        return (
+            f"“{copy.name}” created with the stages and checklists of “{pipeline.name}”.",
+            redirect("crm_admin:pipeline", pipeline_id=copy.pk),
+        )
+
+    return _pipeline_action(request, pipeline_id, action)
+
+
+@admin_required
+@require_POST
+def pipeline_delete_view(request: HttpRequest, pipeline_id: int) -> HttpResponse:
+    def action(pipeline):
+        pipeline_delete(actor=request.user, pipeline=pipeline)
+        return f"“{pipeline.name}” deleted.", redirect("crm_admin:pipelines")
+
+    return _pipeline_action(request, pipeline_id, action)
+
+
+# -- Stages ----------------------------------------------------------------------------
+
+
+def _active_stage(stage_id: int) -> Stage:
+    return get_object_or_404(
+        Stage.objects.select_related("pipeline"), pk=stage_id, is_archived=False
+    )
+
+
+@admin_required
+@require_POST
+def stage_create_view(request: HttpRequest, pipeline_id: int) -> HttpResponse:
+    pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
+    form = StageForm(request.POST, prefix="new-stage")
+
+    def action() -> str:
+        stage = stage_create(actor=request.user, pipeline=pipeline, **form.cleaned_data)
+        return f"Stage “{stage.name}” added."
+
+    return _run(request, pipeline, action, form=form, form_key="new-stage")
+
+
+@admin_required
+@require_POST
+def stage_edit(request: HttpRequest, stage_id: int) -> HttpResponse:
+    stage = _active_stage(stage_id)
+    form = StageForm(request.POST, prefix=f"stage-{stage.pk}")
+
+    def action() -> str:
+        saved = stage_update(actor=request.user, stage=stage, **form.cleaned_data)
+        return f"Stage “{saved.name}” saved."
+
+    return _run(request, stage.pipeline, action, form=form, form_key=f"stage-{stage.pk}")
+
+
+@admin_required
+@require_POST
+def stage_shift_view(request: HttpRequest, stage_id: int) -> HttpResponse:
+    stage = _active_stage(stage_id)
+    form = ShiftForm(request.POST)
+    if not form.is_valid():
+        return _answer(request, stage.pipeline, form_error_text(form), level="error", status=400)
+
+    def action() -> str:
+        stage_shift(actor=request.user, stage=stage, offset=form.offset)
+        return f"“{stage.name}” moved {form.cleaned_data['direction']}."
+
+    return _run(request, stage.pipeline, action)
+
+
+@admin_required
+@require_POST
+def stages_reorder_view(request: HttpRequest, pipeline_id: int) -> HttpResponse:
+    """The drag: SortableJS posts every active stage id in the new order."""
+    pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
+    form = StageOrderForm(request.POST)
+    if not form.is_valid():
+        return _answer(
+            request, pipeline, "That order could not be read.", level="error", status=400
+        )
+
+    def action() -> str:
+        stages_reorder(actor=request.user, pipeline=pipeline, stage_ids=form.stage_ids)
+        return "Stage order saved."
+
+    return _run(request, pipeline, action)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def stage_remove_view(request: HttpRequest, stage_id: int) -> HttpResponse:
+    """Ask where the stage's open deals go, then remove it (archive if history refers to it)."""
+    stage = _active_stage(stage_id)
+    pipeline = stage.pipeline
+    form = StageRemoveForm(request.POST if request.method == "POST" else None, stage=stage)
+    context = {
+        "nav_section": "admin",
+        "admin_section": "pipelines",
+        "pipeline": pipeline,
+        "stage": stage,
+        "open_deals": stage.deals.filter(status="open").count(),
+        "form": form,
+    }
+    if request.method == "POST" and form.is_valid():
+        try:
+            removal = stage_remove(
+                actor=request.user, stage=stage, target=form.cleaned_data["target"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except DomainError as error:
+            context["refusal"] = error.message
+        else:
+            moved = (
+                f" Its {removal.deals_moved} open deal{'s' if removal.deals_moved != 1 else ''} "
+                f"moved to “{removal.target.name}”."
+                if removal.deals_moved
+                else ""
+            )
+            done = "archived (deals' history refers to it)" if removal.archived else "deleted"
+            messages.success(request, f"Stage “{removal.stage_name}” {done}.{moved}")
+            return redirect("crm_admin:pipeline", pipeline_id=pipeline.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "pipelines/stage_remove.html", context, status=status)
+
+
+# -- Checklist items -------------------------------------------------------------------
+
+
+def _active_item(item_id: int) -> ChecklistItem:
+    return get_object_or_404(
+        ChecklistItem.objects.select_related("stage__pipeline"),
+        pk=item_id,
+        is_archived=False,
+        stage__is_archived=False,
+    )
+
+
+@admin_required
+@require_POST
+def item_create_view(request: HttpRequest, stage_id: int) -> HttpResponse:
+    stage = _active_stage(stage_id)
+    key = f"new-item-{stage.pk}"
+    form = NewChecklistItemForm(request.POST, prefix=key)
+
+    def action() -> str:
+        item = checklist_item_create(actor=request.user, stage=stage, **form.cleaned_data)
+        return f"{item.get_kind_display()} item “{item.text}” added to {stage.name}."
+
+    return _run(request, stage.pipeline, action, form=form, form_key=key)
+
+
+@admin_required
+@require_POST
+def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = _active_item(item_id)
+    key = f"item-{item.pk}"
+    form = ChecklistItemForm(request.POST, prefix=key)
+
+    def action() -> str:
+        saved = checklist_item_update(actor=request.user, item=item, **form.cleaned_data)
+        return f"Checklist item “{saved.text}” saved."
+
+    return _run(request, item.stage.pipeline, action, form=form, form_key=key)
+
+
+@admin_required
+@require_POST
+def item_shift_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = _active_item(item_id)
+    form = ShiftForm(request.POST)
+    if not form.is_valid():
+        return _answer(
+            request, item.stage.pipeline, form_error_text(form), level="error", status=400
+        )
+
+    def action() -> str:
+        checklist_item_shift(actor=request.user, item=item, offset=form.offset)
+        return f"“{item.text}” moved {form.cleaned_data['direction']}."
+
+    return _run(request, item.stage.pipeline, action)
+
+
+@admin_required
+@require_POST
+def item_remove_view(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = _active_item(item_id)
+
+    def action() -> str:
+        outcome = checklist_item_remove(actor=request.user, item=item)
+        if outcome == "archived":
+            return f"“{item.text}” archived: deals used it, so it is kept for reports."
+        return f"“{item.text}” deleted."
+
+    return _run(request, item.stage.pipeline, action)

@@ -1,0 +1,109 @@
+"""The in-app admin pages are for admins only (PRODUCT.md §1, §7).
+
+Every URL of the admin URLconf is walked, so a page added later is covered without
+touching this file: reps and managers get 404 for GET and POST alike (never 403, never a
+hint of what is there), anonymous visitors go to the login page, admins get the page.
+"""
+
+import pytest
+from django.urls import URLPattern, reverse
+
+from deals.models import LostReason
+from pipelinecrm import admin_urls
+from tests.factories import make_item
+from tests.helpers import assert_no_inline_script
+
+URL_NAMES = [pattern.name for pattern in admin_urls.urlpatterns if isinstance(pattern, URLPattern)]
+# The pages an admin opens with GET; the others only take POST.
+GET_PAGES = {
+    "home",
+    "pipelines",
+    "pipeline",
+    "stage-remove",
+    "lost-reasons",
+    "users",
+    "user-create",
+    "user",
+    "user-deactivate",
+    "teams",
+    "team",
+    "quotas",
+    "schedules",
+    "audit",
+}
+
+
+@pytest.fixture
+def url_for(company):
+    """``url_for(name)``: the admin URL ``name`` pointing at real objects of ``company``."""
+    objects = {
+        "pipeline_id": company.sales.pk,
+        "stage_id": company.stages[1].pk,
+        "item_id": make_item(company.stages[1]).pk,
+        "reason_id": LostReason.objects.create(name="Price").pk,
+        "user_id": company.rep2.pk,
+        "team_id": company.north.pk,
+    }
+
+    def _url(name: str) -> str:
+        pattern = next(p for p in admin_urls.urlpatterns if p.name == name)
+        kwargs = {key: objects[key] for key in pattern.pattern.converters}
+        return reverse(f"crm_admin:{name}", kwargs=kwargs)
+
+    return _url
+
+
+def test_every_admin_url_is_classified_as_a_page_or_an_action():
+    assert set(URL_NAMES) >= GET_PAGES
+    assert len(URL_NAMES) == len(set(URL_NAMES))
+
+
+@pytest.mark.parametrize("name", URL_NAMES)
+@pytest.mark.parametrize("persona", ["rep1", "manager"])
+def test_non_admins_get_404_on_every_admin_url(client, company, url_for, name, persona):
+    client.force_login(getattr(company, persona))
+    url = url_for(name)
+
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"name": "x", "direction": "up", "order": "1"}).status_code == 404
+
+
+@pytest.mark.parametrize("name", URL_NAMES)
+def test_anonymous_visitors_are_sent_to_sign_in(client, company, url_for, name):
+    response = client.get(url_for(name))
+
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("name", sorted(GET_PAGES))
+def test_admin_opens_every_admin_page_and_it_runs_no_inline_script(client, company, url_for, name):
+    client.force_login(company.admin)
+
+    response = client.get(url_for(name))
+
+    assert response.status_code == 200
+    assert_no_inline_script(response)
+
+
+@pytest.mark.parametrize("name", sorted(set(URL_NAMES) - GET_PAGES))
+def test_admin_actions_accept_only_post(client, company, url_for, name):
+    client.force_login(company.admin)
+
+    assert client.get(url_for(name)).status_code == 405
+
+
+def test_the_admin_link_in_the_navigation_leads_admins_to_the_in_app_admin(client, company):
+    client.force_login(company.admin)
+    page = client.get(reverse("crm_admin:home")).content.decode()
+
+    assert f'href="{reverse("crm_admin:home")}"' in page
+    assert 'href="/django-admin/"' in page  # the Django admin is still one click away
+
+
+def test_reps_see_no_admin_link(client, company):
+    client.force_login(company.rep1)
+
+    board = client.get(reverse("board-pipeline", args=[company.sales.pk])).content.decode()
+
+    assert f'href="{reverse("crm_admin:home")}"' not in board

@@ -1,0 +1,104 @@
+"""List endpoints cost a fixed number of queries per page, whatever the number of rows."""
+
+import datetime
+
+import pytest
+
+from deals.models import Notification, Organization
+from deals.services.activities import activity_log
+from pipelines.models import ActivityKind, ChecklistItem
+from tests import factories
+
+
+@pytest.fixture
+def deals(company):
+    """``deals(n)``: n deals of rep1 and rep2 across stages, with checklist items, ticks
+    and activities, so that every per-deal figure has something to count."""
+    stages = company.stages
+    factories.make_item(stages[0], text="Budget confirmed")
+    factories.make_item(
+        stages[1],
+        satisfied_by=ChecklistItem.SatisfiedBy.ACTIVITY,
+        activity_kind=ActivityKind.MEETING,
+    )
+
+    def _make(count: int) -> None:
+        for n in range(count):
+            owner = company.rep1 if n % 2 else company.rep2
+            deal = factories.make_deal(
+                owner,
+                company.sales,
+                stage=stages[n % 3],
+                expected_close_date=datetime.date(2026, 1 + n % 12, 1),
+            )
+            activity_log(user=owner, deal=deal, kind=ActivityKind.MEETING, subject="Demo")
+            Notification.objects.create(recipient=company.manager, kind="x", deal=deal, text="x")
+            Organization.objects.create(name=f"Org {n}")
+
+    return _make
+
+
+# Token auth: the token with its user (1) and, on its first use, its last-used time (1).
+AUTH = 2
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_the_deals_list(api, company, deals, django_assert_max_num_queries, count):
+    deals(count)
+    client = api(company.manager)
+
+    # count (1), the page of deals with their figures (1), checklist progress: the stages'
+    # required exit items, the ticks, the latest done activities (3), and the owners
+    # whose deals the manager may edit (1).
+    with django_assert_max_num_queries(AUTH + 6):
+        response = client.get("/api/v1/deals/", {"page_size": 100})
+
+    assert response.json()["count"] == count
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_the_board(api, company, deals, django_assert_max_num_queries, count):
+    deals(count)
+    client = api(company.manager)
+
+    # the pipeline (1), its stages (1), column totals (1), the first cards (1), checklist
+    # progress (3), editable owners (1).
+    with django_assert_max_num_queries(AUTH + 8):
+        response = client.get(f"/api/v1/board/{company.sales.pk}/", {"limit": 100})
+
+    assert sum(column["count"] for column in response.json()["columns"]) == count
+
+
+# count (1) and page (1) for each; and for teams their memberships (1).
+OTHER_LISTS = {
+    "/api/v1/activities/": 2,
+    "/api/v1/notifications/": 2,
+    "/api/v1/organizations/": 2,
+    "/api/v1/users/": 2,
+    "/api/v1/teams/": 3,
+}
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_other_lists(api, company, deals, django_assert_max_num_queries, count):
+    deals(count)
+    client = api(company.manager)
+    client.get("/api/v1/users/")  # the token's first use records it (not counted below)
+
+    for url, queries in OTHER_LISTS.items():
+        with django_assert_max_num_queries(1 + queries):
+            response = client.get(url, {"page_size": 100})
+        assert response.status_code == 200, url
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_a_deals_timeline(api, company, deals, django_assert_max_num_queries, count):
+    deals(count)
+    deal = company.rep1.deals.first()
+    client = api(company.rep1)
+
+    # the deal, if visible (1), count (1), page (1)
+    with django_assert_max_num_queries(AUTH + 3):
+        response = client.get(f"/api/v1/deals/{deal.pk}/events/")
+
+    assert response.status_code == 200

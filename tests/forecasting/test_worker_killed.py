@@ -1,0 +1,136 @@
+"""A worker killed in the middle of a job loses nothing (PRODUCT.md §5).
+
+Jobs are acknowledged late: the broker keeps the message until the job has finished. Here a
+``celery worker`` process takes ``flag_stalled_deals`` and is SIGKILLed while the job waits
+for a table lock this test holds, i.e. truly mid-task with its transaction open. Its
+transaction dies with it; once Redis's visibility timeout has passed, a second worker is
+handed the same message and does the work — once.
+
+Both pools in use are covered: ``solo`` (``make run``) and ``prefork`` (Docker Compose).
+With prefork, an early acknowledgement would lose the job: this test fails if ``acks_late``
+is turned off.
+"""
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from deals.models import Deal, Notification
+from pipelinecrm.celery import app as celery_app
+from pipelines.models import Stage
+from tests.factories import make_deal
+from tests.fixtures_celery import wait_for
+
+pytestmark = pytest.mark.celery
+
+VISIBILITY_TIMEOUT = 2
+DAY = datetime.timedelta(days=1)
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def _dsn() -> str:
+    """The test database as a URL, for psycopg and for the worker's DATABASE_URL."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+    host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
+    return f"postgresql://{credentials}@{host}/{quote(db['NAME'])}"
+
+
+def _start_worker(pool: str, queue: str, log: Path) -> subprocess.Popen:
+    """``celery worker --pool=…`` on the test database, consuming ``queue`` only."""
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "pipelinecrm.settings_test",
+        "DATABASE_URL": _dsn(),
+        "REDIS_URL": celery_app.conf.broker_url,
+        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+    }
+    command = [
+        *(sys.executable, "-m", "celery", "-A", "pipelinecrm", "worker", f"--pool={pool}"),
+        "--concurrency=1",
+        *("--queues", queue, "--hostname", f"{uuid.uuid4().hex[:8]}@%h", "--loglevel=INFO"),
+        *("--without-mingle", "--without-gossip", "--without-heartbeat"),
+    ]
+    return subprocess.Popen(
+        command,
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _stop(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+
+
+def _backend_waiting_on_deals(admin: psycopg.Connection) -> int | None:
+    row = admin.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'"
+        " AND query LIKE 'UPDATE \"deals_deal\"%%'",
+        [connection.settings_dict["NAME"]],
+    ).fetchone()
+    return row[0] if row else None
+
+
+@pytest.mark.parametrize("pool", ["solo", "prefork"])
+@pytest.mark.django_db(transaction=True)
+def test_a_job_killed_mid_task_runs_again_on_another_worker(company, tmp_path, pool):
+    stage = company.stages[0]
+    Stage.objects.filter(pk=stage.pk).update(stall_threshold_days=1)
+    deal = make_deal(company.rep1, company.sales, stage)
+    Deal.objects.filter(pk=deal.pk).update(stage_entered_at=timezone.now() - 3 * DAY)
+    queue = f"pipelinecrm-kill-{uuid.uuid4().hex[:12]}"
+    log = tmp_path / "workers.log"
+    first = second = None
+    with psycopg.connect(_dsn(), autocommit=True) as admin, psycopg.connect(_dsn()) as locker:
+        try:
+            locker.execute("LOCK TABLE deals_deal IN SHARE MODE")
+            first = _start_worker(pool, queue, log)
+            celery_app.send_task("forecasting.tasks.flag_stalled_deals", queue=queue)
+            blocked = wait_for(
+                lambda: _backend_waiting_on_deals(admin),
+                timeout=30,
+                what="the first worker's job to wait for the lock",
+            )
+
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait(timeout=10)
+            admin.execute("SELECT pg_terminate_backend(%s)", [blocked])
+            locker.rollback()
+            killed_at = time.monotonic()
+
+            assert not Deal.objects.get(pk=deal.pk).is_stalled
+            assert not Notification.objects.exists()
+
+            # The message comes back once the visibility timeout has passed.
+            wait_for(
+                lambda: time.monotonic() - killed_at > VISIBILITY_TIMEOUT + 0.5,
+                what="the visibility timeout",
+            )
+            second = _start_worker(pool, queue, log)
+            wait_for(
+                lambda: Deal.objects.get(pk=deal.pk).is_stalled,
+                timeout=30,
+                what="the second worker to run the job again",
+            )
+        finally:
+            for worker in (first, second):
+                if worker is not None:
+                    _stop(worker)
+            print(log.read_text() if log.exists() else "no worker log")  # shown on failure
+    assert Notification.objects.filter(deal=deal, kind="stalled").count() == 1
