@@ -82,3 +82,12 @@ def visible_through_deal(queryset: QuerySet, user: User, deal_field: str = "deal
     if user.role == Role.ADMIN:
         return queryset
     return queryset.filter(**{f"{deal_field}__in": deals_visible_to(user).values("pk")})
+
+
+def deal_owner_choices(user: User) -> QuerySet[User]:
+    """Whom ``user`` may create deals for: themselves; managers also their teams; admins
+    any active user."""
+    users = User.objects.filter(is_active=True)
+    if user.role == Role.ADMIN:
+        return users
+    return users.filter(Q(pk=user.pk) | Q(pk__in=managed_user_ids(user=user)))

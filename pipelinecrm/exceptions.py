@@ -37,8 +37,8 @@ class VersionConflict(DomainError):
 
     def __init__(self, current_version: int) -> None:
         super().__init__(
-            "Someone else changed this deal in the meantime. It has been refreshed; "
-            "check it and try again.",
+            "Someone else changed this deal in the meantime; nothing was applied. "
+            "Check its current state and try again.",
             current_version=current_version,
         )
         self.current_version = current_version

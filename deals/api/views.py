@@ -17,9 +17,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
-from accounts.selectors import managed_user_ids
-from deals.access import can_edit, deal_get_visible_or_404, deals_visible_to, visible_through_deal
+from deals.access import (
+    can_edit,
+    deal_get_visible_or_404,
+    deal_owner_choices,
+    deals_visible_to,
+    visible_through_deal,
+)
 from deals.api import serializers as s
 from deals.api.filters import (
     ActivityFilter,
@@ -42,7 +46,6 @@ from pipelinecrm.api_base import (
     ErrorSerializer,
     ScopedQuerysetMixin,
     VersionConflictSerializer,
-    is_admin,
     validated,
 )
 from pipelinecrm.exceptions import Forbidden
@@ -71,14 +74,6 @@ def _action_schema(request, refusals: dict, summary: str):
         request=request,
         responses={200: s.DealSerializer, 400: INVALID, 403: FORBIDDEN, **refusals},
     )
-
-
-def _may_create_for(user: User, owner: User) -> bool:
-    """Reps create deals for themselves; managers also for their teams; admins for anyone
-    (the same choice the board's "new deal" dialog offers)."""
-    if owner.pk == user.pk or is_admin(user):
-        return True
-    return managed_user_ids(user=user).filter(user_id=owner.pk).exists()
 
 
 @extend_schema_view(
@@ -131,7 +126,7 @@ class DealViewSet(
     def create(self, request):
         data = validated(s.DealCreateSerializer, request)
         owner = data.pop("owner", request.user)
-        if not _may_create_for(request.user, owner):
+        if not deal_owner_choices(request.user).filter(pk=owner.pk).exists():
             raise Forbidden("You can create deals for yourself and for the teams you manage.")
         deal = deal_create(user=request.user, owner=owner, **data)
         return self._answer(deal, status.HTTP_201_CREATED)

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,8 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
-from accounts.models import Role, User
-from accounts.selectors import managed_user_ids
+from deals.access import deal_owner_choices
 from deals.forms import DealCreateForm
 from deals.selectors import (
     BoardFilters,
@@ -154,7 +152,7 @@ def deal_new(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpRespo
         is_archived=False,
     )
     pipeline = stage.pipeline
-    owners = _owner_choices_for_new_deal(request)
+    owners = deal_owner_choices(request.user)
     form = DealCreateForm(
         request.POST or None, owner_choices=owners, initial={"owner": request.user.pk}
     )
@@ -179,15 +177,6 @@ def deal_new(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpRespo
         return refreshed_columns_response(request, pipeline, [stage], message="Deal created.")
     status = 422 if request.method == "POST" else 200
     return render(request, "deals/board.html#new-deal-dialog", context, status=status)
-
-
-def _owner_choices_for_new_deal(request: HttpRequest):
-    """Reps create deals for themselves; managers also for their teams; admins for anyone."""
-    user = request.user
-    users = User.objects.filter(is_active=True)
-    if user.role == Role.ADMIN:
-        return users
-    return users.filter(Q(pk=user.pk) | Q(pk__in=managed_user_ids(user=user)))
 
 
 def request_filters(request: HttpRequest) -> BoardFilters:
