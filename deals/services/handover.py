@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record, ensure_admin, user_deactivate
-from deals.models import Activity, Deal, DealEvent
+from deals.models import Activity, Deal, DealEvent, Notification
 from pipelines.services import pipeline_mark_forecast_dirty
 
 
@@ -70,6 +70,13 @@ def _hand_over_deals(*, actor: User, leaving: User, successor: User | None) -> i
     )
     for pipeline_id in sorted({pipeline_id for _, pipeline_id in rows}):
         pipeline_mark_forecast_dirty(pipeline_id=pipeline_id)
+    # One notice for the whole hand-over rather than one per deal.
+    Notification.objects.create(
+        recipient=successor,
+        kind="handover",
+        text=f"{len(rows)} open deal{'s' if len(rows) != 1 else ''} of "
+        f"{leaving.display_name} {'are' if len(rows) != 1 else 'is'} now yours.",
+    )
     return len(rows)
 
 

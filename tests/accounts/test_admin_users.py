@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEntry, Role, TeamMembership, User
-from deals.models import Activity, Deal, DealEvent, LostReason
+from deals.models import Activity, Deal, DealEvent, LostReason, Notification
 from deals.services.activities import activity_log
 from deals.services.moves import deal_mark_lost
 from pipelines.models import Pipeline
@@ -288,6 +288,8 @@ def test_deactivating_hands_open_work_over_and_keeps_closed_work(admin_client, c
     assert (call.owner, call.reminded_at) == (company.manager, None)
     assert Activity.objects.get(pk=rep1_work["done"].pk).owner == company.rep1
     assert all(p.forecast_dirty_since for p in Pipeline.objects.all())
+    notices = Notification.objects.filter(recipient=company.rep2, kind="handover")
+    assert [n.text for n in notices] == ["2 open deals of Rep1 Test are now yours."]
     actions = list(
         AuditEntry.objects.filter(object_id=str(company.rep1.pk)).values_list("action", flat=True)
     )
