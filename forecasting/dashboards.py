@@ -247,7 +247,7 @@ class Figures:
     quota: Decimal | None = None
 
     def __add__(self, other: "Figures") -> "Figures":
-        quotas = [q for q in (self.quota, other.quota) if q is not None]
+        """The sum of two owners' figures; a team's quota is its own (``team_quota``)."""
         return Figures(
             open_value=self.open_value + other.open_value,
             weighted=self.weighted + other.weighted,
@@ -260,7 +260,6 @@ class Figures:
             stalled=self.stalled + other.stalled,
             pipeline_value=self.pipeline_value + other.pipeline_value,
             pipeline_count=self.pipeline_count + other.pipeline_count,
-            quota=sum(quotas, ZERO) if quotas else None,
         )
 
     @property
@@ -512,9 +511,15 @@ def stage_figures(*, scope: Scope, pipeline: Pipeline, period: Period) -> list[S
             f"left_{key}": Sum(f"exits_{key}"),
             f"time_total_{key}": Sum(f"time_{key}"),
         }
+    touches_pipeline = Q(to_stage__pipeline=pipeline) | Q(from_stage__pipeline=pipeline)
+    # Only deals with a change in the period matter; their later changes do too.
+    active = StageChange.objects.filter(scope.of_deal(), touches_pipeline, in_period)
     totals = (
-        StageChange.objects.filter(scope.of_deal(), changed_at__gte=period.start_at)
-        .filter(Q(to_stage__pipeline=pipeline) | Q(from_stage__pipeline=pipeline))
+        StageChange.objects.filter(
+            touches_pipeline,
+            changed_at__gte=period.start_at,
+            deal_id__in=active.values("deal_id"),
+        )
         .values("deal_id", "deal__status")
         .annotate(**per_deal)
         .aggregate(**per_stage)
@@ -589,17 +594,12 @@ class TeamDashboard:
     team: Team
     period: Period
     rows: list[PersonRow]
-    totals: Figures
-    quota: Decimal | None
+    totals: Figures  # with the team's quota
     trend: list[TrendPoint]
     pipeline: Pipeline | None
     stages: list[StageFigures]
     lost_reasons: list[LostReasonFigures]
     stalled: list[Deal]
-
-    @property
-    def attainment(self) -> Decimal | None:
-        return None if not self.quota else _percent(self.totals.forecast, self.quota)
 
     @property
     def lost_total(self) -> LostReasonFigures:
@@ -628,12 +628,12 @@ def team_dashboard(
         figures.quota = quotas.get(person.user.pk)
         rows.append(PersonRow(person=person, figures=figures))
     totals = sum((row.figures for row in rows), Figures())
+    totals.quota = team_quota(team=team, period=period)
     return TeamDashboard(
         team=team,
         period=period,
         rows=rows,
         totals=totals,
-        quota=team_quota(team=team, period=period),
         trend=forecast_trend(owner_ids=scope.owner_ids, period=period, today=today),
         pipeline=pipeline,
         stages=[]

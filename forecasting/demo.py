@@ -3,8 +3,8 @@
 A trend needs history, and a fresh demo has only today's snapshots. This writes, for each
 of the last N days, a backdated copy of the current snapshot sets with small deterministic
 variations (the same seed gives the same history), and monthly quotas for −6 … +6 months:
-one per person owning deals, sized from their won deals, and one for the first team only,
-so the dashboard shows both a team's own quota and the sum of its members'.
+one per person with a forecast this month, a little above it, and one for the first team
+only, so the dashboard shows both a team's own quota and the sum of its members'.
 
 deals/ knows nothing of this: forecasting builds on deals, never the reverse.
 """
@@ -19,12 +19,11 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from accounts.models import Team, TeamMembership
-from deals.models import Deal
 from forecasting.models import ForecastSnapshot, Quota
 from forecasting.services.forecast import company_today, forecasts_recompute, month_shift
 
 QUOTA_MONTHS = 6  # either side of the current month
-QUOTA_STRETCH = Decimal("1.15")  # quotas sit a little above what people usually win
+QUOTA_STRETCH = Decimal("1.1")  # quotas sit a little above the forecast
 QUOTA_ROUNDING = Decimal(1000)
 BATCH = 2000
 
@@ -85,26 +84,32 @@ def demo_forecast_history(
     return len(rows)
 
 
-def _quota_amount(won_in_a_year: Decimal | None) -> Decimal:
-    """A year's wins ÷ 12 × QUOTA_STRETCH, rounded to a thousand, at least a thousand."""
-    monthly = (won_in_a_year or Decimal(0)) / 12 * QUOTA_STRETCH
-    return max(QUOTA_ROUNDING, (monthly / QUOTA_ROUNDING).quantize(Decimal(1)) * QUOTA_ROUNDING)
+def _quota_amount(forecast: Decimal) -> Decimal:
+    """This month's forecast × QUOTA_STRETCH, rounded to a thousand, at least a thousand."""
+    return max(
+        QUOTA_ROUNDING,
+        (forecast * QUOTA_STRETCH / QUOTA_ROUNDING).quantize(Decimal(1)) * QUOTA_ROUNDING,
+    )
 
 
 def demo_quotas(*, now: datetime.datetime | None = None) -> int:
-    """Monthly quotas for −6 … +6 months: each deal owner's average monthly win over the
-    last year × QUOTA_STRETCH, rounded to a thousand; the first team (by name) gets its
-    own quota, the others fall back to the sum of their members'."""
+    """Monthly quotas for −6 … +6 months, the same each month: a little above each deal
+    owner's forecast for this month (from the newest snapshots), so this month's dashboard
+    shows a team close to its target; the first team (by name) gets its own quota, the
+    others fall back to the sum of their members'."""
     now = now or timezone.now()
     this_month = company_today(now).replace(day=1)
     months = [month_shift(this_month, n) for n in range(-QUOTA_MONTHS, QUOTA_MONTHS + 1)]
-    won = (
-        Deal.objects.filter(status=Deal.Status.WON, closed_at__gte=now - datetime.timedelta(365))
+    newest = ForecastSnapshot.objects.values("pipeline_id").annotate(latest=Max("computed_at"))
+    forecast = (
+        ForecastSnapshot.objects.filter(
+            period=this_month, computed_at__in=[row["latest"] for row in newest]
+        )
         .order_by()
         .values("owner_id")
-        .annotate(total=Sum("value"))
+        .annotate(total=Sum("weighted_amount") + Sum("won_amount"))
     )
-    monthly = {row["owner_id"]: _quota_amount(row["total"]) for row in won}
+    monthly = {row["owner_id"]: _quota_amount(row["total"]) for row in forecast}
     quotas = [
         Quota(user_id=user_id, month=month, amount=amount)
         for user_id, amount in sorted(monthly.items())

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from accounts.models import Team, TeamMembership, User
+from accounts.models import Team, User
 from accounts.services import audit_record, ensure_admin
 from forecasting.models import Quota
 
@@ -35,10 +35,11 @@ def months_between(start_month: datetime.date, end_month: datetime.date) -> list
 def _team_members_by_month(
     team_ids: list[int], start: datetime.date, end: datetime.date
 ) -> dict[tuple[int, datetime.date], Decimal]:
+    # Everyone in the team counts, managers included: the dashboards count a selling
+    # manager's deals in the team's figures, so their target belongs in the team's too.
     rows = (
         Quota.objects.filter(
             user__memberships__team_id__in=team_ids,
-            user__memberships__kind=TeamMembership.Kind.MEMBER,
             month__gte=start,
             month__lte=end,
         )

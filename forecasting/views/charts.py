@@ -17,9 +17,9 @@ def team_charts(dashboard: TeamDashboard) -> dict[str, dict]:
     names = [row.person.user.display_name for row in rows]
     trend = dashboard.trend
     trend_sets = [{"label": "Forecast", "data": [point.forecast for point in trend]}]
-    if dashboard.quota is not None:
+    if dashboard.totals.quota is not None:
         trend_sets.append(
-            {"label": "Quota", "data": [dashboard.quota] * len(trend), "dashed": True}
+            {"label": "Quota", "data": [dashboard.totals.quota] * len(trend), "dashed": True}
         )
     return {
         "forecast-vs-quota": _chart(
@@ -108,8 +108,8 @@ def team_json(dashboard: TeamDashboard) -> dict:
             "end": dashboard.period.last_day,
         },
         "currency": settings.CURRENCY,
-        "totals": _figures(dashboard.totals) | {"quota": dashboard.quota},
-        "attainment": dashboard.attainment,
+        "totals": _figures(dashboard.totals),
+        "attainment": dashboard.totals.attainment,
         "people": [
             {
                 "id": row.person.user.pk,

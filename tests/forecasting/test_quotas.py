@@ -64,13 +64,14 @@ def test_team_uses_its_own_quota_else_its_members_month_by_month(company):
     _quota(company.rep1, JAN, "100")
     _quota(company.rep2, JAN, "200")
     _quota(company.rep1, FEB, "100")
-    _quota(company.manager, FEB, "5000")  # managers do not count towards the members' sum
+    _quota(company.manager, JAN, "50")  # a selling manager's target counts, as their deals do
+    _quota(company.manager, FEB, "5000")
     _quota(company.north, FEB, "1000")  # the team's own February target wins
     _quota(company.rep3, MAR, "700")  # South's member
 
-    assert quota_for(company.north, JAN, JAN) == Decimal(300)
+    assert quota_for(company.north, JAN, JAN) == Decimal(350)
     assert quota_for(company.north, FEB, FEB) == Decimal(1000)
-    assert quota_for(company.north, JAN, MAR) == Decimal(1300)
+    assert quota_for(company.north, JAN, MAR) == Decimal(1350)
     assert quota_for(company.south, JAN, MAR) == Decimal(700)
 
 
