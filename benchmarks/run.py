@@ -17,6 +17,11 @@ def main() -> None:
         type=int,
         help="deals for the dashboard benchmark (100000; with --smoke the board's 300)",
     )
+    parser.add_argument(
+        "--jobs-deals",
+        type=int,
+        help="deals for the jobs benchmark, seeded in SQL (1000000; with --smoke 2000)",
+    )
     args = parser.parse_args()
     deals = 300 if args.smoke else 10_000
     dashboards_deals = args.dashboards_deals or (deals if args.smoke else 100_000)
@@ -43,6 +48,11 @@ def main() -> None:
     print(f"data: {Deal.objects.count()} deals for the dashboards")
     for result in bench_dashboards(runs=runs):
         print(result.row())
+
+    from benchmarks.jobs import bench_jobs
+
+    # Prints its own rows; it recreates the benchmark database, so it runs last.
+    bench_jobs(args.jobs_deals or (2_000 if args.smoke else 1_000_000), runs=min(runs, 5))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 from django import forms
 
+from deals.forms_deal import datalist_attrs
 from deals.models import Deal, LostReason
 from pipelines.models import ActivityKind
 
@@ -84,3 +85,10 @@ class DealCreateForm(forms.ModelForm):
         self.fields["owner"].queryset = owner_choices
         self.fields["owner"].empty_label = None
         self.fields["value"].widget.attrs.update({"min": "0", "step": "0.01"})
+        # Existing names are suggested as the user types (the dialog holds the datalists).
+        self.fields["organization_name"].widget.attrs.update(
+            datalist_attrs("organization-options", "new-deal-organization-options")
+        )
+        self.fields["person_name"].widget.attrs.update(
+            datalist_attrs("person-options", "new-deal-person-options")
+        )

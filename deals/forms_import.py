@@ -41,7 +41,12 @@ class MappingForm(forms.Form):
     def __init__(self, *args, job: ImportJob, header: list[str], user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.job, self.user = job, user
-        self.targets = TARGETS[job.kind]
+        # Reps import the deals they own (PRODUCT.md §9): no owner column is offered.
+        self.targets = [
+            target
+            for target in TARGETS[job.kind]
+            if not (target.managers_only and user.role == Role.REP)
+        ]
         columns = [("", "— not imported —")] + [
             (str(index), name or f"Column {index + 1}") for index, name in enumerate(header)
         ]
@@ -67,11 +72,6 @@ class MappingForm(forms.Form):
             if target.required and not mapped and not data.get(f"map_{target.unless}"):
                 self.add_error(
                     f"map_{target.name}", f"Choose the column that holds the {target.label}."
-                )
-            if target.managers_only and mapped and self.user.role == Role.REP:
-                self.add_error(
-                    f"map_{target.name}",
-                    "Reps import the deals they own: leave the owner column out.",
                 )
         if (
             self.job.kind == ImportJob.Kind.DEALS

@@ -44,7 +44,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from accounts.models import User
-from deals.access import deals_editable_by
+from deals.access import deal_owner_choices, deals_editable_by
 from deals.imports import (
     RowReader,
     Table,
@@ -189,7 +189,7 @@ class Importer:
         outcomes = []
         for plan in plans:
             if plan.errors:
-                outcomes.append(_failed(plan, "; ".join(plan.errors)))
+                outcomes.append(_failed(plan, " ".join(plan.errors)))
                 continue
             try:
                 with transaction.atomic():
@@ -239,6 +239,7 @@ class DealImporter(Importer):
         self.users: dict[str, User] = {_lower(u.email): u for u in active if u.email}
         self.users |= {_lower(u.username): u for u in active}
         self.editable_owners = editable_owner_ids(user)
+        self.allowed_owner_ids = set(deal_owner_choices(user).values_list("pk", flat=True))
         self.lost_reasons = {
             _lower(reason.name): reason for reason in LostReason.objects.filter(is_active=True)
         }
@@ -452,7 +453,7 @@ class DealImporter(Importer):
         if owner is None:
             errors.append(f"There is no active user “{name}”.")
             return None
-        if self.editable_owners is not None and owner.pk not in self.editable_owners:
+        if owner.pk not in self.allowed_owner_ids:
             errors.append(
                 f"You may not import deals for {owner.display_name}: only for yourself"
                 " and the members of the teams you manage."
@@ -757,7 +758,7 @@ def import_check(*, job: ImportJob) -> ImportJob:
     for start in range(0, len(table.rows), DRY_RUN_CHUNK):
         for plan in importer.plan_rows(table.rows[start : start + DRY_RUN_CHUNK]):
             if plan.errors:
-                errors.append({"line": plan.line, "reason": "; ".join(plan.errors)})
+                errors.append({"line": plan.line, "reason": " ".join(plan.errors)})
             elif plan.existing is not None:
                 updates += 1
             else:
@@ -770,7 +771,7 @@ def import_check(*, job: ImportJob) -> ImportJob:
     job.errors = errors
     job.total = len(table.rows)
     job.status = ImportJob.Status.CHECKED
-    job.save(update_fields=["options", "errors", "total", "status", "updated_at"])
+    job.save(update_fields=["mapping", "options", "errors", "total", "status", "updated_at"])
     return job
 
 

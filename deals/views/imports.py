@@ -112,8 +112,9 @@ def import_start(request: HttpRequest) -> HttpResponse:
 
 
 def _own_job(request: HttpRequest, job_id: int) -> ImportJob:
-    """A job is its importer's alone; anyone else's answers 404."""
-    job = ImportJob.objects.filter(pk=job_id, user=request.user).first()
+    """A job is its importer's alone; anyone else's answers 404. The file's text (up to the
+    size limit) is read only where needed, not on every poll of the progress bar."""
+    job = ImportJob.objects.filter(pk=job_id, user=request.user).defer("content").first()
     if job is None:
         raise Http404("No such import.")
     return job

@@ -47,9 +47,7 @@ def _stall(deal: Deal) -> None:
 # -- on the deal page --------------------------------------------------------------------------
 
 
-def test_logging_a_done_activity_sets_last_activity_and_clears_the_stalled_flag(
-    company, login
-):
+def test_logging_a_done_activity_sets_last_activity_and_clears_the_stalled_flag(company, login):
     deal = make_deal(company.rep1, company.sales)
     _stall(deal)
 
@@ -299,7 +297,9 @@ def test_my_activities_shows_only_my_own_on_deals_i_can_see(company, login):
     mine = make_deal(company.rep1, company.sales, title="Mine")
     theirs = make_deal(company.rep3, company.sales, title="South deal")
     due = timezone.now() + datetime.timedelta(days=1)
-    activity_log(user=company.rep1, deal=mine, kind="call", subject="My call", done=False, due_at=due)
+    activity_log(
+        user=company.rep1, deal=mine, kind="call", subject="My call", done=False, due_at=due
+    )
     activity_log(
         user=company.rep3, deal=theirs, kind="call", subject="Their call", done=False, due_at=due
     )

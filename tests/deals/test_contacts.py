@@ -56,9 +56,7 @@ def test_people_search_by_name_email_or_organization(company, login):
 def test_anyone_creates_and_edits_an_organization_and_names_stay_unique(company, login):
     client = login(company.rep1)
 
-    created = client.post(
-        reverse("organization-new"), {"name": "Acme", "domain": "acme.example"}
-    )
+    created = client.post(reverse("organization-new"), {"name": "Acme", "domain": "acme.example"})
     acme = Organization.objects.get()
     assert created.status_code == 302
     assert created.url == reverse("organization-detail", args=[acme.pk])
@@ -82,7 +80,12 @@ def test_a_person_is_created_with_their_organization_picked_or_made_by_name(comp
 
     client.post(
         reverse("person-new"),
-        {"name": "Jane Doe", "email": "jane@acme.example", "phone": "", "organization_name": "acme"},
+        {
+            "name": "Jane Doe",
+            "email": "jane@acme.example",
+            "phone": "",
+            "organization_name": "acme",
+        },
     )
     client.post(
         reverse("person-new"),
@@ -221,3 +224,31 @@ def test_contact_pages_cost_the_same_queries_for_few_or_many(company, login):
         Person.objects.create(name=f"Person {index}", organization=acme)
         make_deal(company.rep1, company.sales, organization=acme if index % 2 else organization)
     assert counts() == few
+
+
+def test_the_new_deal_dialog_suggests_names_and_picks_or_creates_them(company, login):
+    acme = Organization.objects.create(name="Acme")
+    stage = company.stages[0]
+    url = reverse("deal-new", args=[company.sales.pk, stage.pk])
+    client = login(company.rep1)
+
+    dialog = client.get(url, **HTMX).content.decode()
+    assert 'list="new-deal-organization-options"' in dialog
+    assert '<datalist id="new-deal-organization-options">' in dialog
+    assert '<datalist id="new-deal-person-options">' in dialog
+
+    for title, organization in (("First", "acme"), ("Second", "Umbrella")):
+        response = client.post(
+            url,
+            {
+                "title": title,
+                "owner": company.rep1.pk,
+                "organization_name": organization,
+                "person_name": "",
+            },
+            **HTMX,
+        )
+        assert response.status_code == 200
+    assert Deal.objects.get(title="First").organization == acme
+    assert Deal.objects.get(title="Second").organization.name == "Umbrella"
+    assert Organization.objects.count() == 2

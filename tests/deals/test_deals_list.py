@@ -12,6 +12,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import TeamMembership
 from deals.models import Deal, DealEvent, LostReason, Organization
@@ -40,7 +41,11 @@ def price(db):
 
 def test_the_list_holds_open_won_and_lost_deals_the_user_may_see(company, login, price):
     make_deal(company.rep1, company.sales, title="Open one")
-    deal_mark_won(user=company.rep1, deal=make_deal(company.rep1, company.sales, title="Won one"), version=None)
+    deal_mark_won(
+        user=company.rep1,
+        deal=make_deal(company.rep1, company.sales, title="Won one"),
+        version=None,
+    )
     deal_mark_lost(
         user=company.rep1,
         deal=make_deal(company.rep1, company.sales, title="Lost one"),
@@ -57,7 +62,7 @@ def test_the_list_holds_open_won_and_lost_deals_the_user_may_see(company, login,
 
 
 def test_filters_status_pipeline_close_range_and_the_boards_filters(company, login, price):
-    today = datetime.date.today()
+    today = timezone.localdate()
     acme = Organization.objects.create(name="Acme")
     make_deal(
         company.rep1,
@@ -97,9 +102,7 @@ def test_filters_status_pipeline_close_range_and_the_boards_filters(company, log
 
 def test_sorting_by_a_column_either_way_keeps_empty_values_last(company, login):
     for title, value in (("Small", "10"), ("Big", "9000"), ("Unknown", None), ("Mid", "500")):
-        make_deal(
-            company.rep1, company.sales, title=title, value=Decimal(value) if value else None
-        )
+        make_deal(company.rep1, company.sales, title=title, value=Decimal(value) if value else None)
     client = login(company.rep1)
 
     assert _titles(_list(client, sort="value")) == ["Small", "Mid", "Big", "Unknown"]
@@ -122,7 +125,9 @@ def test_the_list_is_paged_and_costs_the_same_queries_for_any_number_of_deals(co
 
     few = count()
     for index in range(3, 75):
-        make_deal(company.rep1 if index % 2 else company.rep2, company.sales, title=f"Deal {index:03}")
+        make_deal(
+            company.rep1 if index % 2 else company.rep2, company.sales, title=f"Deal {index:03}"
+        )
     assert count() == few
 
     first, second = _list(client, sort="title"), _list(client, sort="title", page=2)

@@ -5,8 +5,8 @@ import csv
 import html
 import io
 import re
-from urllib.parse import parse_qs, urlsplit
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 from django.db import connection
 from django.http import StreamingHttpResponse
@@ -120,7 +120,7 @@ def test_the_export_costs_the_same_queries_for_any_number_of_rows(company, login
 
 
 def test_cells_that_a_spreadsheet_would_run_as_formulas_are_defused(company, login):
-    make_deal(company.rep1, company.sales, title="=HYPERLINK(\"http://evil\")")
+    make_deal(company.rep1, company.sales, title='=HYPERLINK("http://evil")')
     _, rows = _export(login(company.rep1))
-    assert rows[0]["Title"] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[0]["Title"] == '\'=HYPERLINK("http://evil")'
     assert Deal.objects.get().title.startswith("=")

@@ -70,7 +70,7 @@ def check(client, job: ImportJob, **form):
         "decimal_separator": job.options.get("decimal_separator", "."),
     }
     data |= {key: str(value) for key, value in form.items()}
-    return client.post(reverse("import-job", args=[job.pk]), {k: v for k, v in data.items()})
+    return client.post(reverse("import-job", args=[job.pk]), data)
 
 
 def run_now(client, job: ImportJob) -> ImportJob:
@@ -194,9 +194,7 @@ def test_a_rep_imports_deals_directly_into_their_stages(company, login):
 
     assert (job.created_count, job.updated_count, job.failed_count) == (3, 0, 0)
     assert job.done == job.total == 3
-    acme, globex, initech = (
-        Deal.objects.get(external_id=key) for key in ("A-1", "A-2", "A-3")
-    )
+    acme, globex, initech = (Deal.objects.get(external_id=key) for key in ("A-1", "A-2", "A-3"))
     assert acme.stage == company.stages[3]
     assert acme.value == Decimal("12500.00")
     assert acme.expected_close_date == datetime.date(2031, 3, 31)
@@ -244,6 +242,17 @@ def test_the_mapping_page_previews_the_first_rows_and_guesses_the_columns(compan
     assert job.encoding == "UTF-8"
 
 
+def test_the_users_mapping_wins_over_the_guess(company, login):
+    client = login(company.rep1)
+    job = uploaded_job(client, "Title,Amount,Budget\nA,1,2\n")
+    assert job.mapping["value"] == 1
+
+    job = import_file(client, "Title,Amount,Budget\nA,1,2\n", pipeline=company.sales, map_value=2)
+
+    assert job.mapping == {"title": 0, "value": 2}
+    assert Deal.objects.get().value == Decimal("2.00")
+
+
 def test_the_dry_run_lists_bad_rows_by_line_and_saves_nothing(company, login, price):
     content = (
         "Title,Value,Stage,Close date,Status,Lost reason,Pipeline\n"
@@ -270,8 +279,8 @@ def test_the_dry_run_lists_bad_rows_by_line_and_saves_nothing(company, login, pr
     assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9, 10]
     assert reasons[3] == "The title is empty."
     assert "“12abc” is not an amount." in reasons[4]
-    assert "“Closing” is not a stage of Sales (its stages: Prospecting, Qualification" in (
-        reasons[5]
+    assert (
+        "“Closing” is not a stage of Sales (its stages: Prospecting, Qualification" in (reasons[5])
     )
     assert "“31.02.2031” is not a date that exists." in reasons[6]
     assert "Status “maybe” is not open, won or lost." in reasons[7]
@@ -359,7 +368,7 @@ def test_month_first_dates_are_recognised_for_the_whole_column(company, login):
     assert Deal.objects.get(title="B").expected_close_date == datetime.date(2031, 3, 25)
 
 
-# -- importing again ---------------------------------------------------------------------------------
+# -- importing again ------------------------------------------------------------------------
 
 
 def test_importing_the_same_file_twice_creates_nothing_new(company, login):
@@ -437,11 +446,7 @@ def test_status_columns_close_and_reopen_deals(company, login, price):
     make_item(company.stages[0], EXIT, text="Contract signed")
     open_deal = make_deal(company.rep1, company.sales, title="To lose", external_id="L-1")
     client = login(company.rep1)
-    content = (
-        "External id,Title,Status,Lost reason\n"
-        "L-1,To lose,lost,Price\n"
-        "W-1,Won at once,won,\n"
-    )
+    content = "External id,Title,Status,Lost reason\nL-1,To lose,lost,Price\nW-1,Won at once,won,\n"
 
     import_file(client, content, pipeline=company.sales)
 
@@ -458,17 +463,23 @@ def test_status_columns_close_and_reopen_deals(company, login, price):
     assert open_deal.status == Deal.Status.OPEN
 
 
-# -- who imports what ----------------------------------------------------------------------------------
+# -- who imports what ----------------------------------------------------------------------
 
 
-def test_reps_cannot_map_an_owner_column(company, login):
+def test_reps_import_deals_they_own_whatever_an_owner_column_says(company, login):
     client = login(company.rep1)
     job = uploaded_job(client, "Title,Owner\nA,rep2\n")
 
-    response = check(client, job, pipeline=company.sales.pk)
+    page = client.get(reverse("import-job", args=[job.pk])).content.decode()
+    assert 'name="map_owner"' not in page
+    assert "The deals you import are yours." in page
+    checked = check(client, job, pipeline=company.sales.pk, map_owner=1)  # a crafted post
+    assert checked.status_code == 302, _text(checked)
+    job.refresh_from_db()
+    assert "owner" not in job.mapping
+    run_now(client, job)
 
-    assert response.status_code == 422
-    assert "Reps import the deals they own: leave the owner column out." in _text(response)
+    assert Deal.objects.get().owner == company.rep1
 
 
 def test_managers_import_for_users_whose_deals_they_can_edit(company, login):
@@ -537,6 +548,41 @@ def test_a_file_over_the_limit_is_refused_with_a_clear_message(company, login, s
     assert not ImportJob.objects.exists()
 
 
+def test_a_job_delivered_again_resumes_after_its_last_committed_batch(company, login, settings):
+    settings.IMPORT_BATCH_ROWS = 2
+    client = login(company.rep1)
+    job = uploaded_job(client, "Title\n" + "".join(f"Deal {n}\n" for n in range(1, 6)))
+    check(client, job, pipeline=company.sales.pk)
+    client.post(reverse("import-job", args=[job.pk]), {"action": "start"})
+    # A worker died after committing the first batch: the job is still "running".
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, done=2)
+
+    assert import_run(job_id=job.pk) == "done"
+    assert import_run(job_id=job.pk) == "gone"  # a duplicate delivery does nothing
+
+    job.refresh_from_db()
+    assert job.done == job.total == 5
+    assert sorted(Deal.objects.values_list("title", flat=True)) == ["Deal 3", "Deal 4", "Deal 5"]
+    assert [row["line"] for row in job.results] == [4, 5, 6]
+
+
+def test_a_failed_job_can_be_resumed_from_the_page(company, login):
+    client = login(company.rep1)
+    job = uploaded_job(client, "Title\nOne\nTwo\n")
+    check(client, job, pipeline=company.sales.pk)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED, done=1, message="The import stopped unexpectedly."
+    )
+
+    page = _text(client.get(reverse("import-job", args=[job.pk])))
+    assert "The import stopped unexpectedly." in page
+    assert "Resume from row 2" in page
+    resumed = client.post(reverse("import-job", args=[job.pk]), {"action": "resume"})
+    assert resumed.status_code == 302
+    assert import_run(job_id=job.pk) == "done"
+    assert list(Deal.objects.values_list("title", flat=True)) == ["Two"]
+
+
 # -- the job on a real worker, and its progress bar ------------------------------------------------
 
 
@@ -561,7 +607,8 @@ def test_a_real_worker_runs_the_import_and_the_progress_bar_follows_it(
     def finished() -> bool:
         fragment = client.get(reverse("import-progress", args=[job.pk])).content.decode()
         bar = re.search(r'<progress[^>]*max="(\d+)" value="(\d+)"', fragment)
-        assert bar and bar[1] == "60"
+        assert bar is not None
+        assert bar[1] == "60"
         seen.append(int(bar[2]))
         return 'hx-trigger="every 1s"' not in fragment  # polling stops once done
 
