@@ -22,7 +22,8 @@ def test_rep_signs_in_reaches_home_then_the_board_and_logs_out(
 
     expect(page).to_have_url(re.compile(r"/home/$"))
     expect(page.get_by_role("banner")).to_contain_text("Rep1 Test")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Board", exact=True).click()
+    navigation = page.get_by_role("navigation", name="Main")
+    navigation.get_by_role("link", name="Board", exact=True).click()
     expect(page).to_have_url(re.compile(r"/board/$"))
 
     page.get_by_role("button", name="Log out").click()
