@@ -40,12 +40,14 @@ def _pipelines(request: HttpRequest) -> list[Pipeline]:
 
 @login_required
 def board_home(request: HttpRequest) -> HttpResponse:
-    """The user's last board, else the first active pipeline's."""
+    """The user's last board, else the oldest active pipeline's."""
     pipelines = _pipelines(request)
     if not pipelines:
         return render(request, "deals/no_pipeline.html", {"nav_section": "board"})
     last = request.session.get(LAST_BOARD_KEY)
-    pipeline = next((p for p in pipelines if p.pk == last), pipelines[0])
+    # Otherwise the oldest active pipeline: usually the company's main one.
+    oldest = min(pipelines, key=lambda p: p.pk)
+    pipeline = next((p for p in pipelines if p.pk == last), oldest)
     return redirect("board-pipeline", pipeline_id=pipeline.pk)
 
 

@@ -286,18 +286,20 @@ def test_html_in_titles_is_escaped(company, login, prospecting):
     assert_no_inline_script(response)
 
 
-def test_board_home_opens_first_active_pipeline_then_the_last_one_visited(company, login):
+def test_board_home_opens_the_oldest_active_pipeline_then_the_last_one_visited(company, login):
     client = login(company.rep1)
-    Pipeline.objects.create(name="Archived first", is_active=False)
-
-    # Alphabetical: "Renewals" before "Sales" (and the inactive one is skipped).
-    assert client.get(reverse("board")).url == board_url(company.private)
-
-    client.get(board_url(company.sales))
-    assert client.get(reverse("board")).url == board_url(company.sales)
-
     company.sales.is_active = False
     company.sales.save()
+    Pipeline.objects.create(name="Another one", is_active=True)
+
+    # The oldest active pipeline, usually the main one: Sales is inactive, so Renewals.
+    assert client.get(reverse("board")).url == board_url(company.private)
+
+    company.sales.is_active = True
+    company.sales.save()
+    assert client.get(reverse("board")).url == board_url(company.sales)
+
+    client.get(board_url(company.private))
     assert client.get(reverse("board")).url == board_url(company.private)
 
 
