@@ -821,10 +821,11 @@ def tick_waits(*, scope: Scope, pipeline: Pipeline, period: Period) -> QuerySet:
     to the tick.
 
     The entry is the deal's latest stage change into that stage at or before the tick
-    (a tick made before the deal ever entered, as entry items may be, has none and is
-    left out). PostgreSQL takes the median in SQL (``medians_in_sql``); SQLite, which
-    `make run` uses and which lacks ``percentile_cont``, reads the waits in one query and
-    takes it in Python (``medians_in_python``).
+    (a tick made before the deal ever entered, as entry items may be, has none: its wait
+    is NULL and the medians leave it out). PostgreSQL takes the median in SQL
+    (``medians_in_sql``); SQLite, which `make run` uses and which lacks
+    ``percentile_cont``, reads the waits in one query and takes it in Python
+    (``medians_in_python``).
     """
     entered = (
         StageChange.objects.filter(
@@ -841,10 +842,12 @@ def tick_waits(*, scope: Scope, pipeline: Pipeline, period: Period) -> QuerySet:
             scope.of_deal(),
             item__stage__pipeline=pipeline,
         )
-        .annotate(entered_at=Subquery(entered))
-        .filter(entered_at__isnull=False)
+        # A tick with no entry before it has a NULL wait, which the median skips: filtering
+        # on the subquery instead would make PostgreSQL run it twice per tick.
         .annotate(
-            wait=ExpressionWrapper(F("checked_at") - F("entered_at"), output_field=DurationField())
+            wait=ExpressionWrapper(
+                F("checked_at") - Subquery(entered), output_field=DurationField()
+            )
         )
         .order_by()
     )
@@ -854,14 +857,15 @@ def tick_waits(*, scope: Scope, pipeline: Pipeline, period: Period) -> QuerySet:
 def medians_in_sql(waits: QuerySet) -> dict[int, datetime.timedelta]:
     """Median ``wait`` per item, computed by PostgreSQL."""
     rows = waits.values("item_id").annotate(median=Median("wait"))
-    return {row["item_id"]: row["median"] for row in rows}
+    return {row["item_id"]: row["median"] for row in rows if row["median"] is not None}
 
 
 def medians_in_python(waits: QuerySet) -> dict[int, datetime.timedelta]:
     """Median ``wait`` per item from one query's rows, for databases without a median."""
     by_item: dict[int, list[datetime.timedelta]] = defaultdict(list)
     for item_id, wait in waits.values_list("item_id", "wait"):
-        by_item[item_id].append(wait)
+        if wait is not None:
+            by_item[item_id].append(wait)
     return {item_id: statistics.median(values) for item_id, values in by_item.items()}
 
 
