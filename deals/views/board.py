@@ -1,6 +1,6 @@
 """The board: one page per pipeline, its columns as fragments, live refresh, new deals."""
 
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -8,7 +8,6 @@ from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
@@ -217,8 +216,3 @@ def column_heads_response(
     filters = request_filters(request)
     heads = [column_totals(stage=stage, user=request.user, filters=filters) for stage in stages]
     return render(request, template, {**context, "heads": heads, "filters": filters})
-
-
-def board_url(pipeline: Pipeline, filters: BoardFilters) -> str:
-    query = urlencode(filters.as_query())
-    return reverse("board-pipeline", args=[pipeline.pk]) + (f"?{query}" if query else "")
