@@ -7,14 +7,11 @@ in-process. PostgreSQL only. By hand: ``python -m benchmarks.jobs --deals 100000
 """
 
 import argparse
-import statistics
 import time
-from collections.abc import Callable
 
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import connection, connections
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from benchmarks import setup
@@ -110,23 +107,6 @@ def seed_deals(deal_count: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def _measure_prepared(
-    name: str, prepare: Callable[[], object], action: Callable[[], object], runs: int
-) -> Measure:
-    """Like ``measure``, with an untimed ``prepare`` before each run."""
-    times, queries = [], 0
-    for _ in range(runs):
-        prepare()
-        with CaptureQueriesContext(connection) as captured:
-            start = time.perf_counter()
-            action()
-            times.append((time.perf_counter() - start) * 1000)
-        queries = len(captured)
-    times.sort()
-    p90 = times[min(len(times) - 1, int(len(times) * 0.9))]
-    return Measure(name, statistics.median(times), p90, queries, runs)
-
-
 def bench_jobs(deal_count: int, *, runs: int = 5) -> list[Measure]:
     """Seed ``deal_count`` deals into a fresh benchmark database and time both jobs."""
     from deals.models import Deal, DealEvent, Notification
@@ -157,28 +137,28 @@ def bench_jobs(deal_count: int, *, runs: int = 5) -> list[Measure]:
     def mark_sales_dirty() -> None:
         Pipeline.objects.filter(name="Sales").update(forecast_dirty_since=timezone.now())
 
-    first_run = _measure_prepared(
+    first_run = measure(
         "flag_stalled_deals, first run (whole backlog)",
-        forget_stalls,
         deals_flag_stalled,
         max(1, runs // 2),
+        prepare=forget_stalls,
     )
     print(f"data: {Deal.objects.filter(is_stalled=True).count()} deals stalled")
     results = [
         first_run,
-        _measure_prepared(
+        measure(
             f"flag_stalled_deals, {NEWLY_STALLED} newly stalled",
-            lambda: forget_stalls(NEWLY_STALLED),
             deals_flag_stalled,
             runs,
+            prepare=lambda: forget_stalls(NEWLY_STALLED),
         ),
         measure("flag_stalled_deals, nothing new", deals_flag_stalled, runs),
         measure("recompute_forecasts (all pipelines)", forecasts_recompute, runs),
-        _measure_prepared(
+        measure(
             "recompute_dirty_forecasts (Sales dirty)",
-            mark_sales_dirty,
             forecasts_recompute_dirty,
             runs,
+            prepare=mark_sales_dirty,
         ),
     ]
     for result in results:

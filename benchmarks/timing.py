@@ -22,12 +22,24 @@ class Measure:
         )
 
 
-def measure(name: str, action: Callable[[], object], runs: int) -> Measure:
-    """Run ``action`` ``runs`` times after one warm-up; median server time and query count."""
-    action()
+def measure(
+    name: str,
+    action: Callable[[], object],
+    runs: int,
+    prepare: Callable[[], object] | None = None,
+) -> Measure:
+    """Run ``action`` ``runs`` times; median server time and query count.
+
+    Without ``prepare`` one untimed warm-up run comes first; with it, ``prepare`` runs
+    untimed before each run (to undo what the previous run did).
+    """
+    if prepare is None:
+        action()
     times = []
     queries = 0
     for _ in range(runs):
+        if prepare is not None:
+            prepare()
         with CaptureQueriesContext(connection) as captured:
             start = time.perf_counter()
             action()

@@ -10,16 +10,13 @@ from decimal import Decimal
 
 from django.db.models import (
     Count,
-    DecimalField,
     Exists,
-    ExpressionWrapper,
     F,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Sum,
-    Value,
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber
@@ -28,16 +25,10 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.selectors import managed_user_ids, teammate_ids
 from deals.access import deals_visible_to
+from deals.expressions import EFFECTIVE_PROBABILITY, MONEY_SUM_FIELD, WEIGHTED_VALUE, ZERO
 from deals.models import Activity, ChecklistCheck, Deal
 from deals.services.checklist import field_is_filled
 from pipelines.models import ChecklistItem, Pipeline, Stage
-
-ZERO = Decimal("0.00")
-MONEY_FIELD = DecimalField(max_digits=20, decimal_places=2)
-EFFECTIVE_PROBABILITY = Coalesce("probability_override", "stage__probability")
-WEIGHTED_VALUE = ExpressionWrapper(
-    F("value") * EFFECTIVE_PROBABILITY / Value(Decimal(100)), output_field=MONEY_FIELD
-)
 
 
 def is_ascii_number(text: str) -> bool:
@@ -205,8 +196,8 @@ def board_columns(
         .values("stage_id")
         .annotate(
             count=Count("pk"),
-            total=Coalesce(Sum("value"), ZERO, output_field=MONEY_FIELD),
-            weighted=Coalesce(Sum(WEIGHTED_VALUE), ZERO, output_field=MONEY_FIELD),
+            total=Coalesce(Sum("value"), ZERO, output_field=MONEY_SUM_FIELD),
+            weighted=Coalesce(Sum(WEIGHTED_VALUE), ZERO, output_field=MONEY_SUM_FIELD),
         )
     ):
         column = columns.get(row["stage_id"])
@@ -255,8 +246,8 @@ def column_totals(*, stage: Stage, user: User, filters: BoardFilters) -> Column:
     deals = board_deals(pipeline=stage.pipeline, user=user, filters=filters).filter(stage=stage)
     totals = deals.aggregate(
         count=Count("pk"),
-        total=Coalesce(Sum("value"), ZERO, output_field=MONEY_FIELD),
-        weighted=Coalesce(Sum(WEIGHTED_VALUE), ZERO, output_field=MONEY_FIELD),
+        total=Coalesce(Sum("value"), ZERO, output_field=MONEY_SUM_FIELD),
+        weighted=Coalesce(Sum(WEIGHTED_VALUE), ZERO, output_field=MONEY_SUM_FIELD),
     )
     return Column(stage=stage, **totals)
 

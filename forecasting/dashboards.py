@@ -23,7 +23,6 @@ from django.db.models import (
     Aggregate,
     Case,
     Count,
-    DecimalField,
     DurationField,
     Exists,
     ExpressionWrapper,
@@ -44,11 +43,11 @@ from django.utils import timezone
 
 from accounts.models import Role, Team, TeamMembership, User
 from deals.access import deals_visible_to
+from deals.expressions import MONEY_SUM_FIELD, WEIGHTED_VALUE, ZERO
 from deals.models import Activity, ChecklistCheck, Deal, MoveRefusal, StageChange
 from forecasting.models import ForecastSnapshot, Quota
 from forecasting.selectors import forecast_live
 from forecasting.services.forecast import (
-    WEIGHTED_VALUE,
     company_today,
     forecast_deals,
     forecast_totals,
@@ -58,8 +57,6 @@ from forecasting.services.forecast import (
 from forecasting.services.quotas import quota_for
 from pipelines.models import ChecklistItem, Pipeline, Stage
 
-ZERO = Decimal("0.00")
-MONEY_FIELD = DecimalField(max_digits=20, decimal_places=2)
 # Below this many closed deals an observed win rate is noise, not evidence.
 MIN_TRUSTED_SAMPLE = 20
 # Observed win rates look at deals closed within this many days.
@@ -737,11 +734,11 @@ def probability_report(
     observed_rate = Case(
         *[When(stage_id=s.stage.pk, then=Value(s.used)) for s in stages],
         default=F("stage__probability"),
-        output_field=MONEY_FIELD,
+        output_field=MONEY_SUM_FIELD,
     )
     observed_value = ExpressionWrapper(
         F("value") * Coalesce("probability_override", observed_rate) / Value(Decimal(100)),
-        output_field=MONEY_FIELD,
+        output_field=MONEY_SUM_FIELD,
     )
     totals = period_deals(deals=scope.on(pipeline).deals(), period=period, today=today).aggregate(
         **forecast_totals(today=today),

@@ -193,30 +193,28 @@ def _pipeline_action(request: HttpRequest, pipeline_id: int, action) -> HttpResp
     return destination
 
 
-@admin_required
-@require_POST
-def pipeline_archive(request: HttpRequest, pipeline_id: int) -> HttpResponse:
+def _pipeline_set_active(request: HttpRequest, pipeline_id: int, *, active: bool):
     def action(pipeline):
-        pipeline_set_active(actor=request.user, pipeline=pipeline, active=False)
+        pipeline_set_active(actor=request.user, pipeline=pipeline, active=active)
+        outcome = "restored: it is back on" if active else "archived: it no longer shows on"
         return (
-            f"“{pipeline.name}” archived: it no longer shows on the boards.",
+            f"“{pipeline.name}” {outcome} the boards.",
             redirect("crm_admin:pipeline", pipeline_id=pipeline.pk),
         )
 
     return _pipeline_action(request, pipeline_id, action)
+
+
+@admin_required
+@require_POST
+def pipeline_archive(request: HttpRequest, pipeline_id: int) -> HttpResponse:
+    return _pipeline_set_active(request, pipeline_id, active=False)
 
 
 @admin_required
 @require_POST
 def pipeline_restore(request: HttpRequest, pipeline_id: int) -> HttpResponse:
-    def action(pipeline):
-        pipeline_set_active(actor=request.user, pipeline=pipeline, active=True)
-        return (
-            f"“{pipeline.name}” restored: it is back on the boards.",
-            redirect("crm_admin:pipeline", pipeline_id=pipeline.pk),
-        )
-
-    return _pipeline_action(request, pipeline_id, action)
+    return _pipeline_set_active(request, pipeline_id, active=True)
 
 
 @admin_required

@@ -78,6 +78,17 @@ def _conflict_response(request: HttpRequest, deal: Deal, message: str) -> HttpRe
     return reswap(retarget(response, "#toast"), "innerHTML")
 
 
+def _refusal_response(
+    request: HttpRequest, deal: Deal, error: ValidationError | DomainError
+) -> HttpResponse:
+    """A conflict refreshes the card; any other refusal explains itself in a message."""
+    if isinstance(error, VersionConflict):
+        return _conflict_response(request, deal, error.message)
+    if isinstance(error, ValidationError):
+        return message_response(request, " ".join(error.messages), status=400)
+    return message_response(request, error.message, status=error.status)
+
+
 def _neighbour_position(
     *, request: HttpRequest, deal: Deal, stage_id: int, before: int | None, after: int | None
 ) -> int | None:
@@ -177,12 +188,8 @@ def deal_move_view(request: HttpRequest, deal_id: int) -> HttpResponse:
         return _refused_dialog(
             request, deal, refusal.missing, action="move", move={**move, "position": position}
         )
-    except VersionConflict as conflict:
-        return _conflict_response(request, deal, conflict.message)
-    except ValidationError as error:
-        return message_response(request, " ".join(error.messages), status=400)
-    except DomainError as error:
-        return message_response(request, error.message, status=error.status)
+    except (ValidationError, DomainError) as error:
+        return _refusal_response(request, deal, error)
     if not result.changed_stage and move["source"] == "drag":
         return _after_move(request, result.deal, [result.to_stage], "drag")
     return _after_move(
@@ -229,12 +236,8 @@ def deal_won_view(request: HttpRequest, deal_id: int) -> HttpResponse:
         return _refused_dialog(
             request, deal, refusal.missing, action="won", move={"version": data["version"]}
         )
-    except VersionConflict as conflict:
-        return _conflict_response(request, deal, conflict.message)
-    except ValidationError as error:
-        return message_response(request, " ".join(error.messages), status=400)
-    except DomainError as error:
-        return message_response(request, error.message, status=error.status)
+    except (ValidationError, DomainError) as error:
+        return _refusal_response(request, deal, error)
     return _closed_response(request, won, f"“{won.title}” marked as won. 🎉")
 
 
@@ -252,10 +255,8 @@ def deal_lost_view(request: HttpRequest, deal_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
             )
-        except VersionConflict as conflict:
-            return _conflict_response(request, deal, conflict.message)
         except DomainError as error:
-            return message_response(request, error.message, status=error.status)
+            return _refusal_response(request, deal, error)
         return _closed_response(request, lost, f"“{lost.title}” marked as lost.")
     if request.method == "GET" and not can_edit(request.user, deal):
         return message_response(request, "You can see this deal but not change it.", status=403)

@@ -85,17 +85,22 @@ def board_page(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     return render(request, "deals/board.html", context)
 
 
-@login_required
-@require_GET
-def column_more(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpResponse:
-    """The next page of a column's cards, fetched when the user scrolls to its end."""
-    stage = get_object_or_404(
+def _board_stage_or_404(pipeline_id: int, stage_id: int) -> Stage:
+    """A column of an active board."""
+    return get_object_or_404(
         Stage.objects.select_related("pipeline"),
         pk=stage_id,
         pipeline_id=pipeline_id,
         pipeline__is_active=True,
         is_archived=False,
     )
+
+
+@login_required
+@require_GET
+def column_more(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpResponse:
+    """The next page of a column's cards, fetched when the user scrolls to its end."""
+    stage = _board_stage_or_404(pipeline_id, stage_id)
     raw_offset = request.GET.get("offset", "")
     # Capped so that a hand-edited offset stays inside PostgreSQL's bigint (else a 500).
     offset = min(int(raw_offset), MAX_OFFSET) if is_ascii_number(raw_offset) else 0
@@ -145,13 +150,7 @@ def board_changes(request: HttpRequest, pipeline_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def deal_new(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpResponse:
     """The "+" on a column: a short form in a dialog; the new card appears at the top."""
-    stage = get_object_or_404(
-        Stage.objects.select_related("pipeline"),
-        pk=stage_id,
-        pipeline_id=pipeline_id,
-        pipeline__is_active=True,
-        is_archived=False,
-    )
+    stage = _board_stage_or_404(pipeline_id, stage_id)
     pipeline = stage.pipeline
     owners = deal_owner_choices(request.user)
     form = DealCreateForm(

@@ -23,9 +23,6 @@ from django.db.models import (
     Case,
     Count,
     DateField,
-    DecimalField,
-    ExpressionWrapper,
-    F,
     Q,
     QuerySet,
     Sum,
@@ -35,6 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, TruncMonth
 from django.utils import timezone
 
+from deals.expressions import MONEY_SUM_FIELD, WEIGHTED_VALUE
 from deals.models import Deal
 from forecasting.models import ForecastSnapshot
 from forecasting.services.claims import rows_claim
@@ -44,14 +42,9 @@ from pipelines.models import Pipeline
 # Months of snapshots either side of the current one (§5: −12 … +12).
 SNAPSHOT_MONTHS = 12
 CENT = Decimal("0.01")
-SUM_FIELD = DecimalField(max_digits=20, decimal_places=2)
-ZERO = Value(Decimal(0), output_field=SUM_FIELD)
+ZERO = Value(Decimal(0), output_field=MONEY_SUM_FIELD)
 OPEN = Q(status=Deal.Status.OPEN)
 WON = Q(status=Deal.Status.WON)
-EFFECTIVE_PROBABILITY = Coalesce("probability_override", "stage__probability")
-WEIGHTED_VALUE = ExpressionWrapper(
-    F("value") * EFFECTIVE_PROBABILITY / Value(Decimal(100)), output_field=SUM_FIELD
-)
 
 
 def company_today(now: datetime.datetime | None = None) -> datetime.date:
