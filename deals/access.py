@@ -13,19 +13,24 @@ from deals.models import Deal
 from pipelines.models import Pipeline
 
 
-def _editable_q(user: User) -> Q:
+def _editable_q(user: User, path: str = "") -> Q:
+    """Deals ``user`` may change; ``path`` reaches the deal from a related model."""
     if user.role == Role.ADMIN:
         return Q()
-    return Q(owner=user) | Q(owner__in=managed_user_ids(user=user))
+    return Q(**{f"{path}owner": user}) | Q(**{f"{path}owner__in": managed_user_ids(user=user)})
 
 
-def _visible_q(user: User) -> Q:
+def _visible_q(user: User, path: str = "") -> Q:
+    """Deals ``user`` may see; ``path`` reaches the deal from a related model."""
     if user.role == Role.ADMIN:
         return Q()
     teammates_on_team_pipelines = Q(
-        pipeline__visibility=Pipeline.Visibility.TEAM, owner__in=teammate_ids(user=user)
+        **{
+            f"{path}pipeline__visibility": Pipeline.Visibility.TEAM,
+            f"{path}owner__in": teammate_ids(user=user),
+        }
     )
-    return _editable_q(user) | teammates_on_team_pipelines
+    return _editable_q(user, path) | teammates_on_team_pipelines
 
 
 def deals_visible_to(user: User) -> QuerySet[Deal]:
@@ -78,10 +83,13 @@ def can_reassign_to(user: User, deal: Deal, new_owner: User) -> bool:
 
 
 def visible_through_deal(queryset: QuerySet, user: User, deal_field: str = "deal") -> QuerySet:
-    """Activities, checks, stage changes and events follow their deal's visibility."""
-    if user.role == Role.ADMIN:
-        return queryset
-    return queryset.filter(**{f"{deal_field}__in": deals_visible_to(user).values("pk")})
+    """Activities, checks, stage changes and events follow their deal's visibility.
+
+    The rule joins each row's deal rather than listing every visible deal, so a few rows
+    cost a few lookups however many deals the user may see."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    return queryset.filter(_visible_q(user, f"{deal_field}__"))
 
 
 def deal_owner_choices(user: User) -> QuerySet[User]:

@@ -72,8 +72,50 @@ DEMO_USERNAMES = tuple(spec.username for spec in USERS)
 TEAMS = {"North": ("manager", ("rep1", "rep2")), "South": ("manager2", ("rep3",))}
 # Who owns deals, and how many of them: reps carry most of the pipeline.
 OWNER_WEIGHTS = {"rep1": 25, "rep2": 25, "rep3": 25, "manager": 12, "manager2": 13}
-# Overrides are written by a manager of the owner's team (PRODUCT.md §3.5).
-OVERRIDER = {user: manager for manager, members in TEAMS.values() for user in (manager, *members)}
+# A bigger company has more people, not busier ones: every DEALS_PER_TEAM deals beyond the
+# first bring a regional team (a manager and three reps), so the named people carry about
+# the same load at 100,000 deals as at 10,000.
+DEALS_PER_TEAM = 10_000
+REGIONAL_WEIGHTS = {Role.MANAGER: 12, Role.REP: 25}
+
+
+@dataclass(frozen=True)
+class Workforce:
+    """The demo company's people and teams, sized to its number of deals."""
+
+    users: tuple[UserSpec, ...]
+    teams: dict[str, tuple[str, tuple[str, ...]]]
+    owner_weights: dict[str, int]
+
+    @classmethod
+    def for_deals(cls, deal_count: int) -> "Workforce":
+        users, teams, weights = list(USERS), dict(TEAMS), dict(OWNER_WEIGHTS)
+        for number in range(1, math.ceil(deal_count / DEALS_PER_TEAM)):
+            manager = f"manager{number + 2}"
+            reps = tuple(f"rep{3 * number + offset}" for offset in (1, 2, 3))
+            teams[f"Region {number}"] = (manager, reps)
+            for username in (manager, *reps):
+                role = Role.MANAGER if username == manager else Role.REP
+                index = len(users)
+                users.append(
+                    UserSpec(
+                        username,
+                        role,
+                        FIRST_NAMES[index % len(FIRST_NAMES)],
+                        LAST_NAMES[(index * 7) % len(LAST_NAMES)],
+                    )
+                )
+                weights[username] = REGIONAL_WEIGHTS[role]
+        return cls(users=tuple(users), teams=teams, owner_weights=weights)
+
+    @property
+    def overrider(self) -> dict[str, str]:
+        """Overrides are written by a manager of the owner's team (PRODUCT.md §3.5)."""
+        return {
+            user: manager
+            for manager, members in self.teams.values()
+            for user in (manager, *members)
+        }
 
 
 @dataclass(frozen=True)
@@ -487,8 +529,14 @@ class DealPlanner:
         now: datetime.datetime,
         org_names: list[str],
         people_of_org: list[list[int]],
+        workforce: Workforce,
     ) -> None:
         self.rng = rng
+        self.owners, self.weights = (
+            list(workforce.owner_weights),
+            list(workforce.owner_weights.values()),
+        )
+        self.overrider = workforce.overrider
         self.now = now
         self.today = timezone.localdate(now)
         self.org_names = org_names
@@ -502,7 +550,7 @@ class DealPlanner:
         organization = rng.randrange(len(self.org_names))
         deal = DealPlan(
             pipeline=pipeline,
-            owner=rng.choices(list(OWNER_WEIGHTS), weights=list(OWNER_WEIGHTS.values()))[0],
+            owner=rng.choices(self.owners, weights=self.weights)[0],
             product=rng.choice(spec.products),
             organization=organization,
             person=rng.choice(self.people_of_org[organization]) if rng.random() < 0.8 else None,
@@ -576,7 +624,7 @@ class DealPlanner:
                 stage,
                 target,
                 leave,
-                OVERRIDER[deal.owner],
+                self.overrider[deal.owner],
                 override_reason=rng.choice(OVERRIDE_REASONS),
                 overridden=tuple(pending),
             )
@@ -741,13 +789,18 @@ def demo_company_seed(*, deal_count: int, seed: int, password: str) -> DemoSumma
     """Create the demo company of PRODUCT.md §10 in one transaction."""
     now = timezone.now().replace(microsecond=0)
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not a secret
-    users = _users(password)
-    _teams(users)
+    workforce = Workforce.for_deals(deal_count)
+    users = _users(workforce, password)
+    _teams(workforce, users)
     pipelines, stages, items = _pipelines(now)
     reasons = _lost_reasons()
     orgs, people, people_of_org = _contacts(rng, deal_count)
     planner = DealPlanner(
-        rng=rng, now=now, org_names=[org.name for org in orgs], people_of_org=people_of_org
+        rng=rng,
+        now=now,
+        org_names=[org.name for org in orgs],
+        people_of_org=people_of_org,
+        workforce=workforce,
     )
     plans = [planner.plan() for _ in range(deal_count)]
     writer = _DealWriter(
@@ -766,7 +819,7 @@ def demo_company_seed(*, deal_count: int, seed: int, password: str) -> DemoSumma
     return DemoSummary(counts=counts, stall_candidates=_stall_candidates(plans))
 
 
-def _users(password: str) -> dict[str, User]:
+def _users(workforce: Workforce, password: str) -> dict[str, User]:
     hashed = make_password(password)  # once: hashing is deliberately slow
     users = [
         User(
@@ -779,16 +832,17 @@ def _users(password: str) -> dict[str, User]:
             is_staff=spec.role == Role.ADMIN,
             is_superuser=spec.role == Role.ADMIN,
         )
-        for spec in USERS
+        for spec in workforce.users
     ]
     return {user.username: user for user in User.objects.bulk_create(users)}
 
 
-def _teams(users: dict[str, User]) -> None:
-    Team.objects.bulk_create([Team(name=name) for name in TEAMS], ignore_conflicts=True)
-    teams = Team.objects.in_bulk(list(TEAMS), field_name="name")
+def _teams(workforce: Workforce, users: dict[str, User]) -> None:
+    names = list(workforce.teams)
+    Team.objects.bulk_create([Team(name=name) for name in names], ignore_conflicts=True)
+    teams = Team.objects.in_bulk(names, field_name="name")
     memberships = []
-    for name, (manager, members) in TEAMS.items():
+    for name, (manager, members) in workforce.teams.items():
         memberships.append(
             TeamMembership(team=teams[name], user=users[manager], kind=TeamMembership.Kind.MANAGER)
         )

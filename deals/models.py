@@ -154,6 +154,8 @@ class Deal(models.Model):
             # Live refresh: "has anything on this pipeline changed since t?"
             models.Index(fields=["pipeline", "updated_at"], name="deal_pipeline_updated_idx"),
             models.Index(fields=["owner", "status"], name="deal_owner_status_idx"),
+            # Dashboards: an owner's deals closed in a period, and their history.
+            models.Index(fields=["owner", "closed_at"], name="deal_owner_closed_idx"),
         ]
 
     def __str__(self) -> str:

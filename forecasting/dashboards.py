@@ -24,7 +24,6 @@ from django.db.models import (
     Case,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     Max,
@@ -42,7 +41,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role, Team, TeamMembership, User
-from deals.access import deals_visible_to
+from deals.access import visible_through_deal
 from deals.expressions import MONEY_SUM_FIELD, WEIGHTED_VALUE, ZERO
 from deals.models import Activity, ChecklistCheck, Deal, MoveRefusal, StageChange
 from forecasting.models import ForecastSnapshot, Quota
@@ -468,7 +467,9 @@ def pipeline_stages(*, pipeline: Pipeline) -> list[Stage]:
     return list(pipeline.stages.order_by("position", "id"))
 
 
-def stage_figures(*, scope: Scope, pipeline: Pipeline, period: Period) -> list[StageFigures]:
+def stage_figures(
+    *, scope: Scope, pipeline: Pipeline, period: Period, now: datetime.datetime
+) -> list[StageFigures]:
     """Conversion to the next stage and average time in stage, per stage (§6). One query.
 
     A deal *passed through* a stage when a stage change entered it; it converted when a
@@ -480,7 +481,8 @@ def stage_figures(*, scope: Scope, pipeline: Pipeline, period: Period) -> list[S
     stage, its first entry in the period, its last entry into any higher stage, its exits
     and their time — and those rows are then counted per stage. That gives each deal's
     conversion without a correlated subquery per stage change and without COUNT(DISTINCT),
-    the two costs that dominate at dashboard sizes.
+    the two costs that dominate at dashboard sizes. For a period that has ended, only the
+    deals with a change in it are read; in a current one, every change since it began is.
     """
     stages = pipeline_stages(pipeline=pipeline)
     in_period = period.changed_q("changed_at")
@@ -509,17 +511,16 @@ def stage_figures(*, scope: Scope, pipeline: Pipeline, period: Period) -> list[S
             f"time_total_{key}": Sum(f"time_{key}"),
         }
     touches_pipeline = Q(to_stage__pipeline=pipeline) | Q(from_stage__pipeline=pipeline)
-    # Only deals with a change in the period matter; their later changes do too.
-    active = StageChange.objects.filter(scope.of_deal(), touches_pipeline, in_period)
-    totals = (
-        StageChange.objects.filter(
-            touches_pipeline,
-            changed_at__gte=period.start_at,
-            deal_id__in=active.values("deal_id"),
+    changes = StageChange.objects.filter(
+        scope.of_deal(), touches_pipeline, changed_at__gte=period.start_at
+    )
+    if period.end_at <= now:
+        # Only deals with a change in the period matter; their later changes do too.
+        changes = changes.filter(
+            deal_id__in=changes.filter(changed_at__lt=period.end_at).values("deal_id")
         )
-        .values("deal_id", "deal__status")
-        .annotate(**per_deal)
-        .aggregate(**per_stage)
+    totals = (
+        changes.values("deal_id", "deal__status").annotate(**per_deal).aggregate(**per_stage)
         if stages
         else {}
     )
@@ -635,7 +636,7 @@ def team_dashboard(
         pipeline=pipeline,
         stages=[]
         if pipeline is None
-        else stage_figures(scope=scope, pipeline=pipeline, period=period),
+        else stage_figures(scope=scope, pipeline=pipeline, period=period, now=now),
         lost_reasons=lost_reasons(scope=scope, period=period),
         stalled=stalled_deals(scope=scope, now=now, limit=STALLED_LIST_LIMIT),
     )
@@ -830,7 +831,7 @@ def tick_waits(*, scope: Scope, pipeline: Pipeline, period: Period) -> QuerySet:
             to_stage_id=OuterRef("item__stage_id"),
             changed_at__lte=OuterRef("checked_at"),
         )
-        .order_by("-changed_at", "-pk")
+        .order_by("-changed_at")
         .values("changed_at")[:1]
     )
     waits = (
@@ -886,16 +887,14 @@ def checklist_figures(*, scope: Scope, pipeline: Pipeline, period: Period) -> li
         checklistitem__stage__pipeline=pipeline,
     )
     overridden = StageChange.overridden_items.through.objects.filter(
-        scope.of_deal("stagechange__deal__"), checklistitem__stage__pipeline=pipeline
+        checklistitem__stage__pipeline=pipeline
     )
-    forward = StageChange.objects.filter(
-        period.changed_q("changed_at"), scope.of_deal(), from_stage__isnull=False
-    )
+    changes = StageChange.objects.filter(period.changed_q("changed_at"), scope.of_deal())
+    forward = changes.filter(from_stage__isnull=False)
     blocked = _grouped(refusals, "checklistitem_id", n=Count("pk"))
+    # The period's changes are found first: they are far fewer than all overrides.
     overrides = _grouped(
-        overridden.filter(period.changed_q("stagechange__changed_at")),
-        "checklistitem_id",
-        n=Count("pk"),
+        overridden.filter(stagechange__in=changes.values("pk")), "checklistitem_id", n=Count("pk")
     )
     # Exit items gate forward moves out of their stage, entry items forward moves into it
     # (from a lower stage, or from another pipeline: §3.8 applies the entry items then).
@@ -933,7 +932,9 @@ def checklist_figures(*, scope: Scope, pipeline: Pipeline, period: Period) -> li
         won=Count("pk", filter=Q(deal__status=Status.WON)),
     )
     overridden_outcomes = _grouped(
-        overridden.filter(period.closed_q("stagechange__deal__")),
+        overridden.filter(
+            scope.of_deal("stagechange__deal__"), period.closed_q("stagechange__deal__")
+        ),
         "checklistitem_id",
         closed=Count("stagechange__deal_id", distinct=True),
         won=Count(
@@ -1024,11 +1025,10 @@ def activity_buckets(*, user: User, now: datetime.datetime) -> ActivityBuckets:
     tomorrow = company_midnight(today + datetime.timedelta(days=1))
     horizon = company_midnight(today + datetime.timedelta(days=1 + UPCOMING_DAYS))
     # A deal handed over to someone the user may not follow takes its activities along
-    # (§1). Checked per activity: the user's open activities are few (a partial index
-    # finds them), the deals they may see are many.
-    visible = deals_visible_to(user).filter(pk=OuterRef("deal_id"))
-    mine = Activity.objects.filter(
-        Exists(visible), owner=user, done_at__isnull=True, due_at__isnull=False
+    # (§1): each of the user's open activities (a partial index finds them) is checked
+    # against its own deal.
+    mine = visible_through_deal(
+        Activity.objects.filter(owner=user, done_at__isnull=True, due_at__isnull=False), user
     )
     bounds = {
         "overdue": Q(due_at__lt=now),

@@ -20,7 +20,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Role, Team, TeamMembership, User
+from deals import demo
 from deals.access import can_override
+from deals.demo import Workforce
 from deals.models import (
     Activity,
     ChecklistCheck,
@@ -297,6 +299,45 @@ def test_a_thousand_deals_obey_every_rule():
     for stage_id in set(deals.filter(status="open").values_list("stage_id", flat=True)):
         positions = deals.filter(status="open", stage_id=stage_id).order_by("position", "id")
         assert list(positions.values_list("position", flat=True)) == list(range(positions.count()))
+
+
+def test_a_bigger_company_has_more_people_not_busier_ones():
+    assert Workforce.for_deals(demo.DEALS_PER_TEAM).teams == demo.TEAMS
+
+    workforce = Workforce.for_deals(3 * demo.DEALS_PER_TEAM + 1)
+
+    regions = {name: team for name, team in workforce.teams.items() if name not in demo.TEAMS}
+    assert sorted(regions) == ["Region 1", "Region 2", "Region 3"]
+    usernames = [spec.username for spec in workforce.users]
+    assert len(usernames) == len(set(usernames)) == len(demo.USERS) + 3 * 4
+    roles = {spec.username: spec.role for spec in workforce.users}
+    for manager, reps in regions.values():
+        assert roles[manager] == Role.MANAGER
+        assert [roles[rep] for rep in reps] == [Role.REP] * 3
+    # The named people keep about the share of deals that DEALS_PER_TEAM gives them.
+    weights = workforce.owner_weights
+    named_share = sum(demo.OWNER_WEIGHTS.values()) / sum(weights.values())
+    assert 0.2 < named_share < 0.3
+
+
+def test_regional_teams_own_deals_and_follow_every_rule(monkeypatch):
+    monkeypatch.setattr(demo, "DEALS_PER_TEAM", 100)
+    seed("--deals", "250", "--seed", "5", "--password", PASSWORD)
+    deals = Deal.objects.all()
+
+    region = Team.objects.get(name="Region 1")
+    members = set(region.memberships.values_list("user__username", flat=True))
+    assert members == {"manager3", "rep4", "rep5", "rep6"}
+    assert set(Team.objects.values_list("name", flat=True)) == {
+        "North",
+        "South",
+        "Region 1",
+        "Region 2",
+    }
+    assert deals.filter(owner__username__in=members).count() > 25
+    assert User.objects.get(username="manager3").role == Role.MANAGER
+    assert_moves_obey_checklists(deals)  # overrides in a region come from its manager
+    assert_stage_history_is_consistent(deals)
 
 
 # -- Reproducible, once only -----------------------------------------------------------------

@@ -20,6 +20,7 @@ from forecasting.dashboards import (
     Scope,
     medians_in_python,
     medians_in_sql,
+    stage_figures,
     team_people,
     tick_waits,
 )
@@ -136,6 +137,23 @@ def test_stage_conversion_and_time_in_stage_match_the_history(company, login):
     conversion = {row["name"]: row["conversion"] for row in shown.json()["stages"]}
     assert conversion["Qualification"] == "33.3"
     assert conversion["Proposal"] is None
+
+
+@pytest.mark.parametrize("now", [at(2025, 3, 31, 12), at(2025, 4, 3), at(2026, 1, 1)])
+def test_stage_figures_are_the_same_while_the_period_runs_and_after_it(company, now):
+    """A running period reads every change since it began, an ended one only the deals
+    with a change in it (stage_figures): both give the history's figures."""
+    march_history(company)
+    expected = expected_stages(company, at(2025, 3, 1, 0), at(2025, 4, 1, 0))
+
+    figures = stage_figures(
+        scope=Scope.of_team(team_people(team=company.north)),
+        pipeline=company.sales,
+        period=Period.of("month", datetime.date(2025, 3, 1)),
+        now=now,
+    )
+
+    assert {f.stage.name: (f.entered, f.converted, f.average_days) for f in figures} == expected
 
 
 # --- checklist analytics ---------------------------------------------------------------
