@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('deals', '0003_importjob'),
-        ('pipelines', '0001_initial'),
+        ("deals", "0003_importjob"),
+        ("pipelines", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='deal',
-            index=models.Index(fields=['owner', 'closed_at'], name='deal_owner_closed_idx'),
+            model_name="deal",
+            index=models.Index(fields=["owner", "closed_at"], name="deal_owner_closed_idx"),
         ),
     ]
