@@ -4,7 +4,9 @@ and the team dashboard as JSON. Amounts stay decimal strings, as everywhere in t
 from django.conf import settings
 from django.urls import reverse
 
-from forecasting.dashboards import Figures, ProbabilityReport, TeamDashboard
+from forecasting.dashboards.figures import Figures
+from forecasting.dashboards.probabilities import ProbabilityReport
+from forecasting.dashboards.team import TeamDashboard
 
 
 def _chart(kind: str, labels: list, datasets: list[dict], **options) -> dict:

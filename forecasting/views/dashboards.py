@@ -13,20 +13,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.models import Role
-from forecasting.dashboards import (
+from forecasting.dashboards.checklists import checklist_figures
+from forecasting.dashboards.home import rep_home
+from forecasting.dashboards.periods import Period
+from forecasting.dashboards.probabilities import (
     MIN_TRUSTED_SAMPLE,
     OBSERVED_WINDOW_DAYS,
-    Period,
-    Scope,
-    TeamDashboard,
-    checklist_figures,
-    dashboard_team_choice,
-    dashboard_teams,
     probability_report,
-    rep_home,
-    team_dashboard,
-    team_people,
 )
+from forecasting.dashboards.team import TeamDashboard, team_dashboard
+from forecasting.dashboards.teams import Scope, dashboard_team_choice, dashboard_teams, team_people
 from forecasting.services.forecast import company_today
 from forecasting.views import charts
 from pipelines.models import Pipeline

@@ -14,16 +14,11 @@ from django.utils import timezone
 from deals.models import ChecklistCheck, Deal, MoveRefusal, StageChange
 from deals.services.checklist import checklist_item_check
 from deals.services.moves import deal_mark_lost, deal_mark_won, deal_move
-from forecasting.dashboards import (
-    MIN_TRUSTED_SAMPLE,
-    Period,
-    Scope,
-    medians_in_python,
-    medians_in_sql,
-    stage_figures,
-    team_people,
-    tick_waits,
-)
+from forecasting.dashboards.checklists import medians_in_python, medians_in_sql, tick_waits
+from forecasting.dashboards.periods import Period
+from forecasting.dashboards.probabilities import MIN_TRUSTED_SAMPLE
+from forecasting.dashboards.stages import stage_figures
+from forecasting.dashboards.teams import Scope, team_people
 from pipelinecrm.exceptions import ChecklistIncomplete
 from pipelines.models import ChecklistItem
 from tests.factories import make_deal, make_item

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from deals.models import Deal
 from deals.services.activities import activity_log
-from forecasting.dashboards import ACTIVITY_LIST_LIMIT, UPCOMING_DAYS, activity_buckets
+from forecasting.dashboards.home import ACTIVITY_LIST_LIMIT, UPCOMING_DAYS, activity_buckets
 from forecasting.models import Quota
 from tests.factories import make_deal
 from tests.forecasting.dashboard_builders import (

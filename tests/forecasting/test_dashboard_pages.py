@@ -17,7 +17,7 @@ from accounts.models import Role
 from deals.access import deals_visible_to
 from deals.models import ChecklistCheck, MoveRefusal
 from deals.services.moves import deal_mark_lost, deal_mark_won, deal_move
-from forecasting.dashboards import Scope, dashboard_team_choice, team_people
+from forecasting.dashboards.teams import Scope, dashboard_team_choice, team_people
 from forecasting.models import ForecastSnapshot, Quota
 from pipelines.models import ChecklistItem
 from tests.factories import make_deal, make_item, make_team, make_user
