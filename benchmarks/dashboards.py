@@ -2,7 +2,7 @@
 in-process (server time) on the demo company with its forecast history and quotas.
 
 At 100,000 deals the demo company has nine regional teams beside North and South
-(deals/demo.py, ``Workforce``): North's manager and two reps own about 7 % of the deals."""
+(``deals.demo.catalogue.Workforce``): North's manager and two reps own about 7 % of the deals."""
 
 import time
 

@@ -20,9 +20,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Role, Team, TeamMembership, User
-from deals import demo
 from deals.access import can_override
-from deals.demo import Workforce
+from deals.demo import catalogue
+from deals.demo.catalogue import Workforce
 from deals.models import (
     Activity,
     ChecklistCheck,
@@ -302,26 +302,26 @@ def test_a_thousand_deals_obey_every_rule():
 
 
 def test_a_bigger_company_has_more_people_not_busier_ones():
-    assert Workforce.for_deals(demo.DEALS_PER_TEAM).teams == demo.TEAMS
+    assert Workforce.for_deals(catalogue.DEALS_PER_TEAM).teams == catalogue.TEAMS
 
-    workforce = Workforce.for_deals(3 * demo.DEALS_PER_TEAM + 1)
+    workforce = Workforce.for_deals(3 * catalogue.DEALS_PER_TEAM + 1)
 
-    regions = {name: team for name, team in workforce.teams.items() if name not in demo.TEAMS}
+    regions = {name: team for name, team in workforce.teams.items() if name not in catalogue.TEAMS}
     assert sorted(regions) == ["Region 1", "Region 2", "Region 3"]
     usernames = [spec.username for spec in workforce.users]
-    assert len(usernames) == len(set(usernames)) == len(demo.USERS) + 3 * 4
+    assert len(usernames) == len(set(usernames)) == len(catalogue.USERS) + 3 * 4
     roles = {spec.username: spec.role for spec in workforce.users}
     for manager, reps in regions.values():
         assert roles[manager] == Role.MANAGER
         assert [roles[rep] for rep in reps] == [Role.REP] * 3
     # The named people keep about the share of deals that DEALS_PER_TEAM gives them.
     weights = workforce.owner_weights
-    named_share = sum(demo.OWNER_WEIGHTS.values()) / sum(weights.values())
+    named_share = sum(catalogue.OWNER_WEIGHTS.values()) / sum(weights.values())
     assert 0.2 < named_share < 0.3
 
 
 def test_regional_teams_own_deals_and_follow_every_rule(monkeypatch):
-    monkeypatch.setattr(demo, "DEALS_PER_TEAM", 100)
+    monkeypatch.setattr(catalogue, "DEALS_PER_TEAM", 100)
     seed("--deals", "250", "--seed", "5", "--password", PASSWORD)
     deals = Deal.objects.all()
 
