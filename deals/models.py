@@ -196,6 +196,10 @@ class ChecklistCheck(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["deal", "item"], name="check_once_per_deal_item"),
         ]
+        indexes = [
+            # Checklist analytics: a period's ticks, read from the index alone.
+            models.Index(fields=["checked_at"], include=["deal", "item"], name="check_period_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.deal} ✓ {self.item}"
@@ -221,6 +225,20 @@ class StageChange(models.Model):
             models.Index(fields=["deal", "changed_at"], name="stagechange_deal_idx"),
             # Dashboards: conversion and time in stage over a period.
             models.Index(fields=["to_stage", "changed_at"], name="stagechange_to_stage_idx"),
+            # Dashboards: a period's changes, read from the index alone (the table only
+            # grows, so its pages stay all-visible).
+            models.Index(
+                fields=["changed_at"],
+                include=["deal", "from_stage", "to_stage", "time_in_from_stage"],
+                name="stagechange_period_idx",
+            ),
+            # Checklist analytics: the few changes that overrode items (deal_move writes
+            # a reason with every override).
+            models.Index(
+                fields=["changed_at"],
+                condition=~models.Q(override_reason=""),
+                name="stagechange_override_idx",
+            ),
         ]
 
     def __str__(self) -> str:

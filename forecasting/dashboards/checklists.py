@@ -158,9 +158,11 @@ def checklist_figures(*, scope: Scope, pipeline: Pipeline, period: Period) -> li
     changes = StageChange.objects.filter(period.changed_q("changed_at"), scope.of_deal())
     forward = changes.filter(from_stage__isnull=False)
     blocked = _grouped(refusals, "checklistitem_id", n=Count("pk"))
-    # The period's changes are found first: they are far fewer than all overrides.
+    # The period's overriding changes are found first (every override has a reason, and
+    # an index holds just those): they are far fewer than all overrides.
+    overriding = changes.exclude(override_reason="").values("pk")
     overrides = _grouped(
-        overridden.filter(stagechange__in=changes.values("pk")), "checklistitem_id", n=Count("pk")
+        overridden.filter(stagechange__in=overriding), "checklistitem_id", n=Count("pk")
     )
     # Exit items gate forward moves out of their stage, entry items forward moves into it
     # (from a lower stage, or from another pipeline: §3.8 applies the entry items then).
