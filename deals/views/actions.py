@@ -19,7 +19,12 @@ from deals.models import Deal, LostReason
 from deals.selectors import board_card
 from deals.services.completion import requirements_completer
 from deals.services.moves import deal_mark_lost, deal_mark_won, deal_move
-from deals.views.board import column_heads_response, refreshed_columns_response
+from deals.views.board import (
+    closed_dialog_response,
+    column_heads_response,
+    from_board,
+    refreshed_columns_response,
+)
 from pipelinecrm.exceptions import (
     ChecklistIncomplete,
     DomainError,
@@ -147,7 +152,9 @@ def _manual_item_ids(deal: Deal) -> list[int]:
 
 def _after_move(request: HttpRequest, deal: Deal, stages: list[Stage], source: str):
     """A drag already shows the card in place: refresh it and both totals. A dialog move
-    re-renders the affected columns."""
+    re-renders the affected columns. Over the deal page the dialog just closes."""
+    if not from_board(request):
+        return closed_dialog_response()
     if source == "drag":
         context = {"card": board_card(deal_id=deal.pk, user=request.user)}
         return column_heads_response(request, stages, context, "deals/board.html#moved")
@@ -269,6 +276,8 @@ def deal_lost_view(request: HttpRequest, deal_id: int) -> HttpResponse:
 
 def _closed_response(request: HttpRequest, deal: Deal, text: str) -> HttpResponse:
     """The card leaves the board; its column's totals follow."""
+    if not from_board(request):
+        return closed_dialog_response()
     context = {"deal": deal, "message": text}
     response = column_heads_response(request, [deal.stage], context, "deals/board.html#closed")
     return trigger_client_event(response, "close-dialog", {})

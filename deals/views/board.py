@@ -8,6 +8,7 @@ from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import Resolver404, resolve
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
@@ -185,6 +186,23 @@ def request_filters(request: HttpRequest) -> BoardFilters:
         return BoardFilters.from_query(request.GET)
     query = parse_qs(urlsplit(request.htmx.current_url).query)
     return BoardFilters.from_query({key: values[-1] for key, values in query.items()})
+
+
+def from_board(request: HttpRequest) -> bool:
+    """Whether an htmx request was sent from a board page (the deal page shares the
+    board's checklist dialog, and has no columns to update)."""
+    current_url = request.htmx.current_url if request.htmx else None
+    if not current_url:
+        return True  # not htmx: the board's own forms and their fallbacks
+    try:
+        return resolve(urlsplit(current_url).path).url_name in ("board", "board-pipeline")
+    except Resolver404:
+        return False
+
+
+def closed_dialog_response() -> HttpResponse:
+    """Nothing to swap: the page that opened the dialog refreshes itself when it closes."""
+    return trigger_client_event(HttpResponse(), "close-dialog", {})
 
 
 def refreshed_columns_response(

@@ -306,12 +306,33 @@ def test_a_refused_stage_click_opens_the_boards_checklist_dialog_over_the_deal(c
             "check": item.pk,
             "source": "dialog",
         },
+        HTTP_HX_CURRENT_URL="http://testserver" + reverse("deal-detail", args=[deal.pk]),
         **HTMX,
     )
     assert done.status_code == 200
     deal.refresh_from_db()
     assert deal.stage == company.stages[1]
     assert ChecklistCheck.objects.filter(deal=deal, item=item).exists()
+    # The deal page has no board columns: the dialog closes and the page refreshes itself.
+    assert "hx-swap-oob" not in done.content.decode()
+    assert "close-dialog" in done.headers["HX-Trigger"]
+
+
+def test_the_checklist_dialog_over_the_board_updates_the_columns(company, login):
+    item = make_item(company.stages[0], EXIT, text="Budget confirmed")
+    deal = make_deal(company.rep1, company.sales)
+
+    done = login(company.rep1).post(
+        reverse("deal-move", args=[deal.pk]),
+        {"stage": company.stages[1].pk, "version": deal.version, "check": item.pk},
+        HTTP_HX_CURRENT_URL="http://testserver"
+        + reverse("board-pipeline", args=[company.sales.pk]),
+        **HTMX,
+    )
+
+    assert done.status_code == 200
+    assert f'id="column-{company.stages[1].pk}"' in done.content.decode()
+    assert "hx-swap-oob" in done.content.decode()
 
 
 def test_manual_items_are_ticked_and_unticked_from_the_page(company, login):
@@ -365,18 +386,28 @@ def test_won_lost_and_reopen_from_the_page(company, login, reasons):
 
 
 def test_winning_with_missing_exit_items_opens_the_checklist_dialog(company, login):
-    make_item(company.stages[0], EXIT, text="Contract signed")
+    item = make_item(company.stages[0], EXIT, text="Contract signed")
     deal = make_deal(company.rep1, company.sales)
+    client = login(company.rep1)
 
-    refused = login(company.rep1).post(
-        reverse("deal-page-won", args=[deal.pk]), {"version": 1}, **HTMX
-    )
+    refused = client.post(reverse("deal-page-won", args=[deal.pk]), {"version": 1}, **HTMX)
 
     assert refused.status_code == 409
     assert refused.headers["HX-Retarget"] == f"#deal-subdialog-{deal.pk}"
     assert "can be won" in refused.content.decode()
     assert f'hx-post="{reverse("deal-won", args=[deal.pk])}"' in refused.content.decode()
     assert Deal.objects.get(pk=deal.pk).status == Deal.Status.OPEN
+
+    done = client.post(
+        reverse("deal-won", args=[deal.pk]),
+        {"version": 1, "check": item.pk},
+        HTTP_HX_CURRENT_URL="http://testserver" + reverse("deal-detail", args=[deal.pk]),
+        **HTMX,
+    )
+    assert done.status_code == 200
+    assert Deal.objects.get(pk=deal.pk).status == Deal.Status.WON
+    assert "hx-swap-oob" not in done.content.decode()
+    assert "close-dialog" in done.headers["HX-Trigger"]
 
 
 def test_without_javascript_actions_redirect_back_to_the_page(company, login):
