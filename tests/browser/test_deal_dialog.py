@@ -31,6 +31,22 @@ def _open_from_board(page: Page, live_server, deal: Deal):
     return dialog
 
 
+def _move_to_qualification_through_the_checklist(page: Page, deal_view, deal: Deal) -> None:
+    """Click Qualification on the deal's stage path (refused: "Budget confirmed" is
+    missing), tick it in the checklist dialog and complete the move."""
+    with page.expect_response(lambda r: r.url.endswith(f"/deals/{deal.pk}/stage/")) as refused:
+        deal_view.get_by_role("button", name="Move to Qualification").click()
+    assert refused.value.status == 409
+    checklist = page.get_by_role("dialog", name=re.compile("can move to Qualification"))
+    expect(checklist).to_be_visible()
+
+    checklist.get_by_label("Budget confirmed").check()
+    with page.expect_response(lambda r: r.url.endswith(f"/deals/{deal.pk}/move/")) as moved:
+        checklist.get_by_role("button", name="Complete and move").click()
+    assert moved.value.ok
+    expect(checklist).to_have_count(0)
+
+
 def test_a_rep_opens_a_deal_from_the_board_and_logs_a_call_from_the_dialog(
     logged_in_page, live_server, browser_company
 ):
@@ -73,18 +89,8 @@ def test_a_refused_stage_click_opens_the_checklist_over_the_deal_and_completes_t
     page = logged_in_page(company.rep1)
     dialog = _open_from_board(page, live_server, deal)
 
-    with page.expect_response(lambda r: r.url.endswith(f"/deals/{deal.pk}/stage/")) as refused:
-        dialog.get_by_role("button", name="Move to Qualification").click()
-    assert refused.value.status == 409
-    checklist = page.get_by_role("dialog", name=re.compile("can move to Qualification"))
-    expect(checklist).to_be_visible()
+    _move_to_qualification_through_the_checklist(page, dialog, deal)
 
-    checklist.get_by_label("Budget confirmed").check()
-    with page.expect_response(lambda r: r.url.endswith(f"/deals/{deal.pk}/move/")) as moved:
-        checklist.get_by_role("button", name="Complete and move").click()
-    assert moved.value.ok
-
-    expect(checklist).to_have_count(0)
     deal_dialog = page.get_by_role("dialog", name="Globex pilot")
     expect(deal_dialog).to_be_visible()  # the deal stays open, refreshed
     current = deal_dialog.get_by_role("navigation", name="Stages of Sales").locator(
@@ -115,15 +121,8 @@ def test_on_the_deal_page_the_checklist_dialog_moves_the_deal_without_console_er
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{live_server.url}/deals/{deal.pk}/")
 
-    with page.expect_response(lambda r: r.url.endswith(f"/deals/{deal.pk}/stage/")):
-        page.get_by_role("button", name="Move to Qualification").click()
-    checklist = page.get_by_role("dialog", name=re.compile("can move to Qualification"))
-    checklist.get_by_label("Budget confirmed").check()
-    with page.expect_response(lambda r: r.url.endswith(f"/deals/{deal.pk}/move/")) as moved:
-        checklist.get_by_role("button", name="Complete and move").click()
-    assert moved.value.ok
+    _move_to_qualification_through_the_checklist(page, page, deal)
 
-    expect(checklist).to_have_count(0)
     current = page.get_by_role("navigation", name="Stages of Sales").locator("[aria-current=step]")
     expect(current).to_contain_text("Qualification")
     assert ChecklistCheck.objects.filter(deal=deal, item=item).exists()
