@@ -74,8 +74,13 @@ def missing_items(
     return [item for item in items_with_state(deal=deal, items=items) if not item.is_satisfied]
 
 
-def _manual_item_of_pipeline(deal: Deal, item: ChecklistItem) -> None:
-    if item.stage.pipeline_id != deal.pipeline_id or item.is_archived:
+def _manual_item_for(deal: Deal, item: ChecklistItem, entering: Stage | None = None) -> None:
+    """A manual, active item of the deal's pipeline, or an entry item of the stage the deal
+    is entering: a move to another pipeline ticks the target's entry items first (§3.8)."""
+    entry_of_target = (
+        entering is not None and item.stage_id == entering.pk and item.kind == item.Kind.ENTRY
+    )
+    if (item.stage.pipeline_id != deal.pipeline_id and not entry_of_target) or item.is_archived:
         raise InvalidRequest("This checklist item does not belong to the deal's pipeline.")
     if item.satisfied_by != ChecklistItem.SatisfiedBy.MANUAL:
         raise InvalidRequest(
@@ -90,12 +95,18 @@ def _manual_item_of_pipeline(deal: Deal, item: ChecklistItem) -> None:
 
 @transaction.atomic
 def checklist_item_check(
-    *, user: User, deal: Deal, item: ChecklistItem, version: int | None = None
+    *,
+    user: User,
+    deal: Deal,
+    item: ChecklistItem,
+    version: int | None = None,
+    entering: Stage | None = None,
 ) -> Deal:
-    """Tick a manual item. Ticking a ticked item changes nothing (safe to retry)."""
+    """Tick a manual item (of the deal's pipeline, or an entry item of ``entering``, the
+    stage a move is taking it to). Ticking a ticked item changes nothing (safe to retry)."""
     if not can_edit(user, deal):
         raise Forbidden("You can see this deal but not change it.")
-    _manual_item_of_pipeline(deal, item)
+    _manual_item_for(deal, item, entering)
     # The insert decides, not a prior read: of two identical ticks at once (a double
     # click sends no version) the second finds the first's row and changes nothing.
     now = timezone.now()
@@ -114,7 +125,7 @@ def checklist_item_uncheck(
     """Untick a manual item. Unticking an unticked item changes nothing."""
     if not can_edit(user, deal):
         raise Forbidden("You can see this deal but not change it.")
-    _manual_item_of_pipeline(deal, item)
+    _manual_item_for(deal, item)
     # As for ticking: the delete decides, so two identical unticks apply once.
     deleted, _ = ChecklistCheck.objects.filter(deal=deal, item=item).delete()
     if not deleted:

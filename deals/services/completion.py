@@ -8,7 +8,7 @@ from deals.services.activities import activity_log
 from deals.services.checklist import checklist_item_check
 from deals.services.contacts import organization_get_or_create, person_get_or_create
 from deals.services.editing import deal_update
-from pipelines.models import ChecklistItem
+from pipelines.models import ChecklistItem, Stage
 
 
 def requirements_completer(
@@ -20,10 +20,11 @@ def requirements_completer(
     person_name: str = "",
     activity_kind: str = "",
     activity_subject: str = "",
-) -> Callable[[Deal], None]:
-    """Build the ``complete`` step that deal_move runs inside its own transaction."""
+) -> Callable[[Deal, Stage | None], None]:
+    """Build the ``complete`` step that deal_move runs inside its own transaction; it is
+    told the stage the deal is entering (None when it is being won)."""
 
-    def complete(deal: Deal) -> None:
+    def complete(deal: Deal, entering: Stage | None) -> None:
         changes = {name: value for name, value in (fields or {}).items() if value is not None}
         organization = organization_get_or_create(name=organization_name)
         if organization is not None:
@@ -35,7 +36,7 @@ def requirements_completer(
             deal = deal_update(user=user, deal=deal, version=None, **changes)
         items = ChecklistItem.objects.filter(pk__in=list(check_item_ids)).select_related("stage")
         for item in items:
-            deal = checklist_item_check(user=user, deal=deal, item=item)
+            deal = checklist_item_check(user=user, deal=deal, item=item, entering=entering)
         if activity_kind and activity_subject:
             activity_log(user=user, deal=deal, kind=activity_kind, subject=activity_subject)
 

@@ -131,16 +131,17 @@ def deal_move(
     position: int | None = None,
     pipeline: Pipeline | int | None = None,
     override_reason: str = "",
-    complete: Callable[[Deal], None] | None = None,
+    complete: Callable[[Deal, Stage | None], None] | None = None,
     import_override: bool = False,
 ) -> MoveResult:
     """Move ``deal`` to index ``position`` of ``stage`` (top of the column by default).
 
-    ``complete`` runs inside the move's transaction, after the lock and version check and
-    before the checklist is evaluated: the refused-move dialog ticks items, fills fields
-    or logs an activity through it, so completing and moving is one step that succeeds or
-    leaves nothing behind. A refused move raises and changes nothing; a refusal for missing
-    checklist items is recorded afterwards in its own transaction (§3.4).
+    ``complete(deal, target_stage)`` runs inside the move's transaction, after the lock and
+    version check and before the checklist is evaluated: the refused-move dialog ticks
+    items, fills fields or logs an activity through it, so completing and moving is one
+    step that succeeds or leaves nothing behind. A refused move raises and changes
+    nothing; a refusal for missing checklist items is recorded afterwards in its own
+    transaction (§3.4).
     """
     stage_id = stage if isinstance(stage, int) else stage.pk
     try:
@@ -180,7 +181,7 @@ def _deal_move(
     position: int | None,
     pipeline_id: int | None,
     override_reason: str,
-    complete: Callable[[Deal], None] | None,
+    complete: Callable[[Deal, Stage | None], None] | None,
     import_override: bool = False,
 ) -> MoveResult:
     # 1. Lock the two columns, then the deal (counting the target's cards); check the version.
@@ -222,7 +223,7 @@ def _deal_move(
         )
 
     if complete is not None:
-        complete(fresh)
+        complete(fresh, to_stage)
         fresh = Deal.objects.get(pk=fresh.pk)
 
     # 4. Checklists: reorders and backward moves need nothing; forward moves need the exit
@@ -306,7 +307,7 @@ def _close(
     override_reason: str = "",
     lost_reason: LostReason | None = None,
     lost_note: str = "",
-    complete: Callable[[Deal], None] | None = None,
+    complete: Callable[[Deal, Stage | None], None] | None = None,
     import_override: bool = False,
 ) -> Deal:
     stages = _locked_stages({deal.stage_id})
@@ -316,7 +317,7 @@ def _close(
     if fresh.status != Deal.Status.OPEN:
         raise InvalidRequest(f"This deal is already {fresh.get_status_display().lower()}.")
     if complete is not None:
-        complete(fresh)
+        complete(fresh, None)
         fresh = Deal.objects.get(pk=fresh.pk)
     if fresh.stage_id not in stages:
         # Moved by someone else between our read and our lock (only without a version):
@@ -368,7 +369,7 @@ def deal_mark_won(
     deal: Deal,
     version: int | None,
     override_reason: str = "",
-    complete: Callable[[Deal], None] | None = None,
+    complete: Callable[[Deal, Stage | None], None] | None = None,
     import_override: bool = False,
 ) -> Deal:
     """Won needs the current stage's required exit items; ``complete`` as in deal_move."""

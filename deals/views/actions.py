@@ -115,9 +115,10 @@ def _neighbour_position(
     return position - 1 if same_column_moving_down else position
 
 
-def _completion(request: HttpRequest, deal: Deal):
+def _completion(request: HttpRequest, deal: Deal, entering_stage_id: int | None = None):
     """The dialog's completions as a ``complete`` step for the service, or None."""
-    manual_ids = _manual_item_ids(deal) if request.POST.getlist("check") else []
+    checks = request.POST.getlist("check")
+    manual_ids = _manual_item_ids(deal, entering_stage_id) if checks else []
     form = CompletionForm(request.POST, manual_item_ids=manual_ids)
     if not form.is_valid():
         raise ValidationError(_form_error_text(form))
@@ -142,10 +143,15 @@ def _completion(request: HttpRequest, deal: Deal):
     )
 
 
-def _manual_item_ids(deal: Deal) -> list[int]:
+def _manual_item_ids(deal: Deal, entering_stage_id: int | None) -> list[int]:
+    """Manual items the dialog may tick: the deal's pipeline's, and the entry items of the
+    stage it is moving into (another pipeline's, for a move there)."""
+    tickable = Q(stage__pipeline_id=deal.pipeline_id)
+    if entering_stage_id is not None:
+        tickable |= Q(stage_id=entering_stage_id, kind=ChecklistItem.Kind.ENTRY)
     return list(
         ChecklistItem.objects.filter(
-            stage__pipeline_id=deal.pipeline_id, satisfied_by=ChecklistItem.SatisfiedBy.MANUAL
+            tickable, satisfied_by=ChecklistItem.SatisfiedBy.MANUAL
         ).values_list("pk", flat=True)
     )
 
@@ -189,7 +195,7 @@ def deal_move_view(request: HttpRequest, deal_id: int) -> HttpResponse:
             position=position,
             pipeline=move["pipeline"],
             override_reason=move["override_reason"],
-            complete=_completion(request, deal),
+            complete=_completion(request, deal, entering_stage_id=move["stage"]),
         )
     except ChecklistIncomplete as refusal:
         return _refused_dialog(

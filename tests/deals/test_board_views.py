@@ -35,7 +35,7 @@ from deals.models import (
 )
 from deals.services.moves import deal_mark_won, deal_move
 from pipelines.models import ChecklistItem, Pipeline
-from tests.factories import make_deal, make_item
+from tests.factories import make_deal, make_item, make_pipeline
 from tests.helpers import assert_no_inline_script
 
 EXIT, ENTRY = ChecklistItem.Kind.EXIT, ChecklistItem.Kind.ENTRY
@@ -712,6 +712,25 @@ def test_forward_move_with_missing_item_answers_409_with_the_dialog(
     refusal = MoveRefusal.objects.get(deal=deal)
     assert list(refusal.missing_items.all()) == [item]
     assert_no_inline_script(response)
+
+
+def test_dialog_ticks_the_entry_items_of_a_stage_in_another_pipeline(company, login, prospecting):
+    upsell = make_pipeline("Upsell", stages=[("Review", 30), ("Signed", 90)])
+    review = upsell.stages.get(name="Review")
+    manual = make_item(review, ENTRY, text="Renewal owner agreed")
+    deal = make_deal(company.rep1, company.sales, prospecting)
+    client = login(company.rep1)
+
+    refused = move(client, deal, review, pipeline=upsell.pk, source="dialog")
+    assert refused.status_code == 409
+    assert f'name="check" value="{manual.pk}"' in refused.text
+    assert f'name="pipeline" value="{upsell.pk}"' in refused.text
+
+    done = move(client, deal, review, pipeline=upsell.pk, source="dialog", check=manual.pk)
+
+    assert done.status_code == 200
+    assert (reload(deal).pipeline_id, reload(deal).stage_id) == (upsell.pk, review.pk)
+    assert ChecklistCheck.objects.filter(deal=deal, item=manual).exists()
 
 
 def test_dialog_completes_items_fields_and_activity_and_moves_in_one_request(

@@ -26,6 +26,7 @@ from deals.models import (
 )
 from deals.services.activities import activity_log
 from deals.services.checklist import checklist_item_check
+from deals.services.completion import requirements_completer
 from deals.services.moves import deal_mark_lost, deal_mark_won, deal_move, deal_reopen
 from pipelinecrm.exceptions import (
     ChecklistIncomplete,
@@ -748,6 +749,52 @@ def test_move_to_another_pipeline_applies_only_the_target_entry_items(
 
     moved = reload(deal)
     assert (moved.pipeline, moved.stage) == (renewals.pipeline, renewals.review)
+
+
+def test_the_dialog_ticks_the_target_pipelines_manual_entry_items_and_moves_in_one_step(
+    company, sales, deal, renewals
+):
+    manual = make_item(renewals.review, ENTRY, text="Renewal owner agreed")
+    exit_item = make_item(renewals.review, EXIT, text="Quote sent")
+    move = {
+        "user": company.rep1,
+        "deal": deal,
+        "stage": renewals.review,
+        "pipeline": renewals.pipeline,
+        "version": deal.version,
+    }
+    with pytest.raises(ChecklistIncomplete) as refused:
+        deal_move(**move)
+    assert refused.value.missing == [manual]
+
+    # Only the entry items of the stage being entered may be ticked, not its exit items.
+    with pytest.raises(InvalidRequest):
+        deal_move(
+            **move,
+            complete=requirements_completer(user=company.rep1, check_item_ids=[exit_item.pk]),
+        )
+    assert not ChecklistCheck.objects.filter(deal=deal).exists()
+
+    deal_move(
+        **move, complete=requirements_completer(user=company.rep1, check_item_ids=[manual.pk])
+    )
+
+    moved = reload(deal)
+    assert (moved.pipeline, moved.stage) == (renewals.pipeline, renewals.review)
+    assert ChecklistCheck.objects.filter(deal=deal, item=manual).exists()
+    assert not StageChange.objects.get(deal=deal, to_stage=renewals.review).override_reason
+
+
+def test_another_pipelines_item_is_not_ticked_outside_a_move_into_its_stage(
+    company, deal, renewals
+):
+    manual = make_item(renewals.review, ENTRY, text="Renewal owner agreed")
+
+    with pytest.raises(InvalidRequest):
+        checklist_item_check(user=company.rep1, deal=deal, item=manual)
+    with pytest.raises(InvalidRequest):
+        checklist_item_check(user=company.rep1, deal=deal, item=manual, entering=renewals.signed)
+    assert not ChecklistCheck.objects.filter(deal=deal).exists()
 
 
 def test_move_to_another_pipeline_keeps_both_columns_dense_and_marks_both_dirty(
