@@ -42,6 +42,7 @@ from accounts.services import (
 from deals.models import LostReason
 from deals.services.handover import user_offboard, user_open_work
 from pipelinecrm.exceptions import DomainError
+from pipelinecrm.responses import form_page
 from pipelines.models import Pipeline
 
 AUDIT_PAGE_SIZE = 50
@@ -109,8 +110,7 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
             response = render(request, "accounts/user_created.html", context)
             response["Cache-Control"] = "no-store"
             return response
-    status = 422 if request.method == "POST" else 200
-    return render(request, "accounts/user_create.html", _context("users", form=form), status=status)
+    return form_page(request, "accounts/user_create.html", _context("users", form=form))
 
 
 def _user_page(request: HttpRequest, user: User, *, status: int = 200, **forms) -> HttpResponse:
@@ -209,8 +209,7 @@ def user_deactivate_view(request: HttpRequest, user_id: int) -> HttpResponse:
             suffix = f" {' and '.join(handed)} handed over." if handed else ""
             messages.success(request, f"{user.display_name} can no longer sign in.{suffix}")
             return redirect("crm_admin:user", user_id=user.pk)
-    status = 422 if request.method == "POST" else 200
-    return render(request, "accounts/user_deactivate.html", context, status=status)
+    return form_page(request, "accounts/user_deactivate.html", context)
 
 
 @admin_required
@@ -264,8 +263,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
         form=form,
         history=audit_history(Team.objects.all(), limit=20),
     )
-    status = 422 if request.method == "POST" else 200
-    return render(request, "accounts/team_list.html", context, status=status)
+    return form_page(request, "accounts/team_list.html", context)
 
 
 @admin_required
@@ -293,8 +291,7 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
             messages.success(request, f"Team “{data['name']}” saved.")
             return redirect("crm_admin:team", team_id=team.pk)
     context = _context("teams", team=team, form=form, history=audit_history(team))
-    status = 422 if request.method == "POST" else 200
-    return render(request, "accounts/team_detail.html", context, status=status)
+    return form_page(request, "accounts/team_detail.html", context)
 
 
 @admin_required

@@ -369,15 +369,30 @@ def stage_shift(*, actor: User, stage: Stage, offset: int) -> None:
     ensure_admin(actor)
     pipeline = pipeline_structure_lock(pipeline_id=stage.pipeline_id)
     current = active_stage_ids(pipeline_id=pipeline.pk)
-    if stage.pk not in current:
-        raise InvalidRequest("This stage is archived.")
-    index = current.index(stage.pk)
-    target = index + offset
-    if offset not in (-1, 1) or not 0 <= target < len(current):
-        raise InvalidRequest("The stage cannot move further that way.")
-    new = list(current)
-    new[index], new[target] = new[target], new[index]
+    new, _, _ = _swapped_with_neighbour(
+        current,
+        stage.pk,
+        offset,
+        archived="This stage is archived.",
+        at_end="The stage cannot move further that way.",
+    )
     _reorder(actor=actor, pipeline=pipeline, old=current, new=new)
+
+
+def _swapped_with_neighbour(
+    ids: list[int], pk: int, offset: int, *, archived: str, at_end: str
+) -> tuple[list[int], int, int]:
+    """``ids`` with ``pk`` swapped with its neighbour one place up (-1) or down (+1), and
+    the two indexes; refused with ``archived`` or ``at_end``."""
+    if pk not in ids:
+        raise InvalidRequest(archived)
+    index = ids.index(pk)
+    target = index + offset
+    if offset not in (-1, 1) or not 0 <= target < len(ids):
+        raise InvalidRequest(at_end)
+    new = list(ids)
+    new[index], new[target] = new[target], new[index]
+    return new, index, target
 
 
 @transaction.atomic
@@ -560,15 +575,13 @@ def checklist_item_shift(*, actor: User, item: ChecklistItem, offset: int) -> No
     """Move an item one place up (-1) or down (+1) within its stage's entry or exit list."""
     ensure_admin(actor)
     _locked_active_stage(item.stage_id)
-    current = _active_item_ids(stage_id=item.stage_id, kind=item.kind)
-    if item.pk not in current:
-        raise InvalidRequest("This checklist item is archived.")
-    index = current.index(item.pk)
-    target = index + offset
-    if offset not in (-1, 1) or not 0 <= target < len(current):
-        raise InvalidRequest("The item cannot move further that way.")
-    new = list(current)
-    new[index], new[target] = new[target], new[index]
+    new, index, target = _swapped_with_neighbour(
+        _active_item_ids(stage_id=item.stage_id, kind=item.kind),
+        item.pk,
+        offset,
+        archived="This checklist item is archived.",
+        at_end="The item cannot move further that way.",
+    )
     _renumber_items(stage_id=item.stage_id, kind=item.kind, active_ids=new)
     audit_record(
         actor=actor, target=item, action="moved", changes={"position": [index + 1, target + 1]}

@@ -21,6 +21,7 @@ from accounts.forms import apply_service_errors, form_error_text
 from accounts.selectors import audit_history
 from deals.services.stage_removal import stage_remove
 from pipelinecrm.exceptions import DomainError
+from pipelinecrm.responses import form_page
 from pipelines.forms import (
     ChecklistItemForm,
     NewChecklistItemForm,
@@ -158,8 +159,7 @@ def pipeline_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "history": audit_history(Pipeline.objects.all(), limit=20),
     }
-    status = 422 if request.method == "POST" else 200
-    return render(request, "pipelines/pipeline_list.html", context, status=status)
+    return form_page(request, "pipelines/pipeline_list.html", context)
 
 
 @admin_required
@@ -342,8 +342,7 @@ def stage_remove_view(request: HttpRequest, stage_id: int) -> HttpResponse:
             done = "archived (deals' history refers to it)" if removal.archived else "deleted"
             messages.success(request, f"Stage “{removal.stage_name}” {done}.{moved}")
             return redirect("crm_admin:pipeline", pipeline_id=pipeline.pk)
-    status = 422 if request.method == "POST" else 200
-    return render(request, "pipelines/stage_remove.html", context, status=status)
+    return form_page(request, "pipelines/stage_remove.html", context)
 
 
 # -- Checklist items -------------------------------------------------------------------

@@ -17,6 +17,7 @@ from deals.access import can_edit, can_override
 from deals.models import Deal, DealEvent, LostReason, MoveRefusal, StageChange
 from deals.services.checklist import missing_items
 from deals.services.events import deal_event_record
+from deals.services.positions import close_gap, make_room
 from pipelinecrm.exceptions import (
     ChecklistIncomplete,
     Forbidden,
@@ -336,9 +337,7 @@ def _close(
             import_override=import_override,
         )
     now = timezone.now()
-    Deal.objects.filter(
-        stage_id=fresh.stage_id, status=Deal.Status.OPEN, position__gt=fresh.position
-    ).update(position=F("position") - 1)
+    close_gap(stage_id=fresh.stage_id, position=fresh.position)
     Deal.objects.filter(pk=fresh.pk).update(
         status=status,
         closed_at=now,
@@ -439,9 +438,7 @@ def deal_reopen(*, user: User, deal: Deal, version: int | None) -> Deal:
     if fresh.status == Deal.Status.OPEN:
         raise InvalidRequest("This deal is already open.")
     now = timezone.now()
-    Deal.objects.filter(stage_id=target.pk, status=Deal.Status.OPEN).update(
-        position=F("position") + 1
-    )
+    make_room(stage_id=target.pk, position=0)
     previous_stage_id = fresh.stage_id
     Deal.objects.filter(pk=fresh.pk).update(
         status=Deal.Status.OPEN,

@@ -9,10 +9,6 @@ from django.db.models import F
 from deals.models import Deal
 
 
-def open_count(*, stage_id: int) -> int:
-    return Deal.objects.filter(stage_id=stage_id, status=Deal.Status.OPEN).count()
-
-
 def make_room(*, stage_id: int, position: int) -> None:
     """Shift the cards at ``position`` and below down by one."""
     Deal.objects.filter(stage_id=stage_id, status=Deal.Status.OPEN, position__gte=position).update(

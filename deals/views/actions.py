@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
+from accounts.forms import form_error_text
 from deals.access import can_edit, can_override, deal_get_visible_or_404
 from deals.forms import CompletionForm, LostForm, MoveForm, VersionForm
 from deals.models import Deal, LostReason
@@ -31,6 +32,7 @@ from pipelinecrm.exceptions import (
     InvalidRequest,
     VersionConflict,
 )
+from pipelinecrm.responses import form_page
 from pipelines.models import ChecklistItem, Pipeline, Stage
 
 DEALS = Deal.objects.select_related("stage", "pipeline", "owner", "organization")
@@ -41,10 +43,6 @@ def message_response(request: HttpRequest, text: str, status: int, level: str = 
         request, "deals/board.html#message", {"message": text, "level": level}, status=status
     )
     return reswap(retarget(response, "#toast"), "innerHTML")
-
-
-def _form_error_text(form) -> str:
-    return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
 def _refused_dialog(
@@ -121,7 +119,7 @@ def _completion(request: HttpRequest, deal: Deal, entering_stage_id: int | None 
     manual_ids = _manual_item_ids(deal, entering_stage_id) if checks else []
     form = CompletionForm(request.POST, manual_item_ids=manual_ids)
     if not form.is_valid():
-        raise ValidationError(_form_error_text(form))
+        raise ValidationError(form_error_text(form))
     data = form.cleaned_data
     fields = {"value": data["value"], "expected_close_date": data["expected_close_date"]}
     if not (
@@ -175,7 +173,7 @@ def deal_move_view(request: HttpRequest, deal_id: int) -> HttpResponse:
         return _move_dialog(request, deal)
     form = MoveForm(request.POST)
     if not form.is_valid():
-        return message_response(request, _form_error_text(form), status=400)
+        return message_response(request, form_error_text(form), status=400)
     move = form.cleaned_data
     try:
         position = move["position"]
@@ -235,7 +233,7 @@ def deal_won_view(request: HttpRequest, deal_id: int) -> HttpResponse:
     deal = deal_get_visible_or_404(request.user, deal_id, DEALS)
     form = VersionForm(request.POST)
     if not form.is_valid():
-        return message_response(request, _form_error_text(form), status=400)
+        return message_response(request, form_error_text(form), status=400)
     data = form.cleaned_data
     try:
         won = deal_mark_won(
@@ -273,10 +271,7 @@ def deal_lost_view(request: HttpRequest, deal_id: int) -> HttpResponse:
         return _closed_response(request, lost, f"“{lost.title}” marked as lost.")
     if request.method == "GET" and not can_edit(request.user, deal):
         return message_response(request, "You can see this deal but not change it.", status=403)
-    status = 422 if request.method == "POST" else 200
-    response = render(
-        request, "deals/board.html#lost-dialog", {"deal": deal, "form": form}, status=status
-    )
+    response = form_page(request, "deals/board.html#lost-dialog", {"deal": deal, "form": form})
     return reswap(retarget(response, "#dialog-slot"), "innerHTML")
 
 

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.forms import form_error_text
 from deals.access import deal_get_visible_or_404, visible_through_deal
 from deals.forms_deal import ActivityForm
 from deals.models import Activity
@@ -54,9 +55,13 @@ def deal_activity_new(request: HttpRequest, deal_id: int) -> HttpResponse:
     deal = deal_get_visible_or_404(request.user, deal_id, DEAL_PAGE_QUERYSET)
     form = ActivityForm(request.POST, prefix_id=f"deal-{deal.pk}-activity")
     if not form.is_valid():
-        errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
         return panel_response(
-            request, deal.pk, message=errors, level="error", status=422, activity_form=form
+            request,
+            deal.pk,
+            message=form_error_text(form),
+            level="error",
+            status=422,
+            activity_form=form,
         )
     data = form.cleaned_data
     done = data["action"] == "log"

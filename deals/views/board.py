@@ -26,6 +26,7 @@ from deals.selectors import (
 )
 from deals.services.contacts import organization_get_or_create, person_get_or_create
 from deals.services.deals import deal_create
+from pipelinecrm.responses import form_page
 from pipelines.models import Pipeline, Stage
 
 LAST_BOARD_KEY = "last_pipeline_id"
@@ -176,8 +177,7 @@ def deal_new(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpRespo
                 expected_close_date=form.cleaned_data["expected_close_date"],
             )
         return refreshed_columns_response(request, pipeline, [stage], message="Deal created.")
-    status = 422 if request.method == "POST" else 200
-    return render(request, "deals/board.html#new-deal-dialog", context, status=status)
+    return form_page(request, "deals/board.html#new-deal-dialog", context)
 
 
 def request_filters(request: HttpRequest) -> BoardFilters:

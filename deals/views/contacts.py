@@ -16,6 +16,7 @@ from deals.forms_contacts import OrganizationForm, PersonForm
 from deals.models import Organization, Person
 from deals.services.contacts import organization_delete, organization_get_or_create, person_delete
 from pipelinecrm.exceptions import DomainError
+from pipelinecrm.responses import form_page
 
 PAGE_SIZE = 50
 OPTIONS_LIMIT = 20
@@ -92,7 +93,7 @@ def organization_new(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Organization “{organization.name}” created.")
         return redirect("organization-detail", pk=organization.pk)
     context = {"form": form, "kind": "organization", "nav_section": "organizations"}
-    return render(request, "deals/contact_form.html", context, status=_form_status(request))
+    return form_page(request, "deals/contact_form.html", context)
 
 
 @login_required
@@ -110,7 +111,7 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "object": organization,
         "nav_section": "organizations",
     }
-    return render(request, "deals/contact_form.html", context, status=_form_status(request))
+    return form_page(request, "deals/contact_form.html", context)
 
 
 def _organization_context(request: HttpRequest, organization: Organization) -> dict:
@@ -202,7 +203,7 @@ def person_new(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"“{person.name}” added.")
         return redirect("person-detail", pk=person.pk)
     context = {"form": form, "kind": "person", "nav_section": "people"}
-    return render(request, "deals/contact_form.html", context, status=_form_status(request))
+    return form_page(request, "deals/contact_form.html", context)
 
 
 @login_required
@@ -215,7 +216,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "Saved.")
         return redirect("person-detail", pk=person.pk)
     context = {"form": form, "kind": "person", "object": person, "nav_section": "people"}
-    return render(request, "deals/contact_form.html", context, status=_form_status(request))
+    return form_page(request, "deals/contact_form.html", context)
 
 
 def _person_context(request: HttpRequest, person: Person) -> dict:
@@ -244,10 +245,6 @@ def person_remove(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "deals/person_detail.html", context, status=_refusal_status(error))
     messages.success(request, f"“{person.name}” deleted.")
     return redirect("people")
-
-
-def _form_status(request: HttpRequest) -> int:
-    return 422 if request.method == "POST" else 200
 
 
 def _refusal_status(error: DomainError) -> int:
