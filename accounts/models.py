@@ -37,10 +37,6 @@ class User(AbstractUser):
         return self.role == Role.ADMIN
 
     @property
-    def is_manager(self) -> bool:
-        return self.role == Role.MANAGER
-
-    @property
     def initials(self) -> str:
         parts = [p for p in (self.first_name, self.last_name) if p]
         letters = "".join(p[0] for p in parts) if parts else self.username[:2]

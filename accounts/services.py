@@ -275,14 +275,19 @@ def user_reactivate(*, actor: User, user: User) -> User:
 # -- Teams -------------------------------------------------------------------------------
 
 
-def _clean_team_name(name: str, *, exclude_pk: int | None = None) -> str:
+def unique_name(
+    model: type[models.Model], name: str, *, noun: str, exclude_pk: int | None = None
+) -> str:
+    """``name`` stripped, refused when empty, too long or taken (ignoring case) by another
+    ``model`` row: teams, pipelines and lost reasons are told apart by name."""
     name = name.strip()
     if not name:
-        raise ValidationError({"name": "A team needs a name."})
-    if len(name) > Team._meta.get_field("name").max_length:
-        raise ValidationError({"name": "Keep the name under 100 characters."})
-    if Team.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
-        raise ValidationError({"name": "There is already a team with that name."})
+        raise ValidationError({"name": f"A {noun} needs a name."})
+    max_length = model._meta.get_field("name").max_length
+    if len(name) > max_length:
+        raise ValidationError({"name": f"Keep the name under {max_length} characters."})
+    if model.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+        raise ValidationError({"name": f"There is already a {noun} with that name."})
     return name
 
 
@@ -332,7 +337,7 @@ def team_create(
     *, actor: User, name: str, manager_ids: Iterable[int] = (), member_ids: Iterable[int] = ()
 ) -> Team:
     ensure_admin(actor)
-    team = Team.objects.create(name=_clean_team_name(name))
+    team = Team.objects.create(name=unique_name(Team, name, noun="team"))
     _replace_memberships(team=team, manager_ids=manager_ids, member_ids=member_ids)
     audit_record(actor=actor, target=team, action="created", changes=_team_people(team))
     return team
@@ -351,7 +356,7 @@ def team_update(
     ensure_admin(actor)
     team = Team.objects.select_for_update().get(pk=team.pk)
     before = {"name": team.name, **_team_people(team)}
-    team.name = _clean_team_name(name, exclude_pk=team.pk)
+    team.name = unique_name(Team, name, noun="team", exclude_pk=team.pk)
     team.save(update_fields=["name"])
     _replace_memberships(team=team, manager_ids=manager_ids, member_ids=member_ids)
     changes = audit_changes(before, {"name": team.name, **_team_people(team)})

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role, User
-from accounts.selectors import managed_user_ids
+from accounts.selectors import active_users, managed_user_ids
 from deals.access import can_edit, can_override, visible_through_deal
 from deals.models import Activity, Deal, LostReason
 from deals.selectors import BoardFilters, deals_filtered, deals_with_figures, is_ascii_number
@@ -28,7 +28,7 @@ def reassign_choices(user: User) -> QuerySet[User] | None:
     Managers give to members of the teams they manage, admins to any active user; whether
     a particular deal may be given is still decided by ``can_reassign_to``.
     """
-    users = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+    users = active_users()
     if user.role == Role.ADMIN:
         return users
     if user.role == Role.MANAGER:

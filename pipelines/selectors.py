@@ -1,6 +1,7 @@
 """Reads of the pipeline admin pages: the pipelines list and the designer's stages."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from pipelines.models import ChecklistItem, Pipeline, Stage
 
@@ -8,13 +9,20 @@ from pipelines.models import ChecklistItem, Pipeline, Stage
 def pipelines_for_admin() -> QuerySet[Pipeline]:
     """Every pipeline with its active-stage count and open-deal count (one query).
 
-    Counted through the reverse relations (``stages``, ``deals``), so pipelines need not
-    import deals.
+    Deals are counted through the reverse relation (``deals``), so pipelines need not
+    import deals; stages in a subquery, so the two counts do not multiply each other's rows.
     """
+    active_stages = (
+        Stage.objects.filter(pipeline=OuterRef("pk"), is_archived=False)
+        .order_by()
+        .values("pipeline")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return Pipeline.objects.annotate(
-        stage_count=Count("stages", filter=Q(stages__is_archived=False), distinct=True),
-        open_deals=Count("deals", filter=Q(deals__status="open"), distinct=True),
-        all_deals=Count("deals", distinct=True),
+        stage_count=Coalesce(Subquery(active_stages), 0),
+        open_deals=Count("deals", filter=Q(deals__status="open")),
+        all_deals=Count("deals"),
     ).order_by("-is_active", "name", "pk")
 
 

@@ -5,7 +5,7 @@ from django.db.models import Case, Max, PositiveIntegerField, ProtectedError, Q,
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import audit_changes, audit_record, ensure_admin
+from accounts.services import audit_changes, audit_record, ensure_admin, unique_name
 from pipelinecrm.celery import enqueue_after_commit
 from pipelinecrm.exceptions import InvalidRequest
 from pipelines.models import ChecklistItem, Pipeline, Stage
@@ -88,11 +88,7 @@ def _renumber_stages(*, pipeline_id: int, active_ids: list[int]) -> None:
 
 
 def _clean_pipeline(pipeline: Pipeline) -> None:
-    pipeline.name = pipeline.name.strip()
-    if not pipeline.name:
-        raise ValidationError({"name": "A pipeline needs a name."})
-    if Pipeline.objects.filter(name__iexact=pipeline.name).exclude(pk=pipeline.pk).exists():
-        raise ValidationError({"name": "There is already a pipeline with that name."})
+    pipeline.name = unique_name(Pipeline, pipeline.name, noun="pipeline", exclude_pk=pipeline.pk)
     pipeline.full_clean(exclude=["forecast_dirty_since"])
 
 
@@ -369,7 +365,7 @@ def stage_shift(*, actor: User, stage: Stage, offset: int) -> None:
     ensure_admin(actor)
     pipeline = pipeline_structure_lock(pipeline_id=stage.pipeline_id)
     current = active_stage_ids(pipeline_id=pipeline.pk)
-    new, _, _ = _swapped_with_neighbour(
+    new, _, _ = swapped_with_neighbour(
         current,
         stage.pk,
         offset,
@@ -379,7 +375,7 @@ def stage_shift(*, actor: User, stage: Stage, offset: int) -> None:
     _reorder(actor=actor, pipeline=pipeline, old=current, new=new)
 
 
-def _swapped_with_neighbour(
+def swapped_with_neighbour(
     ids: list[int], pk: int, offset: int, *, archived: str, at_end: str
 ) -> tuple[list[int], int, int]:
     """``ids`` with ``pk`` swapped with its neighbour one place up (-1) or down (+1), and
@@ -575,7 +571,7 @@ def checklist_item_shift(*, actor: User, item: ChecklistItem, offset: int) -> No
     """Move an item one place up (-1) or down (+1) within its stage's entry or exit list."""
     ensure_admin(actor)
     _locked_active_stage(item.stage_id)
-    new, index, target = _swapped_with_neighbour(
+    new, index, target = swapped_with_neighbour(
         _active_item_ids(stage_id=item.stage_id, kind=item.kind),
         item.pk,
         offset,

@@ -4,26 +4,14 @@ A reason deals refer to is deactivated, never deleted: it stays on those deals a
 lost-reason report, and is no longer offered when marking a deal lost.
 """
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
 from accounts.models import User
-from accounts.services import audit_record, ensure_admin
+from accounts.services import audit_record, ensure_admin, unique_name
 from deals.models import LostReason
 from pipelinecrm.exceptions import InvalidRequest
-from pipelines.services import positions_case
-
-
-def _clean_name(name: str, *, exclude_pk: int | None = None) -> str:
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": "A lost reason needs a name."})
-    if len(name) > LostReason._meta.get_field("name").max_length:
-        raise ValidationError({"name": "Keep the name under 100 characters."})
-    if LostReason.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
-        raise ValidationError({"name": "There is already a lost reason with that name."})
-    return name
+from pipelines.services import positions_case, swapped_with_neighbour
 
 
 def _locked_order() -> list[int]:
@@ -38,7 +26,8 @@ def lost_reason_create(*, actor: User, name: str) -> LostReason:
     _locked_order()
     top = LostReason.objects.aggregate(top=Max("position"))["top"]
     reason = LostReason.objects.create(
-        name=_clean_name(name), position=0 if top is None else top + 1
+        name=unique_name(LostReason, name, noun="lost reason"),
+        position=0 if top is None else top + 1,
     )
     audit_record(actor=actor, target=reason, action="created", changes={"name": reason.name})
     return reason
@@ -50,7 +39,7 @@ def lost_reason_rename(*, actor: User, reason: LostReason, name: str) -> LostRea
     fixing a typo or sharpening a label."""
     ensure_admin(actor)
     reason = LostReason.objects.select_for_update().get(pk=reason.pk)
-    name = _clean_name(name, exclude_pk=reason.pk)
+    name = unique_name(LostReason, name, noun="lost reason", exclude_pk=reason.pk)
     if name == reason.name:
         return reason
     old, reason.name = reason.name, name
@@ -63,12 +52,13 @@ def lost_reason_rename(*, actor: User, reason: LostReason, name: str) -> LostRea
 def lost_reason_shift(*, actor: User, reason: LostReason, offset: int) -> None:
     """One place up (-1) or down (+1); positions are renumbered densely in one UPDATE."""
     ensure_admin(actor)
-    order = _locked_order()
-    index = order.index(reason.pk)
-    target = index + offset
-    if offset not in (-1, 1) or not 0 <= target < len(order):
-        raise InvalidRequest("The reason cannot move further that way.")
-    order[index], order[target] = order[target], order[index]
+    order, index, target = swapped_with_neighbour(
+        _locked_order(),
+        reason.pk,
+        offset,
+        archived="This lost reason no longer exists.",
+        at_end="The reason cannot move further that way.",
+    )
     LostReason.objects.filter(pk__in=order).update(position=positions_case(order))
     audit_record(
         actor=actor, target=reason, action="moved", changes={"position": [index + 1, target + 1]}

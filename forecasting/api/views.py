@@ -11,14 +11,8 @@ from deals.access import deals_visible_to
 from forecasting.api import serializers as s
 from forecasting.models import Quota
 from forecasting.selectors import forecast_live
-from forecasting.services.quotas import TEAM, USER, quotas_save
+from forecasting.services.quotas import TEAM, USER, quota_key, quotas_save
 from pipelinecrm.api_base import AdminWritesOnly, ScopedQuerysetMixin, is_admin, validated
-
-
-def _key(quota: Quota) -> tuple:
-    return (
-        (USER, quota.user_id, quota.month) if quota.user_id else (TEAM, quota.team_id, quota.month)
-    )
 
 
 @extend_schema_view(
@@ -64,12 +58,12 @@ class QuotaViewSet(
     def partial_update(self, request, pk=None):
         quota = self.get_object()
         data = validated(s.QuotaUpdateSerializer, request)
-        quotas_save(actor=request.user, amounts={_key(quota): data["amount"]})
+        quotas_save(actor=request.user, amounts={quota_key(quota): data["amount"]})
         quota.refresh_from_db()
         return Response(s.QuotaSerializer(quota).data)
 
     def destroy(self, request, pk=None):
-        quotas_save(actor=request.user, amounts={_key(self.get_object()): None})
+        quotas_save(actor=request.user, amounts={quota_key(self.get_object()): None})
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -4,8 +4,8 @@
 the dashboards and the admin grid share. ``quotas_save`` writes the admin's grid.
 
 A team's quota for a month is the team's own quota if it has one for that month, else the
-sum of its *members'* quotas for that month (managers are not counted: they carry the
-team's target, not one of their own).
+sum of the quotas of everyone in the team for that month, managers included (the dashboards
+count a selling manager's deals in the team's figures).
 """
 
 import datetime
@@ -18,25 +18,22 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from accounts.models import Team, User
+from accounts.selectors import active_users
 from accounts.services import audit_record, ensure_admin
 from forecasting.models import Quota
+from forecasting.services.forecast import month_shift
 
 
 def months_between(start_month: datetime.date, end_month: datetime.date) -> list[datetime.date]:
     """First days of the months from ``start_month`` to ``end_month``, both included."""
-    month, last = start_month.replace(day=1), end_month.replace(day=1)
-    months = []
-    while month <= last:
-        months.append(month)
-        month = (month + datetime.timedelta(days=32)).replace(day=1)
-    return months
+    first = start_month.replace(day=1)
+    count = (end_month.year - first.year) * 12 + end_month.month - first.month + 1
+    return [month_shift(first, n) for n in range(count)]
 
 
 def _team_members_by_month(
     team_ids: list[int], start: datetime.date, end: datetime.date
 ) -> dict[tuple[int, datetime.date], Decimal]:
-    # Everyone in the team counts, managers included: the dashboards count a selling
-    # manager's deals in the team's figures, so their target belongs in the team's too.
     rows = (
         Quota.objects.filter(
             user__memberships__team_id__in=team_ids,
@@ -63,29 +60,27 @@ def quota_for(
     if not months:
         return None
     start, end = months[0], months[-1]
-    if isinstance(owner, Team):
-        own = dict(
-            Quota.objects.filter(team=owner, month__gte=start, month__lte=end).values_list(
-                "month", "amount"
-            )
-        )
+    is_team = isinstance(owner, Team)
+    own = Quota.objects.filter(
+        month__gte=start, month__lte=end, **({"team": owner} if is_team else {"user": owner})
+    )
+    row = QuotaRow(TEAM if is_team else USER, owner, dict(own.values_list("month", "amount")))
+    if is_team:
         members = _team_members_by_month([owner.pk], start, end)
-        amounts = [own.get(month, members.get((owner.pk, month))) for month in months]
-    else:
-        by_month = dict(
-            Quota.objects.filter(user=owner, month__gte=start, month__lte=end).values_list(
-                "month", "amount"
-            )
-        )
-        amounts = [by_month.get(month) for month in months]
-    present = [amount for amount in amounts if amount is not None]
-    return sum(present, Decimal(0)) if present else None
+        row.member_sums = {month: total for (_, month), total in members.items()}
+    return row.total(months)
 
 
 # -- The admin grid ------------------------------------------------------------------------
 
 USER, TEAM = "user", "team"
 QuotaKey = tuple[str, int, datetime.date]  # (USER | TEAM, id, month)
+
+
+def quota_key(quota: Quota) -> QuotaKey:
+    if quota.user_id:
+        return (USER, quota.user_id, quota.month)
+    return (TEAM, quota.team_id, quota.month)
 
 
 @dataclass
@@ -108,7 +103,7 @@ class QuotaRow:
 def quota_grid(*, year: int) -> tuple[list[datetime.date], list[QuotaRow]]:
     """The months of ``year`` and a row per active user and per team. Four queries."""
     months = months_between(datetime.date(year, 1, 1), datetime.date(year, 12, 1))
-    users = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+    users = active_users()
     rows = {(USER, user.pk): QuotaRow(USER, user) for user in users}
     rows |= {(TEAM, team.pk): QuotaRow(TEAM, team) for team in Team.objects.order_by("name")}
     quotas = Quota.objects.filter(month__gte=months[0], month__lte=months[-1])
@@ -142,12 +137,7 @@ def quotas_save(*, actor: User, amounts: dict[QuotaKey, Decimal | None]) -> int:
         return 0
     existing: dict[QuotaKey, Quota] = {}
     for quota in Quota.objects.select_for_update().filter(month__in=months).order_by("pk"):
-        key = (
-            (USER, quota.user_id, quota.month)
-            if quota.user_id
-            else (TEAM, quota.team_id, quota.month)
-        )
-        existing[key] = quota
+        existing[quota_key(quota)] = quota
     create, update, delete = [], [], []
     changes: dict[tuple[str, int], dict[str, list]] = defaultdict(dict)
     for key, amount in amounts.items():
