@@ -10,6 +10,7 @@ from django.http import Http404
 from accounts.models import Role, User
 from accounts.selectors import managed_user_ids, teammate_ids
 from deals.models import Deal
+from pipelinecrm.exceptions import Forbidden
 from pipelines.models import Pipeline
 
 
@@ -60,6 +61,12 @@ def can_edit(user: User, deal: Deal) -> bool:
     if user.role == Role.ADMIN or deal.owner_id == user.pk:
         return True
     return managed_user_ids(user=user).filter(user_id=deal.owner_id).exists()
+
+
+def ensure_can_edit(user: User, deal: Deal, verb: str = "change") -> None:
+    """Refuse (403) a user who may see ``deal`` but not ``verb`` it."""
+    if not can_edit(user, deal):
+        raise Forbidden(f"You can see this deal but not {verb} it.")
 
 
 def can_override(user: User, deal: Deal) -> bool:

@@ -104,7 +104,7 @@ def deal_page(*, user: User, deal: Deal) -> DealPage:
         next_entry_items=next_entry_items,
         open_activities=open_activities,
         done_activities=done_activities,
-        timeline=deal_timeline(deal=deal),
+        timeline=deal_timeline(deal=deal, activities=activities),
         editable=editable,
         overridable=editable and can_override(user, deal),
         owner_choices=owner_choices,

@@ -5,6 +5,7 @@ Every function here costs a fixed number of queries whatever the number of deals
 
 import datetime
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -184,29 +185,36 @@ def _satisfied(card: Deal, item: ChecklistItem, ticked: set, last_done: dict) ->
     return latest is not None and latest >= card.stage_entered_at
 
 
+# A column's figures over all its (filtered) open deals, whatever is shown of them.
+COLUMN_FIGURES = {
+    "count": Count("pk"),
+    "total": Coalesce(Sum("value"), ZERO, output_field=MONEY_SUM_FIELD),
+    "weighted": Coalesce(Sum(WEIGHTED_VALUE), ZERO, output_field=MONEY_SUM_FIELD),
+}
+
+
+def _figures_by_stage(deals: QuerySet[Deal]) -> dict[int, dict]:
+    rows = deals.order_by().values("stage_id").annotate(**COLUMN_FIGURES)
+    return {row.pop("stage_id"): row for row in rows}
+
+
 def board_columns(
-    *, pipeline: Pipeline, user: User, filters: BoardFilters, limit: int
+    *,
+    pipeline: Pipeline,
+    user: User,
+    filters: BoardFilters,
+    limit: int,
+    stage_ids: Collection[int] | None = None,
 ) -> list[Column]:
-    """Columns with totals over the whole (filtered) column and its first ``limit`` cards."""
-    stages = list(pipeline.stages.filter(is_archived=False).order_by("position", "id"))
-    columns = {stage.pk: Column(stage=stage) for stage in stages}
+    """Columns (all, or those of ``stage_ids``) with totals over the whole (filtered)
+    column and its first ``limit`` cards."""
+    stages = pipeline.stages.filter(is_archived=False).order_by("position", "id")
     deals = board_deals(pipeline=pipeline, user=user, filters=filters)
-    for row in (
-        deals.order_by()
-        .values("stage_id")
-        .annotate(
-            count=Count("pk"),
-            total=Coalesce(Sum("value"), ZERO, output_field=MONEY_SUM_FIELD),
-            weighted=Coalesce(Sum(WEIGHTED_VALUE), ZERO, output_field=MONEY_SUM_FIELD),
-        )
-    ):
-        column = columns.get(row["stage_id"])
-        if column:
-            column.count, column.total, column.weighted = (
-                row["count"],
-                row["total"],
-                row["weighted"],
-            )
+    if stage_ids is not None:
+        stages = stages.filter(pk__in=stage_ids)
+        deals = deals.filter(stage_id__in=stage_ids)
+    figures = _figures_by_stage(deals)
+    columns = {stage.pk: Column(stage=stage, **figures.get(stage.pk, {})) for stage in stages}
     ranked = _card_queryset(deals).annotate(
         rank=Window(
             expression=RowNumber(),
@@ -242,14 +250,14 @@ def column_cards(
     return page, (offset + limit if more else None)
 
 
-def column_totals(*, stage: Stage, user: User, filters: BoardFilters) -> Column:
-    deals = board_deals(pipeline=stage.pipeline, user=user, filters=filters).filter(stage=stage)
-    totals = deals.aggregate(
-        count=Count("pk"),
-        total=Coalesce(Sum("value"), ZERO, output_field=MONEY_SUM_FIELD),
-        weighted=Coalesce(Sum(WEIGHTED_VALUE), ZERO, output_field=MONEY_SUM_FIELD),
+def column_totals(*, stages: list[Stage], user: User, filters: BoardFilters) -> list[Column]:
+    """The totals of the (filtered) columns ``stages``, without their cards. One query: a
+    stage pins its pipeline."""
+    deals = deals_filtered(user=user, filters=filters).filter(
+        stage__in=stages, status=Deal.Status.OPEN
     )
-    return Column(stage=stage, **totals)
+    figures = _figures_by_stage(deals)
+    return [Column(stage=stage, **figures.get(stage.pk, {})) for stage in stages]
 
 
 def board_owner_choices(*, pipeline: Pipeline, user: User) -> QuerySet[User]:

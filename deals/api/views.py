@@ -18,10 +18,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from deals.access import (
-    can_edit,
     deal_get_visible_or_404,
     deal_owner_choices,
     deals_visible_to,
+    ensure_can_edit,
     visible_through_deal,
 )
 from deals.api import serializers as s
@@ -114,8 +114,7 @@ class DealViewSet(
         about field errors; the services check again under their locks.
         """
         deal = self.get_object()
-        if not can_edit(self.request.user, deal):
-            raise Forbidden("You can see this deal but not change it.")
+        ensure_can_edit(self.request.user, deal)
         return deal
 
     @extend_schema(

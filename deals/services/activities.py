@@ -12,11 +12,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
-from deals.access import can_edit
+from deals.access import ensure_can_edit
 from deals.models import Activity, Deal, DealEvent
 from deals.services.events import deal_event_record
 from deals.services.versions import deal_bump_version
-from pipelinecrm.exceptions import Forbidden
 from pipelines.models import ActivityKind
 
 
@@ -25,11 +24,6 @@ def _latest_done_at(deal: Deal) -> datetime.datetime | None:
     return Activity.objects.filter(deal=deal, done_at__isnull=False, done_at__lte=now).aggregate(
         latest=Max("done_at")
     )["latest"]
-
-
-def _ensure_can_edit(user: User, deal: Deal) -> None:
-    if not can_edit(user, deal):
-        raise Forbidden("You can see this deal but not change it.")
 
 
 @transaction.atomic
@@ -46,7 +40,7 @@ def activity_log(
     version: int | None = None,
 ) -> Activity:
     """Log a done activity (``done=True``) or schedule one for ``due_at``."""
-    _ensure_can_edit(user, deal)
+    ensure_can_edit(user, deal)
     now = timezone.now()
     activity = Activity(
         deal=deal,
@@ -86,7 +80,7 @@ def _record_logged(*, deal: Deal, activity: Activity, user: User, at) -> None:
 def activity_set_done(*, user: User, activity: Activity, done: bool) -> Activity:
     """Mark an activity done now, or undo that; the deal's last activity follows."""
     deal = activity.deal
-    _ensure_can_edit(user, deal)
+    ensure_can_edit(user, deal)
     if (activity.done_at is not None) == done:
         return activity
     now = timezone.now()
@@ -105,6 +99,6 @@ def activity_set_done(*, user: User, activity: Activity, done: bool) -> Activity
 @transaction.atomic
 def activity_delete(*, user: User, activity: Activity) -> None:
     deal = activity.deal
-    _ensure_can_edit(user, deal)
+    ensure_can_edit(user, deal)
     activity.delete()
     deal_bump_version(deal=deal, version=None, last_activity_at=_latest_done_at(deal))

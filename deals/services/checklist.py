@@ -11,11 +11,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from deals.access import can_edit
+from deals.access import ensure_can_edit
 from deals.models import Activity, ChecklistCheck, Deal, DealEvent
 from deals.services.events import deal_event_record
 from deals.services.versions import deal_bump_version
-from pipelinecrm.exceptions import Forbidden, InvalidRequest
+from pipelinecrm.exceptions import InvalidRequest
 from pipelines.models import ChecklistItem, Stage
 
 
@@ -104,8 +104,7 @@ def checklist_item_check(
 ) -> Deal:
     """Tick a manual item (of the deal's pipeline, or an entry item of ``entering``, the
     stage a move is taking it to). Ticking a ticked item changes nothing (safe to retry)."""
-    if not can_edit(user, deal):
-        raise Forbidden("You can see this deal but not change it.")
+    ensure_can_edit(user, deal)
     _manual_item_for(deal, item, entering)
     # The insert decides, not a prior read: of two identical ticks at once (a double
     # click sends no version) the second finds the first's row and changes nothing.
@@ -123,8 +122,7 @@ def checklist_item_uncheck(
     *, user: User, deal: Deal, item: ChecklistItem, version: int | None = None
 ) -> Deal:
     """Untick a manual item. Unticking an unticked item changes nothing."""
-    if not can_edit(user, deal):
-        raise Forbidden("You can see this deal but not change it.")
+    ensure_can_edit(user, deal)
     _manual_item_for(deal, item)
     # As for ticking: the delete decides, so two identical unticks apply once.
     deleted, _ = ChecklistCheck.objects.filter(deal=deal, item=item).delete()

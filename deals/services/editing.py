@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
-from deals.access import can_edit, can_reassign_to
+from deals.access import can_reassign_to, ensure_can_edit
 from deals.models import Deal, DealEvent
 from deals.services.events import deal_event_record
 from deals.services.versions import deal_bump_version
@@ -34,8 +34,7 @@ def deal_update(*, user: User, deal: Deal, version: int | None, **fields) -> Dea
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
-    if not can_edit(user, deal):
-        raise Forbidden("You can see this deal but not change it.")
+    ensure_can_edit(user, deal)
     changed = {name: value for name, value in fields.items() if getattr(deal, name) != value}
     if not changed:
         return deal

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from deals.access import can_edit, can_override
+from deals.access import can_override, ensure_can_edit
 from deals.models import Deal, DealEvent, LostReason, MoveRefusal, StageChange
 from deals.services.checklist import missing_items
 from deals.services.events import deal_event_record
@@ -190,8 +190,7 @@ def _deal_move(
     if stage_id not in stages:
         raise InvalidRequest("That stage does not exist.", field="stage")
     fresh = _locked_deal(deal, version, count_open_in=stage_id)
-    if not can_edit(user, fresh):
-        raise Forbidden("You can see this deal but not move it.")
+    ensure_can_edit(user, fresh, "move")
     if fresh.status != Deal.Status.OPEN:
         raise InvalidRequest("Only open deals move between stages; reopen it first.")
     if fresh.stage_id != deal.stage_id:
@@ -313,8 +312,7 @@ def _close(
 ) -> Deal:
     stages = _locked_stages({deal.stage_id})
     fresh = _locked_deal(deal, version)
-    if not can_edit(user, fresh):
-        raise Forbidden("You can see this deal but not change it.")
+    ensure_can_edit(user, fresh)
     if fresh.status != Deal.Status.OPEN:
         raise InvalidRequest(f"This deal is already {fresh.get_status_display().lower()}.")
     if complete is not None:
@@ -433,8 +431,7 @@ def deal_reopen(*, user: User, deal: Deal, version: int | None) -> Deal:
         raise InvalidRequest("This pipeline has no active stage to reopen the deal in.")
     _locked_stages({target.pk})
     fresh = _locked_deal(deal, version)
-    if not can_edit(user, fresh):
-        raise Forbidden("You can see this deal but not reopen it.")
+    ensure_can_edit(user, fresh, "reopen")
     if fresh.status == Deal.Status.OPEN:
         raise InvalidRequest("This deal is already open.")
     now = timezone.now()

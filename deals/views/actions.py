@@ -45,25 +45,31 @@ def message_response(request: HttpRequest, text: str, status: int, level: str = 
     return reswap(retarget(response, "#toast"), "innerHTML")
 
 
-def _refused_dialog(
+def refused_dialog(
     request: HttpRequest,
     deal: Deal,
     missing: list[ChecklistItem],
     *,
     action: str,
     move: dict,
-    errors: str = "",
 ) -> HttpResponse:
+    """The checklist dialog of a refused move or win (409): its form completes the missing
+    items and retries in one request. The board and the deal page each say where it goes."""
     context = {
         "deal": deal,
         "missing": missing,
         "action": action,
         "move": move,
-        "errors": errors,
         "can_override": can_override(request.user, deal),
         "target_stage": Stage.objects.filter(pk=move.get("stage")).first(),
     }
-    response = render(request, "deals/board.html#move-refused", context, status=409)
+    return render(request, "deals/board.html#move-refused", context, status=409)
+
+
+def _refused_dialog(
+    request: HttpRequest, deal: Deal, missing: list[ChecklistItem], *, action: str, move: dict
+) -> HttpResponse:
+    response = refused_dialog(request, deal, missing, action=action, move=move)
     response = trigger_client_event(response, "move-refused", {"deal": deal.pk})
     return reswap(retarget(response, "#dialog-slot"), "innerHTML")
 

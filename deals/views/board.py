@@ -210,14 +210,13 @@ def refreshed_columns_response(
 ) -> HttpResponse:
     """Re-render whole columns out of band (used after dialog moves and new deals)."""
     filters = request_filters(request)
-    stage_ids = {stage.pk for stage in stages}
-    columns = [
-        column
-        for column in board_columns(
-            pipeline=pipeline, user=request.user, filters=filters, limit=settings.BOARD_PAGE_SIZE
-        )
-        if column.stage.pk in stage_ids
-    ]
+    columns = board_columns(
+        pipeline=pipeline,
+        user=request.user,
+        filters=filters,
+        limit=settings.BOARD_PAGE_SIZE,
+        stage_ids=[stage.pk for stage in stages],
+    )
     response = render(
         request,
         "deals/board.html#columns-oob",
@@ -231,5 +230,5 @@ def column_heads_response(
 ) -> HttpResponse:
     """Render ``template`` plus the totals of ``stages`` out of band."""
     filters = request_filters(request)
-    heads = [column_totals(stage=stage, user=request.user, filters=filters) for stage in stages]
+    heads = column_totals(stages=stages, user=request.user, filters=filters)
     return render(request, template, {**context, "heads": heads, "filters": filters})

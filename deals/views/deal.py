@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.models import User
-from deals.access import can_edit, can_override, deal_get_visible_or_404
+from deals.access import can_edit, deal_get_visible_or_404
 from deals.forms import LostForm
 from deals.forms_deal import ActivityForm, ChecklistTickForm, DealEditForm, StageForm
 from deals.models import Deal
@@ -24,8 +24,9 @@ from deals.services.checklist import checklist_item_check, checklist_item_unchec
 from deals.services.contacts import organization_get_or_create, person_get_or_create
 from deals.services.editing import deal_reassign, deal_update
 from deals.services.moves import deal_mark_lost, deal_mark_won, deal_move, deal_reopen
+from deals.views.actions import refused_dialog
 from pipelinecrm.exceptions import ChecklistIncomplete, DomainError, Forbidden, VersionConflict
-from pipelines.models import ChecklistItem, Stage
+from pipelines.models import ChecklistItem
 
 PANEL = "deals/deal.html#panel"
 
@@ -158,16 +159,7 @@ def deal_edit(request: HttpRequest, deal_id: int) -> HttpResponse:
 def _refused_dialog(request: HttpRequest, deal: Deal, missing, *, action: str, move: dict):
     """The board's checklist dialog, opened over the deal page; its form posts to the board's
     move (or won) view, which completes the items and moves in one step."""
-    context = {
-        "deal": deal,
-        "missing": missing,
-        "action": action,
-        "move": move,
-        "errors": "",
-        "can_override": can_override(request.user, deal),
-        "target_stage": Stage.objects.filter(pk=move.get("stage")).first(),
-    }
-    response = render(request, "deals/board.html#move-refused", context, status=409)
+    response = refused_dialog(request, deal, missing, action=action, move=move)
     return reswap(retarget(response, f"#deal-subdialog-{deal.pk}"), "innerHTML")
 
 
