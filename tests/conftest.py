@@ -42,8 +42,10 @@ def company(db):
 
 
 @pytest.fixture
-def rep1(company):
-    return company.rep1
+def admin_client(client, company):
+    """The test client signed in as the company's admin (in place of pytest-django's)."""
+    client.force_login(company.admin)
+    return client
 
 
 @pytest.fixture

@@ -75,3 +75,8 @@ def make_deal(owner: User, pipeline: Pipeline, stage: Stage | None = None, **fie
     fields.setdefault("title", f"Deal {next(_seq)}")
     fields.setdefault("value", Decimal("1000.00"))
     return deal_create(user=owner, pipeline=pipeline, stage=stage, owner=owner, **fields)
+
+
+def reload(deal: Deal) -> Deal:
+    """The deal as the database has it now."""
+    return Deal.objects.get(pk=deal.pk)

@@ -1,4 +1,5 @@
-/* The board: drag and drop with SortableJS, posted through htmx; dialogs; live refresh.
+/* The board: drag and drop with SortableJS, posted through htmx; live refresh. Dialogs the
+ * server sends are opened and closed by deal.js, which every board page loads too.
  *
  * The server decides everything. A drag posts the target stage, the neighbouring cards and
  * the version the card showed; the answer updates the card and both column headers out of
@@ -64,7 +65,6 @@
 
   function onDragEnd(evt) {
     var card = evt.item;
-    board() && board().classList.remove("is-dragging");
     document.body.classList.remove("is-dragging");
     state.dragging = false;
     if (evt.to.hasAttribute("data-drop")) return; // handled by the drop zone
@@ -129,28 +129,9 @@
     });
   }
 
-  function openDialogs(root) {
-    var dialogs = root.matches && root.matches("dialog[data-open]")
-      ? [root]
-      : (root.querySelectorAll ? Array.from(root.querySelectorAll("dialog[data-open]")) : []);
-    dialogs.forEach(function (dialog) {
-      if (dialog.open) return;
-      dialog.addEventListener("close", function () { dialog.remove(); });
-      dialog.showModal();
-    });
-  }
-
   function closeDialogs() {
     document.querySelectorAll("dialog[open]").forEach(function (dialog) { dialog.close(); });
   }
-
-  document.addEventListener("click", function (event) {
-    var closer = event.target.closest("[data-close-dialog]");
-    if (closer) {
-      var dialog = closer.closest("dialog");
-      if (dialog) dialog.close();
-    }
-  });
 
   /* Live refresh: the poll answers "board-changed" when another user changed something.
    * Never refresh under a user's hands: wait while a drag, a request or a dialog is open. */
@@ -187,6 +168,5 @@
 
   htmx.onLoad(function (root) {
     if (typeof Sortable !== "undefined") initSortables(root);
-    openDialogs(root);
   });
 })();

@@ -15,12 +15,6 @@ pytestmark = pytest.mark.django_db
 SCHEDULES = reverse("crm_admin:schedules")
 
 
-@pytest.fixture
-def admin_client(client, company):
-    client.force_login(company.admin)
-    return client
-
-
 def _rows(page: str) -> list[str]:
     body = page[page.index("<tbody>") : page.index("</tbody>")]
     return [" ".join(row.split()) for row in body.split("<tr>")[1:]]

@@ -18,12 +18,6 @@ pytestmark = pytest.mark.django_db
 LIST = reverse("crm_admin:teams")
 
 
-@pytest.fixture
-def admin_client(client, company):
-    client.force_login(company.admin)
-    return client
-
-
 def _people(team: Team) -> dict[str, list[str]]:
     rows = team.memberships.order_by("user__username").values_list("kind", "user__username")
     return {

@@ -23,12 +23,6 @@ CREATE = reverse("crm_admin:user-create")
 NEW_PASSWORD = "a-brand-new-passphrase-42"
 
 
-@pytest.fixture
-def admin_client(client, company):
-    client.force_login(company.admin)
-    return client
-
-
 def _url(name: str, user: User) -> str:
     return reverse(f"crm_admin:{name}", args=[user.pk])
 

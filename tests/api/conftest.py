@@ -28,3 +28,9 @@ def api(db):
         return client
 
     return _client
+
+
+@pytest.fixture
+def rep1(company, api):
+    """An API client for rep1."""
+    return api(company.rep1)

@@ -25,11 +25,6 @@ def exit_item(company):
     return factories.make_item(company.stages[0], text="Budget confirmed")
 
 
-@pytest.fixture
-def rep1(company, api):
-    return api(company.rep1)
-
-
 # -- move --------------------------------------------------------------------------------
 
 

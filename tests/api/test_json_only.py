@@ -6,11 +6,6 @@ import pytest
 from tests import factories
 
 
-@pytest.fixture
-def rep1(company, api):
-    return api(company.rep1)
-
-
 def test_a_form_encoded_body_answers_415(rep1):
     response = rep1.post("/api/v1/organizations/", {"name": "Acme"}, format="multipart")
 

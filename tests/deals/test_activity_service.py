@@ -14,13 +14,9 @@ from django.utils import timezone
 from deals.models import Activity, Deal, DealEvent
 from deals.services.activities import activity_delete, activity_log, activity_set_done
 from pipelinecrm.exceptions import Forbidden, VersionConflict
-from tests.factories import make_deal
+from tests.factories import make_deal, reload
 
 HOUR = datetime.timedelta(hours=1)
-
-
-def reload(deal: Deal) -> Deal:
-    return Deal.objects.get(pk=deal.pk)
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ from deals.models import (
 )
 from deals.services.moves import deal_mark_won, deal_move
 from pipelines.models import ChecklistItem, Pipeline
-from tests.factories import make_deal, make_item, make_pipeline
+from tests.factories import make_deal, make_item, make_pipeline, reload
 from tests.helpers import assert_no_inline_script
 
 EXIT, ENTRY = ChecklistItem.Kind.EXIT, ChecklistItem.Kind.ENTRY
@@ -127,10 +127,6 @@ def board_url(pipeline: Pipeline, **query) -> str:
 def money(amount: Decimal) -> str:
     """How the board prints an amount: whole units with thousands separators."""
     return f"{amount.quantize(Decimal(1), rounding=ROUND_HALF_UP):,}"
-
-
-def reload(deal: Deal) -> Deal:
-    return Deal.objects.get(pk=deal.pk)
 
 
 def column(stage) -> list[int]:

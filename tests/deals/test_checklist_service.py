@@ -19,14 +19,10 @@ from deals.services.checklist import (
 from deals.services.moves import deal_move
 from pipelinecrm.exceptions import Forbidden, InvalidRequest, VersionConflict
 from pipelines.models import ChecklistItem
-from tests.factories import make_deal, make_item
+from tests.factories import make_deal, make_item, reload
 
 EXIT, ENTRY = ChecklistItem.Kind.EXIT, ChecklistItem.Kind.ENTRY
 FIELD, ACTIVITY = ChecklistItem.SatisfiedBy.FIELD, ChecklistItem.SatisfiedBy.ACTIVITY
-
-
-def reload(deal: Deal) -> Deal:
-    return Deal.objects.get(pk=deal.pk)
 
 
 @pytest.fixture

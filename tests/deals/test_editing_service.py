@@ -11,11 +11,7 @@ from deals.models import Deal, DealEvent, Organization
 from deals.services.editing import deal_reassign, deal_update
 from pipelinecrm.exceptions import Forbidden, VersionConflict
 from pipelines.models import Pipeline
-from tests.factories import make_deal
-
-
-def reload(deal: Deal) -> Deal:
-    return Deal.objects.get(pk=deal.pk)
+from tests.factories import make_deal, reload
 
 
 def edited_events(deal: Deal) -> list[dict]:

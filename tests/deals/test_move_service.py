@@ -35,17 +35,13 @@ from pipelinecrm.exceptions import (
     VersionConflict,
 )
 from pipelines.models import ChecklistItem, Pipeline, Stage
-from tests.factories import make_deal, make_item, make_pipeline
+from tests.factories import make_deal, make_item, make_pipeline, reload
 
 EXIT, ENTRY = ChecklistItem.Kind.EXIT, ChecklistItem.Kind.ENTRY
 FIELD, ACTIVITY = ChecklistItem.SatisfiedBy.FIELD, ChecklistItem.SatisfiedBy.ACTIVITY
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def reload(deal: Deal) -> Deal:
-    return Deal.objects.get(pk=deal.pk)
 
 
 def column(stage: Stage) -> list[int]:

@@ -22,12 +22,6 @@ GRID = reverse("crm_admin:quotas")
 JAN, FEB, MAR, APR = (datetime.date(2025, m, 1) for m in (1, 2, 3, 4))
 
 
-@pytest.fixture
-def admin_client(client, company):
-    client.force_login(company.admin)
-    return client
-
-
 def _quota(owner, month, amount):
     field = "team" if owner.__class__.__name__ == "Team" else "user"
     return Quota.objects.create(**{field: owner}, month=month, amount=Decimal(amount))

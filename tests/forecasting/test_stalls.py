@@ -20,15 +20,11 @@ from deals.services.moves import deal_mark_lost, deal_mark_won, deal_move
 from forecasting.services import stalls
 from forecasting.services.stalls import deals_flag_stalled
 from pipelines.models import Stage
-from tests.factories import make_deal
+from tests.factories import make_deal, reload
 
 DAY = datetime.timedelta(days=1)
 SECOND = datetime.timedelta(seconds=1)
 THRESHOLD_DAYS = 3
-
-
-def reload(deal: Deal) -> Deal:
-    return Deal.objects.get(pk=deal.pk)
 
 
 def stalled_notices(deal: Deal) -> int:

@@ -21,12 +21,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 ENTRY, EXIT = ChecklistItem.Kind.ENTRY, ChecklistItem.Kind.EXIT
 
 
-@pytest.fixture
-def admin_client(client, company):
-    client.force_login(company.admin)
-    return client
-
-
 def _item_data(prefix: str, **values) -> dict:
     data = {"text": "", "satisfied_by": "manual", "field_name": "", "activity_kind": ""} | values
     if data.pop("is_required", True):

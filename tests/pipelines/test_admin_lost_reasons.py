@@ -17,12 +17,6 @@ LIST = reverse("crm_admin:lost-reasons")
 
 
 @pytest.fixture
-def admin_client(client, company):
-    client.force_login(company.admin)
-    return client
-
-
-@pytest.fixture
 def reasons(db):
     return [
         LostReason.objects.create(name=name, position=i)

@@ -14,12 +14,6 @@ pytestmark = pytest.mark.django_db
 LIST = reverse("crm_admin:pipelines")
 
 
-@pytest.fixture
-def admin_client(client, company):
-    client.force_login(company.admin)
-    return client
-
-
 def _designer(pipeline: Pipeline) -> str:
     return reverse("crm_admin:pipeline", args=[pipeline.pk])
 

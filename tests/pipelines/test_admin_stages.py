@@ -25,12 +25,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 ENTRY, EXIT = ChecklistItem.Kind.ENTRY, ChecklistItem.Kind.EXIT
 
 
-@pytest.fixture
-def admin_client(client, company):
-    client.force_login(company.admin)
-    return client
-
-
 def _names(pipeline: Pipeline) -> list[str]:
     """Active stages in board order."""
     return list(
