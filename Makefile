@@ -9,6 +9,8 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pipelinecrm
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 DEMO_PASSWORD ?= demo1234
 PYTEST_ARGS ?=
+# The database and Redis of tests and benchmarks: the environment's, else the local servers.
+SERVICES_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)}
 
 .PHONY: help venv run test pytest lint format bench vendor deploy-check clean
 
@@ -34,10 +36,10 @@ run: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEBUG=$${DEBUG:-1} $(VENV)/bin/honcho start -f Procfile.dev
 
 test: venv
-	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} scripts/ensure-services.sh
+	@$(SERVICES_ENV) scripts/ensure-services.sh
 	$(MAKE) --no-print-directory lint
 	@if docker info >/dev/null 2>&1; then docker compose config --quiet && echo "docker compose config: ok"; fi
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	$(SERVICES_ENV) \
 		$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
@@ -45,8 +47,8 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 
 bench: venv
-	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} scripts/ensure-services.sh
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	@$(SERVICES_ENV) scripts/ensure-services.sh
+	$(SERVICES_ENV) \
 		$(PY) -m benchmarks.run $(if $(SMOKE),--smoke)
 
 format: venv

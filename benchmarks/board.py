@@ -3,13 +3,7 @@
 from django.test import Client
 from django.urls import reverse
 
-from benchmarks.timing import Measure, measure
-
-
-def _ok(response, status=200):
-    if response.status_code != status:
-        raise AssertionError(f"{response.status_code}: {response.content[:300]!r}")
-    return response
+from benchmarks.timing import Measure, measure, ok
 
 
 def bench_board(*, runs: int) -> list[Measure]:
@@ -44,13 +38,13 @@ def bench_board(*, runs: int) -> list[Measure]:
             "position": 1 - current.position if current.position <= 1 else 0,
             "source": "drag",
         }
-        _ok(client.post(move_url, body, HTTP_HX_REQUEST="true"))
+        ok(client.post(move_url, body, HTTP_HX_REQUEST="true"))
 
     return [
-        measure("board page (Sales, manager)", lambda: _ok(client.get(board_url)), runs),
+        measure("board page (Sales, manager)", lambda: ok(client.get(board_url)), runs),
         measure(
             f"column fragment ({busiest.name}, offset 50)",
-            lambda: _ok(client.get(more_url, HTTP_HX_REQUEST="true")),
+            lambda: ok(client.get(more_url, HTTP_HX_REQUEST="true")),
             runs,
         ),
         measure("move (drag, reorder within a column)", move, runs),

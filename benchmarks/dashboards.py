@@ -12,13 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from benchmarks import setup
-from benchmarks.timing import Measure, measure
-
-
-def _ok(response, status=200):
-    if response.status_code != status:
-        raise AssertionError(f"{response.status_code}: {response.content[:300]!r}")
-    return response
+from benchmarks.timing import Measure, measure, ok
 
 
 def seed_for_dashboards(*, deals: int, reseed: bool) -> None:
@@ -53,7 +47,7 @@ def bench_dashboards(*, runs: int) -> list[Measure]:
     on_sales = f"?pipeline={sales.pk}"
 
     def page(client: Client, url: str):
-        return lambda: _ok(client.get(url))
+        return lambda: ok(client.get(url))
 
     return [
         measure("team dashboard (North, month)", page(manager, team + on_sales), runs),

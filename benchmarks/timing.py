@@ -7,6 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 
+def ok(response, status=200):
+    """``response``, after checking its status: a benchmark must not time error pages."""
+    if response.status_code != status:
+        raise AssertionError(f"{response.status_code}: {response.content[:300]!r}")
+    return response
+
+
 @dataclass
 class Measure:
     name: str

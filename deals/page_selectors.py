@@ -14,7 +14,13 @@ from accounts.models import Role, User
 from accounts.selectors import active_users, managed_user_ids
 from deals.access import can_edit, can_override, visible_through_deal
 from deals.models import Activity, Deal, LostReason
-from deals.selectors import BoardFilters, deals_filtered, deals_with_figures, is_ascii_number
+from deals.selectors import (
+    BoardFilters,
+    deals_filtered,
+    deals_with_figures,
+    is_ascii_number,
+    search_text,
+)
 from deals.services.checklist import items_with_state
 from deals.timeline import deal_timeline
 from pipelines.models import ChecklistItem, Pipeline, Stage
@@ -229,7 +235,7 @@ class ActivityFilters:
         return cls(
             tab=tab if tab in TABS else "",
             kind=kind if kind in {k for k, _ in Activity._meta.get_field("kind").choices} else "",
-            q=params.get("q", "").replace("\x00", "").strip()[:100],
+            q=search_text(params),
         )
 
     def as_query(self, **overrides) -> dict[str, str]:

@@ -28,13 +28,19 @@ from accounts.selectors import managed_user_ids, teammate_ids
 from deals.access import deals_visible_to
 from deals.expressions import EFFECTIVE_PROBABILITY, MONEY_SUM_FIELD, WEIGHTED_VALUE, ZERO
 from deals.models import Activity, ChecklistCheck, Deal
-from deals.services.checklist import field_is_filled
+from deals.services.checklist import item_satisfied
 from pipelines.models import ChecklistItem, Pipeline, Stage
 
 
 def is_ascii_number(text: str) -> bool:
     """Plain digits only: ``str.isdigit`` also accepts "²", which ``int()`` refuses."""
     return text.isascii() and text.isdigit()
+
+
+def search_text(params) -> str:
+    """The ``q`` of a query string, trimmed to 100 characters and without NUL (PostgreSQL
+    text cannot hold it, so a search for one would be a 500)."""
+    return params.get("q", "").replace("\x00", "").strip()[:100]
 
 
 @dataclass(frozen=True)
@@ -56,8 +62,7 @@ class BoardFilters:
             owner=owner,
             stalled=params.get("stalled") == "1",
             closing_this_month=params.get("closing") == "month",
-            # PostgreSQL text cannot hold NUL, so a search for one would be a 500.
-            q=params.get("q", "").replace("\x00", "").strip()[:100],
+            q=search_text(params),
         )
 
     def as_query(self) -> dict[str, str]:
@@ -164,25 +169,23 @@ def decorate_cards(cards: list[Deal], user: User) -> None:
         .annotate(latest=Max("done_at"))
     }
     editable = editable_owner_ids(user)
+    now = timezone.now()
     for card in cards:
         items = items_by_stage.get(card.stage_id, [])
         card.checklist_required = len(items)
-        card.checklist_done = sum(1 for item in items if _satisfied(card, item, ticked, last_done))
+        card.checklist_done = sum(
+            item_satisfied(
+                item,
+                card,
+                ticked=(card.pk, item.pk) in ticked,
+                last_done_at=last_done.get((card.pk, item.activity_kind)),
+            )
+            for item in items
+        )
         card.is_editable = editable is None or card.owner_id in editable
         card.stalled_days = (
-            (timezone.now() - card.stalled_since).days
-            if card.is_stalled and card.stalled_since
-            else None
+            (now - card.stalled_since).days if card.is_stalled and card.stalled_since else None
         )
-
-
-def _satisfied(card: Deal, item: ChecklistItem, ticked: set, last_done: dict) -> bool:
-    if item.satisfied_by == ChecklistItem.SatisfiedBy.MANUAL:
-        return (card.pk, item.pk) in ticked
-    if item.satisfied_by == ChecklistItem.SatisfiedBy.FIELD:
-        return field_is_filled(card, item.field_name)
-    latest = last_done.get((card.pk, item.activity_kind))
-    return latest is not None and latest >= card.stage_entered_at
 
 
 # A column's figures over all its (filtered) open deals, whatever is shown of them.

@@ -6,6 +6,7 @@ views import these.
 
 import copy
 from collections.abc import Mapping
+from decimal import Decimal
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
@@ -18,6 +19,8 @@ from accounts.models import Role
 
 # Ids are PostgreSQL bigints: anything larger is refused as a field error, not a crash.
 MAX_ID = 2**63 - 1
+# Descriptions, guidance and notes: long enough for any real text, bounded all the same.
+LONG_TEXT = 5000
 
 
 class Pagination(PageNumberPagination):
@@ -74,6 +77,11 @@ class StrictModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             setattr(instance, name, value)
         instance.full_clean(validate_unique=True)
         return attrs
+
+
+def money_field(**kwargs) -> serializers.DecimalField:
+    """An amount of money: what the models store (14 digits, 2 decimals), never negative."""
+    return serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0), **kwargs)
 
 
 def id_field(**kwargs) -> serializers.IntegerField:

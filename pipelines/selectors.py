@@ -26,6 +26,11 @@ def pipelines_for_admin() -> QuerySet[Pipeline]:
     ).order_by("-is_active", "name", "pk")
 
 
+def active_pipelines() -> list[Pipeline]:
+    """The pipelines with a board, by name: the board's and the dashboards' pickers."""
+    return list(Pipeline.objects.filter(is_active=True).order_by("name", "id"))
+
+
 def designer_stages(*, pipeline: Pipeline) -> list[Stage]:
     """The active stages in order, each with its open-deal count and active checklist
     items split into ``entry_items`` and ``exit_items``. Two queries."""

@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -10,23 +8,19 @@ from deals.access import deals_visible_to
 from deals.models import Activity, Deal, DealEvent, LostReason, Notification, Organization, Person
 from deals.selectors import decorate_cards
 from pipelinecrm.api_base import (
+    LONG_TEXT,
     IdOrNameField,
     RelatedIdField,
     StrictModelSerializer,
     StrictSerializer,
     id_field,
+    money_field,
 )
 from pipelines.models import ActivityKind, Pipeline, Stage
 
-LONG_TEXT = 5000
 REASON_TEXT = 1000
-MONEY = {"max_digits": 14, "decimal_places": 2}
 # Far more cards than any column holds; bounds the number before it reaches the service.
 MAX_POSITION = 1_000_000
-
-
-def _money(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(**MONEY, min_value=Decimal(0), **kwargs)
 
 
 def _version(**kwargs) -> serializers.IntegerField:
@@ -62,7 +56,7 @@ class DealSerializer(serializers.ModelSerializer):
     current stage.
     """
 
-    value = _money(allow_null=True, read_only=True)
+    value = money_field(allow_null=True, read_only=True)
     currency = serializers.SerializerMethodField()
     pipeline = serializers.IntegerField(source="pipeline_id", read_only=True)
     stage = serializers.IntegerField(source="stage_id", read_only=True)
@@ -127,7 +121,7 @@ class DealSerializer(serializers.ModelSerializer):
 
 class DealCreateSerializer(StrictSerializer):
     title = serializers.CharField(max_length=200)
-    value = _money(required=False, allow_null=True)
+    value = money_field(required=False, allow_null=True)
     pipeline = RelatedIdField(queryset=Pipeline.objects.filter(is_active=True))
     stage = RelatedIdField(queryset=Stage.objects.filter(is_archived=False))
     owner = RelatedIdField(
@@ -151,7 +145,7 @@ class DealUpdateSerializer(StrictSerializer):
 
     version = _version()
     title = serializers.CharField(max_length=200, required=False)
-    value = _money(required=False, allow_null=True)
+    value = money_field(required=False, allow_null=True)
     expected_close_date = serializers.DateField(required=False, allow_null=True)
     organization = RelatedIdField(
         queryset=Organization.objects.all(), required=False, allow_null=True

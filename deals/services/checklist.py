@@ -6,8 +6,10 @@ back and forth); ``field`` items hold while the named deal field is not empty (0
 done since the deal last entered the stage, for entry items at any time.
 """
 
+import datetime
+
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -25,32 +27,36 @@ def field_is_filled(deal: Deal, field_name: str) -> bool:
     return getattr(deal, attribute) is not None
 
 
+def item_satisfied(
+    item: ChecklistItem, deal: Deal, *, ticked: bool, last_done_at: datetime.datetime | None
+) -> bool:
+    """Whether ``item`` holds for ``deal``, given whether it is ticked and when an activity
+    of its kind was last done on the deal (the board's cards and the move share this)."""
+    if item.satisfied_by == ChecklistItem.SatisfiedBy.MANUAL:
+        return ticked
+    if item.satisfied_by == ChecklistItem.SatisfiedBy.FIELD:
+        return field_is_filled(deal, item.field_name)
+    if last_done_at is None:
+        return False
+    return item.kind == ChecklistItem.Kind.ENTRY or last_done_at >= deal.stage_entered_at
+
+
 def items_with_state(*, deal: Deal, items: QuerySet[ChecklistItem]) -> list[ChecklistItem]:
     """Evaluate ``items`` for ``deal`` in one query; each item gets ``is_satisfied``."""
-    exit_activity_done = Activity.objects.filter(
-        deal=deal,
-        kind=OuterRef("activity_kind"),
-        done_at__isnull=False,
-        done_at__gte=deal.stage_entered_at,
-    )
-    any_activity_done = Activity.objects.filter(
-        deal=deal, kind=OuterRef("activity_kind"), done_at__isnull=False
+    last_done = (
+        Activity.objects.filter(deal=deal, kind=OuterRef("activity_kind"), done_at__isnull=False)
+        .order_by("-done_at")
+        .values("done_at")[:1]
     )
     annotated = items.select_related("stage").annotate(
         is_ticked=Exists(ChecklistCheck.objects.filter(deal=deal, item=OuterRef("pk"))),
-        exit_activity_done=Exists(exit_activity_done),
-        any_activity_done=Exists(any_activity_done),
+        last_done_at=Subquery(last_done),
     )
     result = []
     for item in annotated:
-        if item.satisfied_by == ChecklistItem.SatisfiedBy.MANUAL:
-            item.is_satisfied = item.is_ticked
-        elif item.satisfied_by == ChecklistItem.SatisfiedBy.FIELD:
-            item.is_satisfied = field_is_filled(deal, item.field_name)
-        elif item.kind == ChecklistItem.Kind.EXIT:
-            item.is_satisfied = item.exit_activity_done
-        else:
-            item.is_satisfied = item.any_activity_done
+        item.is_satisfied = item_satisfied(
+            item, deal, ticked=item.is_ticked, last_done_at=item.last_done_at
+        )
         result.append(item)
     return result
 

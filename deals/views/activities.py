@@ -1,8 +1,6 @@
 """Activities: logged or scheduled on the deal page, completed and undone there or on
 "My activities" (overdue / today / upcoming / done, in the company time zone)."""
 
-from urllib.parse import parse_qs, urlsplit
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,6 +14,7 @@ from deals.forms_deal import ActivityForm
 from deals.models import Activity
 from deals.page_selectors import DEAL_PAGE_QUERYSET, ActivityFilters, my_activities
 from deals.services.activities import activity_delete, activity_log, activity_set_done
+from deals.views.board import page_params
 from deals.views.deal import panel_id, panel_response, refusal_response
 from pipelinecrm.exceptions import DomainError
 from pipelines.models import ActivityKind
@@ -109,11 +108,7 @@ def _after_change(request: HttpRequest, activity: Activity, message: str, error:
         if request.POST.get("back") == "deal":
             return redirect("deal-detail", deal_id=deal_id)
         return redirect("activities")
-    params = {}
-    if request.htmx.current_url:
-        query = parse_qs(urlsplit(request.htmx.current_url).query)
-        params = {key: values[-1] for key, values in query.items()}
-    context = _activities_context(request, ActivityFilters.from_query(params))
+    context = _activities_context(request, ActivityFilters.from_query(page_params(request)))
     context |= {"message": error or message, "level": "error" if error else "success"}
     return render(request, "deals/activities.html#list", context, status=403 if error else 200)
 

@@ -28,6 +28,7 @@ from deals.services.contacts import organization_get_or_create, person_get_or_cr
 from deals.services.deals import deal_create
 from pipelinecrm.responses import form_page
 from pipelines.models import Pipeline, Stage
+from pipelines.selectors import active_pipelines
 
 LAST_BOARD_KEY = "last_pipeline_id"
 POLL_SALT = "board-poll"
@@ -35,14 +36,10 @@ POLL_MAX_AGE = 12 * 3600
 MAX_OFFSET = 10**9
 
 
-def _pipelines(request: HttpRequest) -> list[Pipeline]:
-    return list(Pipeline.objects.filter(is_active=True).order_by("name", "id"))
-
-
 @login_required
 def board_home(request: HttpRequest) -> HttpResponse:
     """The user's last board, else the oldest active pipeline's."""
-    pipelines = _pipelines(request)
+    pipelines = active_pipelines()
     if not pipelines:
         return render(request, "deals/no_pipeline.html", {"nav_section": "board"})
     last = request.session.get(LAST_BOARD_KEY)
@@ -69,7 +66,7 @@ def board_context(request: HttpRequest, pipeline: Pipeline, filters: BoardFilter
 @login_required
 @require_GET
 def board_page(request: HttpRequest, pipeline_id: int) -> HttpResponse:
-    pipelines = _pipelines(request)
+    pipelines = active_pipelines()
     pipeline = next((p for p in pipelines if p.pk == pipeline_id), None)
     if pipeline is None:
         get_object_or_404(Pipeline.objects.none())
@@ -184,8 +181,17 @@ def request_filters(request: HttpRequest) -> BoardFilters:
     """The board's filters: from the query string, or for htmx posts from the page's URL."""
     if request.method == "GET" or not request.htmx or not request.htmx.current_url:
         return BoardFilters.from_query(request.GET)
-    query = parse_qs(urlsplit(request.htmx.current_url).query)
-    return BoardFilters.from_query({key: values[-1] for key, values in query.items()})
+    return BoardFilters.from_query(page_params(request))
+
+
+def page_params(request: HttpRequest) -> dict[str, str]:
+    """The query string of the page an htmx request came from (its filters), last value
+    of each name; empty for other requests."""
+    current_url = request.htmx.current_url if request.htmx else None
+    if not current_url:
+        return {}
+    query = parse_qs(urlsplit(current_url).query)
+    return {key: values[-1] for key, values in query.items()}
 
 
 def from_board(request: HttpRequest) -> bool:

@@ -14,16 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from deals.access import deals_visible_to
 from deals.forms_contacts import OrganizationForm, PersonForm
 from deals.models import Organization, Person
+from deals.selectors import search_text
 from deals.services.contacts import organization_delete, organization_get_or_create, person_delete
 from pipelinecrm.exceptions import DomainError
 from pipelinecrm.responses import form_page
 
 PAGE_SIZE = 50
 OPTIONS_LIMIT = 20
-
-
-def _search_text(request: HttpRequest) -> str:
-    return request.GET.get("q", "").replace("\x00", "").strip()[:100]
 
 
 def _visible_deals(request: HttpRequest, **lookup):
@@ -58,7 +55,7 @@ def _typed(request: HttpRequest) -> str:
 @login_required
 @require_GET
 def organization_list(request: HttpRequest) -> HttpResponse:
-    q = _search_text(request)
+    q = search_text(request.GET)
     organizations = Organization.objects.annotate(
         people_count=Count("people", distinct=True),
         deal_count=_visible_deal_count(request, "deals"),
@@ -152,7 +149,7 @@ def organization_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def person_list(request: HttpRequest) -> HttpResponse:
-    q = _search_text(request)
+    q = search_text(request.GET)
     people = (
         Person.objects.select_related("organization")
         .annotate(deal_count=_visible_deal_count(request, "deals"))

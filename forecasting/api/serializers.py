@@ -5,10 +5,9 @@ from rest_framework import serializers
 
 from accounts.models import Team, User
 from forecasting.models import Quota
-from pipelinecrm.api_base import RelatedIdField, StrictSerializer, is_admin
+from forecasting.selectors import GROUPINGS
+from pipelinecrm.api_base import RelatedIdField, StrictSerializer, is_admin, money_field
 from pipelines.models import Pipeline
-
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": 0}
 
 
 class QuotaSerializer(serializers.ModelSerializer):
@@ -27,7 +26,7 @@ class QuotaCreateSerializer(StrictSerializer):
     user = RelatedIdField(queryset=User.objects.all(), required=False, allow_null=True)
     team = RelatedIdField(queryset=Team.objects.all(), required=False, allow_null=True)
     month = serializers.DateField(help_text="The first day of the month.")
-    amount = serializers.DecimalField(**MONEY)
+    amount = money_field()
 
     def validate_month(self, month):
         if month.day != 1:
@@ -47,14 +46,14 @@ class QuotaCreateSerializer(StrictSerializer):
 
 
 class QuotaUpdateSerializer(StrictSerializer):
-    amount = serializers.DecimalField(**MONEY)
+    amount = money_field()
 
 
 class ForecastQuerySerializer(serializers.Serializer):
     pipeline = RelatedIdField(
         queryset=Pipeline.objects.none(), required=False, help_text="Default: all pipelines."
     )
-    group_by = serializers.ChoiceField(choices=["owner", "team", "stage", "month"], default="owner")
+    group_by = serializers.ChoiceField(choices=list(GROUPINGS), default="owner")
 
     def get_fields(self):
         fields = super().get_fields()

@@ -75,9 +75,7 @@ class Period:
         return {"period": self.kind, "date": self.start.strftime("%Y-%m")}
 
     def closed_q(self, prefix: str = "") -> Q:
-        return Q(
-            **{f"{prefix}closed_at__gte": self.start_at, f"{prefix}closed_at__lt": self.end_at}
-        )
+        return self.changed_q(f"{prefix}closed_at")
 
     def changed_q(self, field_name: str) -> Q:
         return Q(**{f"{field_name}__gte": self.start_at, f"{field_name}__lt": self.end_at})

@@ -26,11 +26,12 @@ from forecasting.dashboards.teams import Scope, dashboard_team_choice, dashboard
 from forecasting.services.forecast import company_today
 from forecasting.views import charts
 from pipelines.models import Pipeline
+from pipelines.selectors import active_pipelines
 
 
 def _pipeline_choice(request: HttpRequest) -> tuple[list[Pipeline], Pipeline | None]:
     """The active pipelines and the one ``?pipeline=`` names (default: the first)."""
-    pipelines = list(Pipeline.objects.filter(is_active=True).order_by("name", "id"))
+    pipelines = active_pipelines()
     wanted = request.GET.get("pipeline", "")
     chosen = next((p for p in pipelines if str(p.pk) == wanted), None)
     return pipelines, chosen or (pipelines[0] if pipelines else None)

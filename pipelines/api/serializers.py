@@ -1,9 +1,12 @@
 from rest_framework import serializers
 
-from pipelinecrm.api_base import AllFieldsOptionalMixin, RelatedIdField, StrictSerializer
+from pipelinecrm.api_base import (
+    LONG_TEXT,
+    AllFieldsOptionalMixin,
+    RelatedIdField,
+    StrictSerializer,
+)
 from pipelines.models import ActivityKind, ChecklistItem, Pipeline, Stage
-
-LONG_TEXT = 5000
 
 
 class PipelineSerializer(serializers.ModelSerializer):
