@@ -3,6 +3,7 @@
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from accounts.models import Role, User
 from pipelines.models import ChecklistItem, Pipeline, Stage
 
 
@@ -24,6 +25,13 @@ def pipelines_for_admin() -> QuerySet[Pipeline]:
         open_deals=Count("deals", filter=Q(deals__status="open")),
         all_deals=Count("deals"),
     ).order_by("-is_active", "name", "pk")
+
+
+def pipelines_visible_to(user: User) -> QuerySet[Pipeline]:
+    """Admins see every pipeline, archived ones too; everyone else the active ones."""
+    pipelines = Pipeline.objects.all()
+    is_admin = user.is_authenticated and user.role == Role.ADMIN
+    return pipelines if is_admin else pipelines.filter(is_active=True)
 
 
 def active_pipelines() -> list[Pipeline]:

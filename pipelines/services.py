@@ -1,7 +1,16 @@
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Max, PositiveIntegerField, ProtectedError, Q, Value, When
+from django.db.models import (
+    Case,
+    Max,
+    PositiveIntegerField,
+    ProtectedError,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from accounts.models import User
@@ -58,12 +67,26 @@ def pipeline_structure_lock(*, pipeline_id: int) -> Pipeline:
     return Pipeline.objects.select_for_update().get(pk=pipeline_id)
 
 
-def active_stage_ids(*, pipeline_id: int) -> list[int]:
+def _active_ids(siblings: QuerySet) -> list[int]:
+    """The active rows of an ordered list (stages of a pipeline, items of a stage)."""
     return list(
-        Stage.objects.filter(pipeline_id=pipeline_id, is_archived=False)
-        .order_by("position", "pk")
-        .values_list("pk", flat=True)
+        siblings.filter(is_archived=False).order_by("position", "pk").values_list("pk", flat=True)
     )
+
+
+def _renumber(siblings: QuerySet, active_ids: list[int]) -> None:
+    """Active rows 0..n-1 in the given order, archived ones after them, in one UPDATE.
+
+    The position constraints are deferred, so a swap cannot collide with itself.
+    """
+    archived = siblings.filter(is_archived=True).exclude(pk__in=active_ids)
+    order = [*active_ids, *archived.order_by("position", "pk").values_list("pk", flat=True)]
+    if order:
+        siblings.filter(pk__in=order).update(position=positions_case(order))
+
+
+def active_stage_ids(*, pipeline_id: int) -> list[int]:
+    return _active_ids(Stage.objects.filter(pipeline_id=pipeline_id))
 
 
 def positions_case(order: list[int]) -> Case:
@@ -75,16 +98,7 @@ def positions_case(order: list[int]) -> Case:
 
 
 def _renumber_stages(*, pipeline_id: int, active_ids: list[int]) -> None:
-    """Active stages 0..n-1 in the given order, archived ones after them, in one UPDATE.
-
-    The (pipeline, position) constraint is deferred, so a swap cannot collide with itself.
-    """
-    archived = Stage.objects.filter(pipeline_id=pipeline_id, is_archived=True).exclude(
-        pk__in=active_ids
-    )
-    order = [*active_ids, *archived.order_by("position", "pk").values_list("pk", flat=True)]
-    if order:
-        Stage.objects.filter(pk__in=order).update(position=positions_case(order))
+    _renumber(Stage.objects.filter(pipeline_id=pipeline_id), active_ids)
 
 
 def _clean_pipeline(pipeline: Pipeline) -> None:
@@ -457,23 +471,11 @@ def checklist_item_history() -> Q:
 
 
 def _renumber_items(*, stage_id: int, kind: str, active_ids: list[int]) -> None:
-    archived = ChecklistItem.objects.filter(stage_id=stage_id, kind=kind, is_archived=True)
-    order = [
-        *active_ids,
-        *archived.exclude(pk__in=active_ids)
-        .order_by("position", "pk")
-        .values_list("pk", flat=True),
-    ]
-    if order:
-        ChecklistItem.objects.filter(pk__in=order).update(position=positions_case(order))
+    _renumber(ChecklistItem.objects.filter(stage_id=stage_id, kind=kind), active_ids)
 
 
 def _active_item_ids(*, stage_id: int, kind: str) -> list[int]:
-    return list(
-        ChecklistItem.objects.filter(stage_id=stage_id, kind=kind, is_archived=False)
-        .order_by("position", "pk")
-        .values_list("pk", flat=True)
-    )
+    return _active_ids(ChecklistItem.objects.filter(stage_id=stage_id, kind=kind))
 
 
 def _locked_active_stage(stage_id: int) -> Stage:

@@ -6,8 +6,9 @@ from rest_framework import serializers
 from accounts.models import Team, User
 from forecasting.models import Quota
 from forecasting.selectors import GROUPINGS
-from pipelinecrm.api_base import RelatedIdField, StrictSerializer, is_admin, money_field
+from pipelinecrm.api_base import RelatedIdField, StrictSerializer, money_field
 from pipelines.models import Pipeline
+from pipelines.selectors import pipelines_visible_to
 
 
 class QuotaSerializer(serializers.ModelSerializer):
@@ -66,10 +67,7 @@ class ForecastQuerySerializer(serializers.Serializer):
         )
         request = self.context.get("request")
         if request is not None:
-            pipelines = Pipeline.objects.all()
-            if not is_admin(request.user):
-                pipelines = pipelines.filter(is_active=True)
-            fields["pipeline"].queryset = pipelines
+            fields["pipeline"].queryset = pipelines_visible_to(request.user)
         return fields
 
     def validate(self, attrs):

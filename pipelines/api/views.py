@@ -17,6 +17,7 @@ from pipelinecrm.api_base import (
 from pipelines import services
 from pipelines.api import serializers as s
 from pipelines.models import ChecklistItem, Pipeline, Stage
+from pipelines.selectors import pipelines_visible_to
 
 IN_USE = OpenApiResponse(ErrorSerializer, description="Refused: history still refers to it.")
 
@@ -50,8 +51,7 @@ class PipelineViewSet(AdminDesignedViewSet):
     ordering = ["name"]
 
     def scoped_queryset(self, user):
-        pipelines = Pipeline.objects.all()
-        return pipelines if is_admin(user) else pipelines.filter(is_active=True)
+        return pipelines_visible_to(user)
 
     def create(self, request):
         data = validated(s.PipelineCreateSerializer, request)
