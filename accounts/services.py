@@ -70,10 +70,10 @@ def audit_record(
     )
 
 
-def ensure_admin(actor: User) -> None:
+def ensure_admin(actor: User, message: str = "Only admins can change this.") -> None:
     """Services re-check the role: the pages are not the only possible caller."""
     if not (actor.is_authenticated and actor.is_active and actor.is_admin):
-        raise Forbidden("Only admins can change this.")
+        raise Forbidden(message)
 
 
 # -- Users -------------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 
 from django.db import transaction
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.services import ensure_admin
 from deals.models import Deal, Organization, Person
-from pipelinecrm.exceptions import Forbidden, InvalidRequest
+from pipelinecrm.exceptions import InvalidRequest
 
 
 def organization_get_or_create(*, name: str) -> Organization | None:
@@ -24,11 +25,6 @@ def person_get_or_create(*, name: str, organization: Organization | None) -> Per
     return existing or Person.objects.create(name=name, organization=organization)
 
 
-def _ensure_admin(user: User) -> None:
-    if user.role != Role.ADMIN:
-        raise Forbidden("Only admins delete organizations and people.")
-
-
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -37,7 +33,7 @@ def _plural(count: int, word: str) -> str:
 def organization_delete(*, user: User, organization: Organization) -> None:
     """Admins only, and only when nothing refers to it: deals and people would silently
     lose their organization otherwise (the foreign keys would set it to empty)."""
-    _ensure_admin(user)
+    ensure_admin(user, "Only admins delete organizations and people.")
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
     deals = Deal.objects.filter(organization=organization).count()
     people = Person.objects.filter(organization=organization).count()
@@ -60,7 +56,7 @@ def organization_delete(*, user: User, organization: Organization) -> None:
 @transaction.atomic
 def person_delete(*, user: User, person: Person) -> None:
     """Admins only, and only when no deal names the person as its contact."""
-    _ensure_admin(user)
+    ensure_admin(user, "Only admins delete organizations and people.")
     Person.objects.select_for_update().filter(pk=person.pk).first()
     deals = Deal.objects.filter(person=person).count()
     if deals:

@@ -1212,3 +1212,19 @@ def test_board_pages_and_fragments_carry_no_inline_script(
     assert "<html" not in responses[1].text  # the columns alone, for the filters and refresh
     for response in responses:
         assert_no_inline_script(response)
+
+
+def test_empty_boards_send_admins_to_the_pipeline_admin_pages(company, login):
+    admin = login(company.admin)
+    empty = make_pipeline("Partners", stages=[])
+
+    shown = admin.get(board_url(empty))
+    assert "This pipeline has no stages yet." in shown.text
+    assert f'href="{reverse("crm_admin:pipeline", args=[empty.pk])}"' in shown.text
+
+    Pipeline.objects.update(is_active=False)
+    none = admin.get(reverse("board"))
+    assert "No pipeline yet" in none.text
+    assert f'href="{reverse("crm_admin:pipelines")}"' in none.text
+    # A rep is told to ask an admin instead.
+    assert "Ask an admin" in login(company.rep1).get(reverse("board")).text
