@@ -27,7 +27,7 @@ from accounts.forms import (
     apply_service_errors,
 )
 from accounts.models import AuditEntry, Team, TeamMembership, User
-from accounts.selectors import audit_history
+from accounts.selectors import audit_history, team_people_ids
 from accounts.services import (
     UserAccess,
     team_create,
@@ -228,14 +228,6 @@ def user_reactivate_view(request: HttpRequest, user_id: int) -> HttpResponse:
 # -- Teams -------------------------------------------------------------------------------
 
 
-def _people(team: Team) -> dict[str, list[int]]:
-    memberships = list(team.memberships.values_list("user_id", "kind"))
-    return {
-        "managers": [pk for pk, kind in memberships if kind == TeamMembership.Kind.MANAGER],
-        "members": [pk for pk, kind in memberships if kind == TeamMembership.Kind.MEMBER],
-    }
-
-
 @admin_required
 @require_http_methods(["GET", "POST"])
 def team_list(request: HttpRequest) -> HttpResponse:
@@ -273,7 +265,7 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     team = get_object_or_404(Team, pk=team_id)
     form = TeamForm(
         request.POST if request.method == "POST" else None,
-        initial={"name": team.name, **_people(team)},
+        initial={"name": team.name, **team_people_ids(team)},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

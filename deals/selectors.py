@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.selectors import managed_user_ids, teammate_ids
-from deals.access import deals_visible_to
+from deals.access import deal_owner_choices, deals_visible_to
 from deals.expressions import EFFECTIVE_PROBABILITY, MONEY_SUM_FIELD, WEIGHTED_VALUE, ZERO
 from deals.models import Activity, ChecklistCheck, Deal
 from deals.services.checklist import item_satisfied
@@ -264,14 +264,12 @@ def column_totals(*, stages: list[Stage], user: User, filters: BoardFilters) -> 
 
 
 def board_owner_choices(*, pipeline: Pipeline, user: User) -> QuerySet[User]:
-    """People whose deals the owner filter can show: those the user may see on this board."""
-    users = User.objects.filter(is_active=True)
-    if user.role == Role.ADMIN:
+    """People whose deals the owner filter can show: those the user may see on this board,
+    which are those they may give deals to, and on a team pipeline their teammates too."""
+    users = deal_owner_choices(user)
+    if user.role == Role.ADMIN or pipeline.visibility != Pipeline.Visibility.TEAM:
         return users
-    visible = Q(pk=user.pk) | Q(pk__in=managed_user_ids(user=user))
-    if pipeline.visibility == Pipeline.Visibility.TEAM:
-        visible |= Q(pk__in=teammate_ids(user=user))
-    return users.filter(visible).distinct()
+    return users | User.objects.filter(is_active=True, pk__in=teammate_ids(user=user))
 
 
 def board_change_token(*, pipeline: Pipeline) -> str:

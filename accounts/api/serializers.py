@@ -1,7 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import ApiToken, Role, Team, TeamMembership, User
+from accounts.models import ApiToken, Role, Team, User
+from accounts.selectors import team_people_ids
 from accounts.services import UserAccess
 from pipelinecrm.api_base import StrictSerializer, id_field
 
@@ -73,17 +74,13 @@ class TeamSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "managers", "members"]
         read_only_fields = fields
 
-    def _user_ids(self, team: Team, kind: str) -> list[int]:
-        # From the memberships the view prefetched: no query per team.
-        return [m.user_id for m in team.memberships.all() if m.kind == kind]
-
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_managers(self, team: Team) -> list[int]:
-        return self._user_ids(team, TeamMembership.Kind.MANAGER)
+        return team_people_ids(team)["managers"]
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_members(self, team: Team) -> list[int]:
-        return self._user_ids(team, TeamMembership.Kind.MEMBER)
+        return team_people_ids(team)["members"]
 
 
 class TeamWriteSerializer(StrictSerializer):

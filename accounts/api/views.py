@@ -18,7 +18,8 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.api import serializers as s
 from accounts.api.tokens import api_token_create
-from accounts.models import ApiToken, Role, Team, TeamMembership, User
+from accounts.models import ApiToken, Role, Team, User
+from accounts.selectors import team_people_ids
 from pipelinecrm.api_base import (
     AdminWritesOnly,
     ErrorSerializer,
@@ -204,15 +205,13 @@ class TeamViewSet(
     def partial_update(self, request, pk=None):
         team = self.get_object()
         data = validated(s.TeamUpdateSerializer, request)
-        current = {kind: [] for kind in TeamMembership.Kind.values}
-        for membership in team.memberships.all():
-            current[membership.kind].append(membership.user_id)
+        current = team_people_ids(team)
         team = services.team_update(
             actor=request.user,
             team=team,
             name=data.get("name", team.name),
-            manager_ids=data.get("managers", current[TeamMembership.Kind.MANAGER]),
-            member_ids=data.get("members", current[TeamMembership.Kind.MEMBER]),
+            manager_ids=data.get("managers", current["managers"]),
+            member_ids=data.get("members", current["members"]),
         )
         return self._answer(team)
 
