@@ -109,6 +109,12 @@
         ghostClass: "card-ghost",
         chosenClass: "card-chosen",
         disabled: state.inFlight,
+        // From the press on, not only once the drag starts: live refresh must not replace
+        // the card under the pointer.
+        onChoose: function () { state.dragging = true; },
+        onUnchoose: function () {
+          if (!document.body.classList.contains("is-dragging")) state.dragging = false;
+        },
         onStart: function () {
           state.dragging = true;
           document.body.classList.add("is-dragging");
@@ -146,6 +152,19 @@
     if (!target) return;
     htmx.ajax("GET", window.location.href, { target: "#board-columns", swap: "innerHTML" });
   }
+
+  /* A refresh requested before a drag started may answer during it: replacing the columns
+   * then would pull the card from under the pointer. Drop that answer and refresh after. */
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var config = event.detail.requestConfig;
+    var isRefresh = config && config.elt === document.body;
+    if (!isRefresh || !target || target.id !== "board-columns") return;
+    if (state.dragging || state.inFlight) {
+      event.detail.shouldSwap = false;
+      refreshPending = true;
+    }
+  });
 
   document.body.addEventListener("board-changed", refreshBoard);
   document.body.addEventListener("board-move-settled", function () {

@@ -21,14 +21,19 @@ For a refused move, assert on the response status (409) and then on what the use
 (the card back in its column, the dialog) with ``expect``, which retries until its timeout.
 """
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-# True once the dragged card sits somewhere new *and* at the target: inside it (a column)
-# or right next to it (a card). SortableJS's hidden clone and its floating ghost
-# (`.sortable-fallback`) are not real neighbours and are skipped.
+# True once the card being dragged (SortableJS's own ``Sortable.dragged``) sits somewhere
+# new *and* at the target: inside it (a column) or right next to it (a card). SortableJS's
+# hidden clone and its floating ghost (`.sortable-fallback`, a copy of the card with the
+# same id) are not real neighbours and are skipped. Places are compared by element id, so
+# a list that htmx re-rendered before the drag began still compares equal.
 _PLACED_AT_TARGET = """
-([card, target, before]) => {
+([target, before]) => {
+  const card = Sortable.dragged;
+  if (!card) return false;
   const real = (node, step) => {
     while (node && (node.style.display === "none"
                     || node.classList.contains("sortable-fallback"))) {
@@ -38,11 +43,22 @@ _PLACED_AT_TARGET = """
   };
   const prev = real(card.previousElementSibling, "previousElementSibling");
   const next = real(card.nextElementSibling, "nextElementSibling");
-  const moved = card.parentNode !== before[0] || prev !== before[1] || next !== before[2];
+  const id = node => (node ? node.id : null);
+  const moved = id(card.parentNode) !== before[0] || id(prev) !== before[1]
+    || id(next) !== before[2];
   return moved && (target.contains(card) || prev === target || next === target);
 }
 """
-_PLACE_NOW = "card => [card.parentNode, card.previousElementSibling, card.nextElementSibling]"
+_PLACE_NOW = """card => [card.parentNode.id,
+                  card.previousElementSibling && card.previousElementSibling.id,
+                  card.nextElementSibling && card.nextElementSibling.id]"""
+# SortableJS keeps its instance on the list element under a property named "Sortable…".
+_LIST_READY = "card => Object.keys(card.parentNode).some(key => key.startsWith('Sortable'))"
+# A drag has begun once SortableJS knows the card it drags.
+_DRAG_STARTED = "() => Boolean(Sortable.dragged)"
+# How long the pointer rests on the target before a small nudge, and the nudges.
+_REST_MS = 1_000
+_NUDGES = (2, -2, 3, -3, 4, -4, 5, -5)
 
 
 def drag(
@@ -53,26 +69,59 @@ def drag(
     Both must be inside the viewport; give board tests a viewport wide enough for the
     columns involved. ``grip``: where to press when only a handle inside ``source`` starts
     a drag (the stage designer's rows).
-    """
-    source.scroll_into_view_if_needed()
-    card = source.element_handle()
-    destination = target.element_handle()
-    before = card.evaluate_handle(_PLACE_NOW)
-    start_x, start_y = _center(grip or source)
 
+    Every wait is on the page's own state, never on time:
+
+    - the source list carries its SortableJS instance (htmx takes over swapped-in lists in
+      the next tick);
+    - elements are looked up only once the drag has begun: the board's live refresh may
+      re-render the columns until then (and is held back from then on), so a handle taken
+      earlier could point at a list that is no longer on the page;
+    - the card is released only once SortableJS has placed it at the target. SortableJS
+      ignores a pointer that comes to rest over a card that is still animating and does not
+      look again until the pointer moves, so a pointer that rests without effect is nudged
+      by a few pixels, as a hand would be.
+    """
+    before, (start_x, start_y) = _ready_to_press(page, source, grip or source)
     page.mouse.move(start_x, start_y)
     page.mouse.down()
     # A first small move starts the drag, as a hand would, before heading for the target.
     page.mouse.move(start_x + 4, start_y + 4, steps=2)
+    page.wait_for_function(_DRAG_STARTED)
     # Only now: the Won and Lost drop zones appear once a drag has started.
     target.wait_for(state="visible")
+    placed = [target.element_handle(), before]
     end_x, end_y = _center(target)
     page.mouse.move(end_x, end_y, steps=steps)
-    try:
-        page.wait_for_function(_PLACED_AT_TARGET, arg=[card, destination, before])
-    except PlaywrightTimeoutError:
-        raise AssertionError(f"SortableJS never placed {source} at {target}") from None
+    for nudge in (0, *_NUDGES):
+        if nudge:
+            end_x, end_y = _center(target)
+            page.mouse.move(end_x, end_y + nudge, steps=2)
+        try:
+            page.wait_for_function(_PLACED_AT_TARGET, arg=placed, timeout=_REST_MS)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    else:
+        raise AssertionError(f"SortableJS never placed {source} at {target}")
     page.mouse.up()
+
+
+def _ready_to_press(page: Page, source: Locator, grip: Locator) -> tuple[list, tuple]:
+    """Where the card is and where to press on it, once its list is ready for a drag.
+
+    Until the press, the board's live refresh may re-render the columns; an element that
+    went away meanwhile is simply looked up again, as a user would look again.
+    """
+    for _attempt in range(5):
+        try:
+            source.scroll_into_view_if_needed()
+            page.wait_for_function(_LIST_READY, arg=source.element_handle())
+            return source.evaluate(_PLACE_NOW), _center(grip)
+        except PlaywrightError as error:
+            if "not attached" not in error.message:
+                raise
+    raise AssertionError(f"{source} kept being replaced before it could be dragged")
 
 
 def _center(locator: Locator) -> tuple[float, float]:
