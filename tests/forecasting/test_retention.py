@@ -1,7 +1,7 @@
 """Retention (docs/hardening/operations.md): old snapshots thinned to one a day, old read
 notifications deleted; on the service directly and through the periodic job on a worker."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,7 +17,7 @@ from tests.fixtures_celery import wait_for
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 # 730 days before NOW, to the second: the age at which thinning starts.
 TWO_YEARS_AGO = datetime(2024, 6, 15, 12, 0, tzinfo=UTC)
-PERIOD = datetime(2024, 7, 1).date()
+PERIOD = date(2024, 7, 1)
 
 
 def snapshot(company, computed_at, *, owner=None, pipeline=None, period=PERIOD):
@@ -93,7 +93,7 @@ def test_thinning_keeps_each_owner_pipeline_and_period_apart(company):
     rep1_late = snapshot(company, later)
     other_owner = snapshot(company, moment, owner=company.rep2)
     other_pipeline = snapshot(company, moment, pipeline=company.private)
-    other_period = snapshot(company, moment, period=datetime(2024, 8, 1).date())
+    other_period = snapshot(company, moment, period=date(2024, 8, 1))
     unscheduled_early = snapshot(company, moment, period=None)
     unscheduled_late = snapshot(company, later, period=None)
 
