@@ -31,4 +31,5 @@ RUN useradd --system --no-create-home --home-dir /app --uid 10001 app \
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "pipelinecrm.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# Workers, threads, timeouts and limits: gunicorn.conf.py (docs/hardening/operations.md).
+CMD ["gunicorn", "pipelinecrm.wsgi", "--config", "gunicorn.conf.py"]

@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError
 from forecasting.services.forecast import forecasts_recompute, forecasts_recompute_dirty
 from forecasting.services.reassignments import deal_notify_reassigned
 from forecasting.services.reminders import activities_remind
+from forecasting.services.retention import retention_apply
 from forecasting.services.stalls import deals_flag_stalled
 
 JOB = {
@@ -51,3 +52,9 @@ def remind_activities() -> dict:
 @shared_task(**JOB, soft_time_limit=60, time_limit=90)
 def notify_reassigned(deal_id: int, new_owner_id: int) -> bool:
     return deal_notify_reassigned(deal_id=deal_id, new_owner_id=new_owner_id)
+
+
+@shared_task(**JOB, soft_time_limit=600, time_limit=660)
+def apply_retention() -> dict:
+    run = retention_apply()
+    return {"snapshots": run.snapshots_deleted, "notifications": run.notifications_deleted}

@@ -170,6 +170,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 _PERIODIC_JOBS = [
     # (entry name, task in forecasting.tasks, variable, default minutes)
     ("flag stalled deals", "flag_stalled_deals", "STALL_CHECK_MINUTES", 15),
+    ("apply retention", "apply_retention", "RETENTION_MINUTES", 24 * 60),
     ("recompute forecasts", "recompute_forecasts", "FORECAST_RECOMPUTE_MINUTES", 60),
     ("remind activities", "remind_activities", "ACTIVITY_REMINDER_MINUTES", 5),
     ("sweep dirty forecasts", "recompute_dirty_forecasts", "DIRTY_FORECAST_SWEEP_MINUTES", 2),
@@ -186,6 +187,10 @@ for _name, _task, _variable, _default in _PERIODIC_JOBS:
     BEAT_SCHEDULE_ENV_VARS[_name] = _variable
 # Deal changes within this many seconds of the first one cost a single forecast recompute.
 FORECAST_DEBOUNCE_SECONDS = env.int("FORECAST_DEBOUNCE_SECONDS", default=60)
+# Retention (docs/hardening/operations.md): forecast snapshots older than this many days are
+# thinned to one a day; read notifications older than this many days are deleted.
+SNAPSHOT_THIN_AFTER_DAYS = env.int("SNAPSHOT_THIN_AFTER_DAYS", default=730)
+READ_NOTIFICATION_RETENTION_DAYS = env.int("READ_NOTIFICATION_RETENTION_DAYS", default=90)
 
 # -- Email -------------------------------------------------------------------------------
 # Development prints mail to the console; production defaults to Django's classic SMTP relay

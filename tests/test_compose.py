@@ -140,3 +140,50 @@ def test_dev_overlay_publishes_services_on_loopback_only_for_make_test():
     assert overlay["db"]["environment"]["POSTGRES_USER"] == "postgres"
     script = (BASE_DIR / "scripts" / "ensure-services.sh").read_text()
     assert "-f docker-compose.yml -f docker-compose.dev.yml up -d db redis" in script
+
+
+@pytest.mark.parametrize("service", [*APP_SERVICES, "db", "redis"])
+def test_crashed_processes_are_restarted(service):
+    """Docker restarts a process that exits, unless an operator stopped it on purpose."""
+    assert SERVICES[service]["restart"] == "unless-stopped"
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_app_services_have_a_health_check(service):
+    healthcheck = SERVICES[service]["healthcheck"]
+
+    assert healthcheck["interval"]
+    assert healthcheck["retries"] >= 1
+    assert healthcheck["start_period"], "startup (migrations, Django) must not count as failures"
+
+
+@pytest.mark.parametrize(("service", "node"), [("worker", "celery"), ("beat", "celerybeat")])
+def test_worker_and_beat_are_healthy_only_while_they_answer_a_ping(service, node):
+    """`$$` is compose's escape for a `$` left to the container's shell: the node name is the
+    container's own hostname (tests/ops/test_health_commands.py runs these commands)."""
+    check = healthcheck_line(service)
+
+    assert check.startswith("CMD-SHELL celery -A pipelinecrm inspect ping")
+    assert f"--destination {node}@$$HOSTNAME" in check
+
+
+def test_beat_answers_remote_control():
+    assert "--enable-remote-control" in command_line("beat")
+
+
+def dockerfile_cmd() -> str:
+    cmd = re.search(r"^CMD (.*)$", DOCKERFILE, re.MULTILINE)
+    assert cmd, "the image has a default command"
+    return " ".join(yaml.safe_load(cmd.group(1)))
+
+
+@pytest.mark.parametrize("where", ["web", "Dockerfile"])
+def test_gunicorn_reads_the_one_config_file(where):
+    command = command_line("web") if where == "web" else dockerfile_cmd()
+    gunicorn = command[command.index("gunicorn ") :]
+
+    assert "--config gunicorn.conf.py" in gunicorn
+    assert (BASE_DIR / "gunicorn.conf.py").exists()
+    # Workers, timeouts, bind and logs come from the file, not from flags that could disagree.
+    for flag in ("--workers", "--threads", "--timeout", "--access-logfile", "--bind"):
+        assert flag not in gunicorn
