@@ -18,7 +18,7 @@ from accounts.selectors import team_people_ids
 from pipelinecrm.admin_base import ReadOnlyAdmin
 from pipelinecrm.exceptions import DomainError
 
-ROLE_FLAGS = ["is_active", "is_staff", "is_superuser"]
+FLAGS_SET_ELSEWHERE = ["is_active", "is_staff", "is_superuser"]
 
 
 def _as_form_error(error: DomainError | ValidationError, field: str) -> ValidationError:
@@ -49,7 +49,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active", "teams"]
     fieldsets = [*BaseUserAdmin.fieldsets, ("PipelineCRM", {"fields": ["role"]})]
     # Staff and superuser follow the role; deactivating hands work over in the app.
-    readonly_fields = ROLE_FLAGS
+    readonly_fields = FLAGS_SET_ELSEWHERE
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -97,9 +97,12 @@ class TeamForm(forms.ModelForm):
                 self.fields[key].initial = ids
 
     def clean_name(self):
-        return services.unique_name(
-            Team, self.cleaned_data["name"], noun="team", exclude_pk=self.instance.pk
-        )
+        try:
+            return services.unique_name(
+                Team, self.cleaned_data["name"], noun="team", exclude_pk=self.instance.pk
+            )
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["name"]) from None
 
     def clean(self):
         cleaned = super().clean()

@@ -118,7 +118,6 @@ TOKEN_LIMIT_RESPONSE = OpenApiResponse(
 class ApiTokenViewSet(
     ScopedQuerysetMixin,
     mixins.ListModelMixin,
-    mixins.CreateModelMixin,
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):

@@ -209,6 +209,16 @@ def test_a_team_the_service_refuses_is_a_form_error(admin_client, company):
     assert company.north.memberships.filter(user=company.rep1).exists()
 
 
+def test_a_team_name_taken_in_another_case_is_a_form_error(admin_client, company):
+    response = admin_client.post(
+        f"{ADMIN}/accounts/team/add/", {"name": "north", "managers": [], "members": []}
+    )
+
+    assert response.status_code == 200
+    assert "There is already a team with that name." in response.text
+    assert not Team.objects.filter(name="north").exists()
+
+
 def test_a_team_deleted_there_is_audited(admin_client, company):
     response = admin_client.post(
         f"{ADMIN}/accounts/team/{company.south.pk}/delete/", {"post": "yes"}
