@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -115,7 +116,8 @@ class ApiToken(models.Model):
     """A named API key of one user (PRODUCT.md §8). Only its SHA-256 is stored.
 
     The key is shown once, when created; ``prefix`` (its first characters) lets the owner
-    tell tokens apart in the list without the key being recoverable.
+    tell tokens apart in the list without the key being recoverable. A token past
+    ``expires_at`` authenticates nobody but stays listed (as expired) until revoked.
     """
 
     user = models.ForeignKey(
@@ -126,9 +128,14 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.user} / {self.name or self.prefix}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.api.tokens import api_tokens_revoke_all
 from accounts.models import AuditEntry, Role, Team, TeamMembership, User
 from pipelinecrm.exceptions import Forbidden, InvalidRequest
 
@@ -209,16 +210,14 @@ def user_update(*, actor: User, user: User, first_name: str, last_name: str, ema
     return user
 
 
-@transaction.atomic
-def user_set_role(*, actor: User, user: User, role: str) -> User:
-    """Change the global role. A rep cannot manage a team, so demoting one of a team's
-    managers to rep is refused until the admin gives the team another manager."""
+def user_role_check(*, actor: User, user: User, role: str) -> None:
+    """Refuse a role change ``user_set_role`` would refuse; forms ask it to show the reason
+    next to the field before anything is saved (Django's admin)."""
     ensure_admin(actor)
     if role not in Role.values:
         raise ValidationError({"role": "Choose rep, manager or admin."})
-    user = User.objects.select_for_update().get(pk=user.pk)
     if user.role == role:
-        return user
+        return
     if user.pk == actor.pk:
         raise InvalidRequest("You cannot change your own role; ask another admin.")
     if role == Role.REP:
@@ -232,6 +231,17 @@ def user_set_role(*, actor: User, user: User, role: str) -> User:
                 f"{user.display_name} manages {', '.join(managed)}. A rep cannot manage a "
                 "team: make them a member there (or remove them) first."
             )
+
+
+@transaction.atomic
+def user_set_role(*, actor: User, user: User, role: str) -> User:
+    """Change the global role. A rep cannot manage a team, so demoting one of a team's
+    managers to rep is refused until the admin gives the team another manager."""
+    ensure_admin(actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user_role_check(actor=actor, user=user, role=role)
+    if user.role == role:
+        return user
     old = user.role
     user.role = role
     _set_role_flags(user)
@@ -252,8 +262,13 @@ def user_deactivate(*, actor: User, user: User) -> User:
         raise InvalidRequest(f"{user.display_name} is already deactivated.")
     user.is_active = False
     user.save(update_fields=["is_active"])
+    # Reactivating must not bring old keys back to life (docs/hardening/accounts-security.md).
+    revoked = api_tokens_revoke_all(user=user)
     audit_record(
-        actor=actor, target=user, action="deactivated", changes={"is_active": [True, False]}
+        actor=actor,
+        target=user,
+        action="deactivated",
+        changes={"is_active": [True, False], "api_tokens_revoked": revoked},
     )
     return user
 
@@ -303,9 +318,11 @@ def _team_people(team: Team) -> dict[str, list[str]]:
     return {key: sorted(names) for key, names in people.items()}
 
 
-def _replace_memberships(
-    *, team: Team, manager_ids: Iterable[int], member_ids: Iterable[int]
-) -> None:
+def team_people_check(
+    *, manager_ids: Iterable[int], member_ids: Iterable[int]
+) -> tuple[list[User], list[User]]:
+    """The managers and members a team may have, or the ValidationError saying why not;
+    forms ask it before saving (Django's admin), the services again inside their lock."""
     manager_ids, member_ids = set(manager_ids), set(member_ids)
     both = manager_ids & member_ids
     if both:
@@ -325,6 +342,13 @@ def _replace_memberships(
                 "admin role can manage a team."
             }
         )
+    return managers, members
+
+
+def _replace_memberships(
+    *, team: Team, manager_ids: Iterable[int], member_ids: Iterable[int]
+) -> None:
+    managers, members = team_people_check(manager_ids=manager_ids, member_ids=member_ids)
     team.memberships.all().delete()
     TeamMembership.objects.bulk_create(
         [TeamMembership(team=team, user=u, kind=TeamMembership.Kind.MANAGER) for u in managers]

@@ -1,5 +1,9 @@
 from django.urls import include, path
 
+from accounts.password_reset import RateLimitedPasswordResetView
+
 urlpatterns = [
+    # Before Django's own URLs, so that this name and path answer first.
+    path("password_reset/", RateLimitedPasswordResetView.as_view(), name="password_reset"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -6,11 +6,13 @@ from deals.models import (
     Deal,
     DealEvent,
     LostReason,
+    MoveRefusal,
     Notification,
     Organization,
     Person,
     StageChange,
 )
+from pipelinecrm.admin_base import ReadOnlyAdmin
 
 
 @admin.register(Organization)
@@ -69,19 +71,31 @@ class DealAdmin(admin.ModelAdmin):
     inlines = [ChecklistCheckInline, ActivityInline]
     list_select_related = ["pipeline", "stage", "owner"]
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        """Deleting a deal would take its stage changes and events with it (they cascade):
+        deals are marked lost instead (docs/hardening/accounts-security.md)."""
+        return False
+
 
 @admin.register(StageChange)
-class StageChangeAdmin(admin.ModelAdmin):
+class StageChangeAdmin(ReadOnlyAdmin):
     list_display = ["deal", "from_stage", "to_stage", "user", "changed_at"]
     list_select_related = ["deal", "from_stage", "to_stage", "user"]
     search_fields = ["deal__title"]
 
 
 @admin.register(DealEvent)
-class DealEventAdmin(admin.ModelAdmin):
+class DealEventAdmin(ReadOnlyAdmin):
     list_display = ["deal", "kind", "user", "created_at"]
     list_filter = ["kind"]
     list_select_related = ["deal", "user"]
+    search_fields = ["deal__title"]
+
+
+@admin.register(MoveRefusal)
+class MoveRefusalAdmin(ReadOnlyAdmin):
+    list_display = ["deal", "from_stage", "to_stage", "user", "created_at"]
+    list_select_related = ["deal", "from_stage", "to_stage", "user"]
     search_fields = ["deal__title"]
 
 

@@ -233,6 +233,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: its password_changed hook revokes the user's API tokens on every path.
+    {"NAME": "accounts.password_change.RevokeApiTokensOnPasswordChange"},
 ]
 # Login rate limit: after 5 failures for one username from one address, 15 minutes' pause.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
@@ -241,6 +243,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Reverse proxies in front of the app that append to X-Forwarded-For (compose: 1). The login
+# lockout, the API throttles and the password-reset limits count the address this many hops
+# from the right of that header; 0 ignores the header (docs/hardening/accounts-security.md).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "pipelinecrm.client_ip.client_ip"
+# Password-reset requests per client address and per email address typed, per window.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=10)
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env.int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", default=3)
+PASSWORD_RESET_WINDOW_MINUTES = env.int("PASSWORD_RESET_WINDOW_MINUTES", default=60)
 
 # -- Static files ------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -279,9 +290,6 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     if env.bool("BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-        # The login rate limit must count the client's address, not the proxy's.
-        AXES_IPWARE_PROXY_COUNT = 1
-        AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 LOGGING = {
     "version": 1,
@@ -312,6 +320,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "pipelinecrm.api.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"api-token": env.str("API_TOKEN_RATE", default="5/min")},
+    # The same client address as the login lockout (pipelinecrm/client_ip.py).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -337,6 +347,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "persistAuthorization": False},
 }
+
+# API tokens a user may hold at once, not counting expired ones.
+API_TOKENS_PER_USER = env.int("API_TOKENS_PER_USER", default=20)
 
 # -- Product settings --------------------------------------------------------------------
 BOARD_PAGE_SIZE = env.int("BOARD_PAGE_SIZE", default=50)

@@ -100,6 +100,8 @@ def test_app_environment_is_production():
     # TLS terminates at the proxy in front: it redirects, the app trusts X-Forwarded-Proto.
     assert env["SECURE_SSL_REDIRECT"] == "0"
     assert env["BEHIND_TLS_PROXY"] == "1"
+    # One proxy appends the client's address: lockouts and rate limits count that address.
+    assert env["TRUSTED_PROXY_COUNT"] == "${TRUSTED_PROXY_COUNT:-1}"
     # The container's own healthcheck connects to 127.0.0.1.
     assert "127.0.0.1" in env["ALLOWED_HOSTS"].split(",")
     # Unset must not mean empty: an empty EMAIL_URL selects the console backend, which drops mail.

@@ -1,18 +1,30 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.api.tokens import MAX_EXPIRY_DAYS
 from accounts.models import ApiToken, Role, Team, User
 from accounts.selectors import team_people_ids
 from accounts.services import UserAccess
 from pipelinecrm.api_base import StrictSerializer, id_field
 
 
-class TokenObtainSerializer(StrictSerializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+class TokenCreateSerializer(StrictSerializer):
     name = serializers.CharField(
         max_length=100, required=False, allow_blank=True, help_text="To tell your tokens apart."
     )
+    expires_in_days = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_EXPIRY_DAYS,
+        required=False,
+        allow_null=True,
+        help_text=f"The token stops working after this many days (1–{MAX_EXPIRY_DAYS}); "
+        "leave out for a token that lives until revoked.",
+    )
+
+
+class TokenObtainSerializer(TokenCreateSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
 class TokenCreatedSerializer(serializers.Serializer):
@@ -20,12 +32,17 @@ class TokenCreatedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     prefix = serializers.CharField()
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="Null: never expires.")
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
+    expired = serializers.BooleanField(
+        source="is_expired", read_only=True, help_text="An expired token authenticates nobody."
+    )
+
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "created_at", "last_used_at"]
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at", "expired"]
         read_only_fields = fields
 
 

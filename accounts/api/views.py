@@ -61,7 +61,11 @@ class TokenObtainView(APIView):
         request=s.TokenObtainSerializer,
         responses={
             201: s.TokenCreatedSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="Wrong username or password."),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="Wrong username or password, invalid input, or already the most "
+                "active tokens allowed.",
+            ),
             429: OpenApiResponse(
                 ErrorSerializer, description="Too many attempts; wait and try again."
             ),
@@ -80,25 +84,53 @@ class TokenObtainView(APIView):
             raise Throttled(detail="Too many failed sign-ins. Try again later.")
         if user is None:
             raise ValidationError({"non_field_errors": ["Wrong username or password."]})
-        token, key = api_token_create(user=user, name=data.get("name", ""))
-        body = {"token": key, "id": token.pk, "name": token.name, "prefix": token.prefix}
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _token_created(user=user, data=data)
+
+
+def _token_created(*, user: User, data: dict) -> Response:
+    token, key = api_token_create(
+        user=user, name=data.get("name", ""), expires_in_days=data.get("expires_in_days")
+    )
+    body = {
+        "token": key,
+        "id": token.pk,
+        "name": token.name,
+        "prefix": token.prefix,
+        "expires_at": token.expires_at,
+    }
+    return Response(s.TokenCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+TOKEN_LIMIT_RESPONSE = OpenApiResponse(
+    ErrorSerializer, description="Invalid input, or already the most active tokens allowed."
+)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Your API tokens (never their keys)"),
+    list=extend_schema(summary="Your API tokens (never their keys), expired ones included"),
+    create=extend_schema(
+        summary="Create another token for yourself",
+        request=s.TokenCreateSerializer,
+        responses={201: s.TokenCreatedSerializer, 400: TOKEN_LIMIT_RESPONSE},
+    ),
     destroy=extend_schema(summary="Revoke one of your tokens"),
 )
 class ApiTokenViewSet(
-    ScopedQuerysetMixin, mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+    ScopedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     queryset = ApiToken.objects.none()
     serializer_class = s.ApiTokenSerializer
-    ordering_fields = ["created_at", "last_used_at", "name"]
+    ordering_fields = ["created_at", "last_used_at", "name", "expires_at"]
     ordering = ["-created_at"]
 
     def scoped_queryset(self, user):
         return ApiToken.objects.filter(user=user)
+
+    def create(self, request):
+        return _token_created(user=request.user, data=validated(s.TokenCreateSerializer, request))
 
 
 class UserFilter(filters.FilterSet):

@@ -39,7 +39,15 @@ def test_the_key_authenticates_and_the_list_never_shows_it(company, api):
 
     assert response.status_code == 200
     [listed] = response.json()["results"]
-    assert set(listed) == {"id", "name", "prefix", "created_at", "last_used_at"}
+    assert set(listed) == {
+        "id",
+        "name",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "expired",
+    }
     assert listed["name"] == "laptop"
     assert listed["last_used_at"] is not None
     assert key not in response.content.decode()
