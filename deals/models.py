@@ -1,9 +1,11 @@
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from pipelines.models import ActivityKind, ChecklistItem, Pipeline, Stage
 
@@ -264,6 +266,20 @@ class MoveRefusal(models.Model):
         return f"{self.deal}: {self.from_stage} ↛ {self.to_stage}"
 
 
+FUTURE_DONE_AT = (
+    "An activity cannot be done in the future: log it once it has happened, "
+    "or schedule it with a due time."
+)
+
+
+def done_at_is_future(done_at: datetime.datetime) -> bool:
+    """Beyond the allowed clock skew, a done time lies in the future: such a row would
+    satisfy every later "activity since entering the stage" item
+    (docs/hardening/gate-activities.md)."""
+    skew = datetime.timedelta(minutes=settings.ACTIVITY_CLOCK_SKEW_MINUTES)
+    return done_at > timezone.now() + skew
+
+
 class Activity(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="activities")
     owner = models.ForeignKey(
@@ -300,6 +316,11 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"
+
+    def clean(self) -> None:
+        # Here rather than only in a service, so the Django admin's form refuses it too.
+        if self.done_at is not None and done_at_is_future(self.done_at):
+            raise ValidationError({"done_at": FUTURE_DONE_AT})
 
 
 class DealEvent(models.Model):

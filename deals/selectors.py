@@ -28,7 +28,7 @@ from accounts.selectors import managed_user_ids, teammate_ids
 from deals.access import deal_owner_choices, deals_visible_to
 from deals.expressions import EFFECTIVE_PROBABILITY, MONEY_SUM_FIELD, WEIGHTED_VALUE, ZERO
 from deals.models import Activity, ChecklistCheck, Deal
-from deals.services.checklist import item_satisfied
+from deals.services.checklist import done_activities, item_satisfied
 from pipelines.models import ChecklistItem, Pipeline, Stage
 
 
@@ -162,14 +162,15 @@ def decorate_cards(cards: list[Deal], user: User) -> None:
             deal_id__in=deal_ids, item__stage_id__in=stage_ids
         ).values_list("deal_id", "item_id")
     )
+    now = timezone.now()
     last_done = {
         (row["deal_id"], row["kind"]): row["latest"]
-        for row in Activity.objects.filter(deal_id__in=deal_ids, done_at__isnull=False)
+        for row in done_activities(now=now)
+        .filter(deal_id__in=deal_ids)
         .values("deal_id", "kind")
         .annotate(latest=Max("done_at"))
     }
     editable = editable_owner_ids(user)
-    now = timezone.now()
     for card in cards:
         items = items_by_stage.get(card.stage_id, [])
         card.checklist_required = len(items)
@@ -179,6 +180,7 @@ def decorate_cards(cards: list[Deal], user: User) -> None:
                 card,
                 ticked=(card.pk, item.pk) in ticked,
                 last_done_at=last_done.get((card.pk, item.activity_kind)),
+                now=now,
             )
             for item in items
         )
