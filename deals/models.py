@@ -356,6 +356,9 @@ class DealEvent(models.Model):
         return f"{self.deal}: {self.kind}"
 
 
+HIDDEN_DEAL_NOTICE = "About a deal you can no longer see."
+
+
 class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -381,6 +384,15 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def shown_text(self) -> str:
+        """The text, unless it is about a deal the recipient may no longer see: then a
+        sentence without its title (``deal_visible`` is annotated by
+        ``deals.page_selectors.notifications_for``; docs/hardening/gate-activities.md)."""
+        if self.deal_id is None or self.deal_visible:
+            return self.text
+        return HIDDEN_DEAL_NOTICE
 
 
 class ImportJob(models.Model):

@@ -366,7 +366,14 @@ class ActivityUpdateSerializer(StrictSerializer):
 
 
 class NotificationSerializer(StrictModelSerializer):
-    deal = serializers.IntegerField(source="deal_id", allow_null=True, read_only=True)
+    """About a deal the recipient may no longer see: no deal id and no title (the queryset
+    comes from ``notifications_for``)."""
+
+    deal = serializers.SerializerMethodField()
+    text = serializers.CharField(source="shown_text", read_only=True)
+
+    def get_deal(self, notification: Notification) -> int | None:
+        return notification.deal_id if notification.deal_visible else None
 
     class Meta:
         model = Notification
