@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
+from accounts.models import User
 from deals.access import deal_owner_choices
 from deals.forms import DealCreateForm
 from deals.selectors import (
@@ -49,7 +50,7 @@ def board_home(request: HttpRequest) -> HttpResponse:
     return redirect("board-pipeline", pipeline_id=pipeline.pk)
 
 
-def _poll_token(user, pipeline_id: int) -> str:
+def _poll_token(user: User, pipeline_id: int) -> str:
     """Signed, so the poll can trust whom it watches for; what it watches is a digest over
     the deals this user may see (docs/hardening/gate-activities.md)."""
     current = board_change_token(pipeline_id=pipeline_id, user_id=user.pk, role=user.role)
