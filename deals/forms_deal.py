@@ -3,7 +3,7 @@
 from django import forms
 from django.urls import reverse
 
-from deals.models import Deal
+from deals.models import FUTURE_DONE_AT, Deal, done_at_is_future
 from pipelines.models import ActivityKind
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -94,6 +94,13 @@ class ActivityForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
         help_text="Company time zone.",
     )
+    done_at = forms.DateTimeField(
+        label="Done at",
+        required=False,
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        help_text="When it happened, if earlier than now. Company time zone.",
+    )
     notes = forms.CharField(
         required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -110,6 +117,11 @@ class ActivityForm(forms.Form):
         data = super().clean()
         if data.get("action") == "schedule" and not data.get("due_at"):
             self.add_error("due_at", "Say when it is due to schedule it.")
+        done_at = data.get("done_at")
+        if done_at is not None and data.get("action") == "schedule":
+            self.add_error("done_at", "A scheduled activity is not done yet: leave this empty.")
+        elif done_at is not None and done_at_is_future(done_at):
+            self.add_error("done_at", FUTURE_DONE_AT)
         return data
 
 

@@ -40,4 +40,15 @@ class BulkActionForm(forms.Form):
             self.add_error("owner", "Choose who gets the deals.")
         if data.get("action") == "lost" and not data.get("reason"):
             self.add_error("reason", "Choose why the deals were lost.")
+        data["versions"] = self._versions(data.get("deal") or [])
         return data
+
+    def _versions(self, deal_ids: list[int]) -> dict[int, int]:
+        """The version the list showed of each selected deal (``version-<id>``); a deal
+        without one is refused by the service, not the whole form."""
+        versions = {}
+        for pk in deal_ids:
+            raw = self.data.get(f"version-{pk}", "")
+            if raw.isascii() and raw.isdigit() and len(raw) < 10:
+                versions[pk] = int(raw)
+        return versions

@@ -1,9 +1,11 @@
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from pipelines.models import ActivityKind, ChecklistItem, Pipeline, Stage
 
@@ -264,6 +266,20 @@ class MoveRefusal(models.Model):
         return f"{self.deal}: {self.from_stage} ↛ {self.to_stage}"
 
 
+FUTURE_DONE_AT = (
+    "An activity cannot be done in the future: log it once it has happened, "
+    "or schedule it with a due time."
+)
+
+
+def done_at_is_future(done_at: datetime.datetime) -> bool:
+    """Beyond the allowed clock skew, a done time lies in the future: such a row would
+    satisfy every later "activity since entering the stage" item
+    (docs/hardening/gate-activities.md)."""
+    skew = datetime.timedelta(minutes=settings.ACTIVITY_CLOCK_SKEW_MINUTES)
+    return done_at > timezone.now() + skew
+
+
 class Activity(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="activities")
     owner = models.ForeignKey(
@@ -301,6 +317,11 @@ class Activity(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"
 
+    def clean(self) -> None:
+        # Here rather than only in a service, so the Django admin's form refuses it too.
+        if self.done_at is not None and done_at_is_future(self.done_at):
+            raise ValidationError({"done_at": FUTURE_DONE_AT})
+
 
 class DealEvent(models.Model):
     """Append-only timeline of everything that happened to a deal."""
@@ -335,6 +356,9 @@ class DealEvent(models.Model):
         return f"{self.deal}: {self.kind}"
 
 
+HIDDEN_DEAL_NOTICE = "About a deal you can no longer see."
+
+
 class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -360,6 +384,15 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def shown_text(self) -> str:
+        """The text, unless it is about a deal the recipient may no longer see: then a
+        sentence without its title (``deal_visible`` is annotated by
+        ``deals.page_selectors.notifications_for``; docs/hardening/gate-activities.md)."""
+        if self.deal_id is None or self.deal_visible:
+            return self.text
+        return HIDDEN_DEAL_NOTICE
 
 
 class ImportJob(models.Model):

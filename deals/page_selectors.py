@@ -1,4 +1,5 @@
-"""Reads shaped for the deal page, the deals list (and its CSV export) and "My activities".
+"""Reads shaped for the deal page, the deals list (and its CSV export), "My activities" and
+notifications.
 
 Each function costs a fixed number of queries, whatever the number of rows behind it.
 """
@@ -6,14 +7,14 @@ Each function costs a fixed number of queries, whatever the number of rows behin
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.selectors import active_users, managed_user_ids
-from deals.access import can_edit, can_override, visible_through_deal
-from deals.models import Activity, Deal, LostReason
+from deals.access import can_edit, can_override, deals_visible_to, visible_through_deal
+from deals.models import Activity, Deal, LostReason, Notification
 from deals.selectors import (
     BoardFilters,
     deals_filtered,
@@ -281,3 +282,14 @@ def my_activities(
     else:
         rows = rows.order_by(Coalesce("due_at", now + datetime.timedelta(days=36500)), "id")
     return counts, tab, rows
+
+
+# -- notifications ----------------------------------------------------------------------------
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    """The user's own notifications, each annotated with ``deal_visible``: whether they may
+    still see its deal (a reassigned one, say), which decides whether its title is shown.
+    One subquery per row, in the same statement."""
+    still_visible = deals_visible_to(user).filter(pk=OuterRef("deal_id"))
+    return Notification.objects.filter(recipient=user).annotate(deal_visible=Exists(still_visible))

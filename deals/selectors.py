@@ -22,14 +22,18 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.models import Role, User
 from accounts.selectors import managed_user_ids, teammate_ids
 from deals.access import deal_owner_choices, deals_visible_to
 from deals.expressions import EFFECTIVE_PROBABILITY, MONEY_SUM_FIELD, WEIGHTED_VALUE, ZERO
 from deals.models import Activity, ChecklistCheck, Deal
-from deals.services.checklist import item_satisfied
+from deals.services.checklist import done_activities, item_satisfied
 from pipelines.models import ChecklistItem, Pipeline, Stage
+
+# A key salt, not a secret: the secret is SECRET_KEY, which salted_hmac mixes in.
+BOARD_DIGEST_SALT = "deals.board-change-token"
 
 
 def is_ascii_number(text: str) -> bool:
@@ -162,14 +166,15 @@ def decorate_cards(cards: list[Deal], user: User) -> None:
             deal_id__in=deal_ids, item__stage_id__in=stage_ids
         ).values_list("deal_id", "item_id")
     )
+    now = timezone.now()
     last_done = {
         (row["deal_id"], row["kind"]): row["latest"]
-        for row in Activity.objects.filter(deal_id__in=deal_ids, done_at__isnull=False)
+        for row in done_activities(now=now)
+        .filter(deal_id__in=deal_ids)
         .values("deal_id", "kind")
         .annotate(latest=Max("done_at"))
     }
     editable = editable_owner_ids(user)
-    now = timezone.now()
     for card in cards:
         items = items_by_stage.get(card.stage_id, [])
         card.checklist_required = len(items)
@@ -179,6 +184,7 @@ def decorate_cards(cards: list[Deal], user: User) -> None:
                 card,
                 ticked=(card.pk, item.pk) in ticked,
                 last_done_at=last_done.get((card.pk, item.activity_kind)),
+                now=now,
             )
             for item in items
         )
@@ -272,17 +278,27 @@ def board_owner_choices(*, pipeline: Pipeline, user: User) -> QuerySet[User]:
     return users | User.objects.filter(is_active=True, pk__in=teammate_ids(user=user))
 
 
-def board_change_token(*, pipeline: Pipeline) -> str:
-    """Changes whenever a card of this board is added, moved, edited or leaves it: one query.
+def board_change_token(*, pipeline_id: int, user_id: int, role: str) -> str:
+    """Changes whenever a card the user may see is added, moved, edited or leaves the board:
+    one query (docs/hardening/gate-activities.md).
 
-    Only open deals count, and every write bumps ``updated_at``; a deal that leaves the
-    board (closed, or moved to another pipeline) changes the count.
+    Only open deals the user may see count, and every write bumps ``updated_at``; a deal
+    that leaves the board (closed, reassigned away, moved to another pipeline) changes the
+    count. The user is named by id and role (from the signed poll token, so the poll needs
+    no session); if either no longer holds, or the user was deactivated, nothing matches,
+    the token changes and the board reloads through its fully checked view. The answer is
+    a keyed digest: it tells whether something changed, never how many deals there are.
     """
-    row = Deal.objects.filter(pipeline=pipeline, status=Deal.Status.OPEN).aggregate(
-        latest=Max("updated_at"), count=Count("pk")
+    viewer = User(pk=user_id, role=role)
+    still_so = Exists(User.objects.filter(pk=user_id, role=role, is_active=True))
+    row = (
+        deals_visible_to(viewer)
+        .filter(still_so, pipeline_id=pipeline_id, status=Deal.Status.OPEN)
+        .aggregate(latest=Max("updated_at"), count=Count("pk"))
     )
     latest = row["latest"].isoformat() if row["latest"] else "-"
-    return f"{latest}|{row['count']}"
+    state = f"{user_id}|{pipeline_id}|{latest}|{row['count']}"
+    return salted_hmac(BOARD_DIGEST_SALT, state, algorithm="sha256").hexdigest()
 
 
 def board_card(*, deal_id: int, user: User) -> Deal | None:

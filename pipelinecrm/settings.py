@@ -354,6 +354,8 @@ API_TOKENS_PER_USER = env.int("API_TOKENS_PER_USER", default=20)
 # -- Product settings --------------------------------------------------------------------
 BOARD_PAGE_SIZE = env.int("BOARD_PAGE_SIZE", default=50)
 LIVE_REFRESH_SECONDS = env.float("LIVE_REFRESH_SECONDS", default=15)
+# How far in the future a done time may lie (clocks differ): docs/hardening/gate-activities.md.
+ACTIVITY_CLOCK_SKEW_MINUTES = env.int("ACTIVITY_CLOCK_SKEW_MINUTES", default=5)
 # CSV import (PRODUCT.md §9): the largest file accepted, and rows per committed batch (the
 # progress bar moves once per batch; a retried job resumes after the last one).
 IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=50)

@@ -327,12 +327,20 @@ class ActivityCreateSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=ActivityKind.choices)
     subject = serializers.CharField(max_length=200)
     done = serializers.BooleanField(
-        default=True, help_text="true: it happened (logged); false: it is scheduled."
+        required=False,
+        help_text="true: it happened (logged); false: it is scheduled. Default: true when "
+        "`done_at` is given, else false — an activity with only a `due_at` is scheduled.",
     )
     done_at = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="When it happened; default: now."
+        required=False,
+        allow_null=True,
+        help_text="When it happened (implies `done: true`); with `done: true` and no "
+        "`done_at`, now. Not in the future (beyond a few minutes of clock skew), and not "
+        "with `done: false`.",
     )
-    due_at = serializers.DateTimeField(required=False, allow_null=True)
+    due_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="When it is due (for a scheduled activity)."
+    )
     notes = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True)
     version = _version(required=False)
 
@@ -344,6 +352,11 @@ class ActivityCreateSerializer(StrictSerializer):
             fields["deal"].queryset = deals_visible_to(request.user)
         return fields
 
+    def validate(self, attrs):
+        # As in Pipedrive's API: scheduled unless it says it is done (a done time says so).
+        attrs.setdefault("done", attrs.get("done_at") is not None)
+        return attrs
+
 
 class ActivityUpdateSerializer(StrictSerializer):
     done = serializers.BooleanField(help_text="Mark done now, or undo that.")
@@ -353,7 +366,14 @@ class ActivityUpdateSerializer(StrictSerializer):
 
 
 class NotificationSerializer(StrictModelSerializer):
-    deal = serializers.IntegerField(source="deal_id", allow_null=True, read_only=True)
+    """About a deal the recipient may no longer see: no deal id and no title (the queryset
+    comes from ``notifications_for``)."""
+
+    deal = serializers.SerializerMethodField()
+    text = serializers.CharField(source="shown_text", read_only=True)
+
+    def get_deal(self, notification: Notification) -> int | None:
+        return notification.deal_id if notification.deal_visible else None
 
     class Meta:
         model = Notification

@@ -33,6 +33,7 @@ from deals.api.filters import (
     PersonFilter,
 )
 from deals.models import Activity, Deal, DealEvent, LostReason, Notification, Organization, Person
+from deals.page_selectors import notifications_for
 from deals.selectors import BoardFilters, board_columns, deals_with_figures
 from deals.services.activities import activity_delete, activity_log, activity_set_done
 from deals.services.checklist import checklist_item_check, checklist_item_uncheck
@@ -407,7 +408,7 @@ class NotificationViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def scoped_queryset(self, user):
-        return Notification.objects.filter(recipient=user)
+        return notifications_for(user)
 
     @action(detail=False, methods=["post"], url_path="mark-all-read")
     def mark_all_read(self, request):

@@ -18,6 +18,8 @@ from deals.services.events import deal_event_record
 from deals.services.versions import deal_bump_version
 from pipelines.models import ActivityKind
 
+SCHEDULED_WITH_DONE_AT = "A scheduled activity is not done yet: leave its done time empty."
+
 
 def _latest_done_at(deal: Deal) -> datetime.datetime | None:
     now = timezone.now()
@@ -39,8 +41,11 @@ def activity_log(
     notes: str = "",
     version: int | None = None,
 ) -> Activity:
-    """Log a done activity (``done=True``) or schedule one for ``due_at``."""
+    """Log a done activity (``done=True``, at ``done_at`` or now) or schedule one for
+    ``due_at``. A done time in the future is refused by ``Activity.clean``."""
     ensure_can_edit(user, deal)
+    if done_at is not None and not done:
+        raise ValidationError({"done_at": SCHEDULED_WITH_DONE_AT})
     now = timezone.now()
     activity = Activity(
         deal=deal,

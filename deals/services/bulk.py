@@ -1,10 +1,12 @@
 """Bulk actions of the deals list: each deal through its service, in its own transaction.
 
-One refused deal (not the user's to change, already closed, changed meanwhile) does not stop
-the others; the outcome says which succeeded and why the rest were refused.
+Each deal carries the version the list showed, as a single edit does: a deal changed since is
+refused as a conflict (docs/hardening/gate-activities.md). One refused deal (not the user's
+to change, already closed, changed meanwhile) does not stop the others; the outcome says
+which succeeded and why the rest were refused.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -14,7 +16,9 @@ from accounts.models import User
 from deals.models import Deal, LostReason
 from deals.services.editing import deal_reassign
 from deals.services.moves import deal_mark_lost
-from pipelinecrm.exceptions import DomainError
+from pipelinecrm.exceptions import DomainError, InvalidRequest
+
+NO_VERSION = "The list did not say which version of this deal you saw; reload it and try again."
 
 
 @dataclass
@@ -23,12 +27,16 @@ class BulkOutcome:
     refused: list[tuple[Deal, str]] = field(default_factory=list)
 
 
-def _each(deals: Iterable[Deal], action: Callable[[Deal], object]) -> BulkOutcome:
+def _each(
+    deals: Iterable[Deal], versions: Mapping[int, int], action: Callable[[Deal, int], object]
+) -> BulkOutcome:
     outcome = BulkOutcome()
     for deal in deals:
         try:
+            if deal.pk not in versions:
+                raise InvalidRequest(NO_VERSION)
             with transaction.atomic():
-                action(deal)
+                action(deal, versions[deal.pk])
         except ValidationError as error:
             outcome.refused.append((deal, " ".join(error.messages)))
         except DomainError as error:
@@ -38,18 +46,32 @@ def _each(deals: Iterable[Deal], action: Callable[[Deal], object]) -> BulkOutcom
     return outcome
 
 
-def deals_bulk_reassign(*, user: User, deals: Iterable[Deal], new_owner: User) -> BulkOutcome:
-    """Give each deal to ``new_owner`` under the rules of ``can_reassign_to``."""
+def deals_bulk_reassign(
+    *, user: User, deals: Iterable[Deal], versions: Mapping[int, int], new_owner: User
+) -> BulkOutcome:
+    """Give each deal to ``new_owner`` under the rules of ``can_reassign_to``; ``versions``
+    maps each deal's id to the version the user saw."""
     return _each(
         deals,
-        lambda deal: deal_reassign(user=user, deal=deal, new_owner=new_owner, version=None),
+        versions,
+        lambda deal, version: deal_reassign(
+            user=user, deal=deal, new_owner=new_owner, version=version
+        ),
     )
 
 
 def deals_bulk_mark_lost(
-    *, user: User, deals: Iterable[Deal], reason: LostReason, note: str = ""
+    *,
+    user: User,
+    deals: Iterable[Deal],
+    versions: Mapping[int, int],
+    reason: LostReason,
+    note: str = "",
 ) -> BulkOutcome:
     return _each(
         deals,
-        lambda deal: deal_mark_lost(user=user, deal=deal, version=None, reason=reason, note=note),
+        versions,
+        lambda deal, version: deal_mark_lost(
+            user=user, deal=deal, version=version, reason=reason, note=note
+        ),
     )

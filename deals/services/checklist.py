@@ -28,23 +28,37 @@ def field_is_filled(deal: Deal, field_name: str) -> bool:
 
 
 def item_satisfied(
-    item: ChecklistItem, deal: Deal, *, ticked: bool, last_done_at: datetime.datetime | None
+    item: ChecklistItem,
+    deal: Deal,
+    *,
+    ticked: bool,
+    last_done_at: datetime.datetime | None,
+    now: datetime.datetime,
 ) -> bool:
     """Whether ``item`` holds for ``deal``, given whether it is ticked and when an activity
-    of its kind was last done on the deal (the board's cards and the move share this)."""
+    of its kind was last done on the deal by ``now`` (the board's cards and the move share
+    this). An activity done after ``now`` counts for nothing, even one stored before done
+    times were checked (docs/hardening/gate-activities.md)."""
     if item.satisfied_by == ChecklistItem.SatisfiedBy.MANUAL:
         return ticked
     if item.satisfied_by == ChecklistItem.SatisfiedBy.FIELD:
         return field_is_filled(deal, item.field_name)
-    if last_done_at is None:
+    if last_done_at is None or last_done_at > now:
         return False
     return item.kind == ChecklistItem.Kind.ENTRY or last_done_at >= deal.stage_entered_at
 
 
+def done_activities(*, now: datetime.datetime) -> QuerySet[Activity]:
+    """Activities done by ``now``: the only ones an ``activity`` item may count."""
+    return Activity.objects.filter(done_at__isnull=False, done_at__lte=now)
+
+
 def items_with_state(*, deal: Deal, items: QuerySet[ChecklistItem]) -> list[ChecklistItem]:
     """Evaluate ``items`` for ``deal`` in one query; each item gets ``is_satisfied``."""
+    now = timezone.now()
     last_done = (
-        Activity.objects.filter(deal=deal, kind=OuterRef("activity_kind"), done_at__isnull=False)
+        done_activities(now=now)
+        .filter(deal=deal, kind=OuterRef("activity_kind"))
         .order_by("-done_at")
         .values("done_at")[:1]
     )
@@ -55,7 +69,7 @@ def items_with_state(*, deal: Deal, items: QuerySet[ChecklistItem]) -> list[Chec
     result = []
     for item in annotated:
         item.is_satisfied = item_satisfied(
-            item, deal, ticked=item.is_ticked, last_done_at=item.last_done_at
+            item, deal, ticked=item.is_ticked, last_done_at=item.last_done_at, now=now
         )
         result.append(item)
     return result

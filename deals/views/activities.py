@@ -71,6 +71,7 @@ def deal_activity_new(request: HttpRequest, deal_id: int) -> HttpResponse:
             kind=data["kind"],
             subject=data["subject"],
             done=done,
+            done_at=data["done_at"],
             due_at=data["due_at"],
             notes=data["notes"],
         )

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
+from accounts.models import User
 from deals.access import deal_owner_choices
 from deals.forms import DealCreateForm
 from deals.selectors import (
@@ -49,6 +50,15 @@ def board_home(request: HttpRequest) -> HttpResponse:
     return redirect("board-pipeline", pipeline_id=pipeline.pk)
 
 
+def _poll_token(user: User, pipeline_id: int) -> str:
+    """Signed, so the poll can trust whom it watches for; what it watches is a digest over
+    the deals this user may see (docs/hardening/gate-activities.md)."""
+    current = board_change_token(pipeline_id=pipeline_id, user_id=user.pk, role=user.role)
+    return signing.dumps(
+        {"u": user.pk, "r": user.role, "p": pipeline_id, "t": current}, salt=POLL_SALT
+    )
+
+
 def board_context(request: HttpRequest, pipeline: Pipeline, filters: BoardFilters) -> dict:
     return {
         "pipeline": pipeline,
@@ -56,10 +66,7 @@ def board_context(request: HttpRequest, pipeline: Pipeline, filters: BoardFilter
         "columns": board_columns(
             pipeline=pipeline, user=request.user, filters=filters, limit=settings.BOARD_PAGE_SIZE
         ),
-        "poll_token": signing.dumps(
-            {"u": request.user.pk, "p": pipeline.pk, "t": board_change_token(pipeline=pipeline)},
-            salt=POLL_SALT,
-        ),
+        "poll_token": _poll_token(request.user, pipeline.pk),
     }
 
 
@@ -127,18 +134,18 @@ def column_more(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpRe
 def board_changes(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     """Live refresh: 204 when nothing changed since the page's token (one query).
 
-    The signed token names the user and pipeline the page was rendered for, so this hot,
-    every-few-seconds endpoint needs no session or user lookup; it reveals nothing but
-    "something changed", and the board itself is then fetched through the normal, fully
-    checked view.
+    The signed token names the user, their role and the pipeline the page was rendered
+    for, so this hot, every-few-seconds endpoint needs no session; it watches only the
+    deals that user may see and reveals nothing but "something changed", and the board
+    itself is then fetched through the normal, fully checked view.
     """
     try:
         token = signing.loads(request.GET.get("token", ""), salt=POLL_SALT, max_age=POLL_MAX_AGE)
     except signing.BadSignature:
         return JsonResponse({"error": "This board is out of date; reload the page."}, status=400)
-    if token.get("p") != pipeline_id:
+    if token.get("p") != pipeline_id or not {"u", "r", "t"} <= token.keys():
         return JsonResponse({"error": "Wrong board."}, status=400)
-    current = board_change_token(pipeline=Pipeline(pk=pipeline_id))
+    current = board_change_token(pipeline_id=pipeline_id, user_id=token["u"], role=token["r"])
     if current == token["t"]:
         return HttpResponse(status=204)
     response = HttpResponse(status=200)

@@ -142,11 +142,17 @@ def deals_bulk(request: HttpRequest) -> HttpResponse:
     outcome = BulkOutcome()
     if data["action"] == "reassign":
         owner = data["owner"]
-        outcome = deals_bulk_reassign(user=request.user, deals=deals, new_owner=owner)
+        outcome = deals_bulk_reassign(
+            user=request.user, deals=deals, versions=data["versions"], new_owner=owner
+        )
         done_text = f"Reassigned {{n}} deal{{s}} to {owner.display_name}."
     else:
         outcome = deals_bulk_mark_lost(
-            user=request.user, deals=deals, reason=data["reason"], note=data["note"]
+            user=request.user,
+            deals=deals,
+            versions=data["versions"],
+            reason=data["reason"],
+            note=data["note"],
         )
         done_text = "Marked {n} deal{s} as lost."
     missing = len(set(wanted)) - len(deals)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from deals.models import Notification
+from deals.page_selectors import notifications_for
 
 PAGE_SIZE = 25
 TEMPLATE = "deals/notifications.html"
@@ -41,7 +42,7 @@ def notification_bell(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notifications = Notification.objects.filter(recipient=request.user).select_related("deal")
+    notifications = notifications_for(request.user).select_related("deal")
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "unread": _unread(request).count(), "nav_section": "notifications"}
     return render(request, TEMPLATE, context)
@@ -51,7 +52,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     notification = get_object_or_404(
-        Notification.objects.select_related("deal"), pk=notification_id, recipient=request.user
+        notifications_for(request.user).select_related("deal"), pk=notification_id
     )
     if not notification.is_read:
         Notification.objects.filter(pk=notification.pk).update(is_read=True)

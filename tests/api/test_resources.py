@@ -188,20 +188,6 @@ def test_only_admins_delete_and_only_what_nothing_uses(api, company):
 # -- activities ---------------------------------------------------------------------------
 
 
-def test_logging_an_activity_marks_the_deal_active(api, company):
-    deal = factories.make_deal(company.rep1, company.sales)
-
-    response = api(company.rep1).post(
-        "/api/v1/activities/", {"deal": deal.pk, "kind": "meeting", "subject": "Demo"}
-    )
-
-    assert response.status_code == 201
-    assert response.json()["owner"] == company.rep1.pk
-    deal.refresh_from_db()
-    assert deal.last_activity_at.isoformat().replace("+00:00", "Z") == response.json()["done_at"]
-    assert deal.version == 2
-
-
 def test_scheduling_undoing_and_deleting_activities(api, company):
     deal = factories.make_deal(company.rep1, company.sales)
     client = api(company.rep1)

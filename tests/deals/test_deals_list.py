@@ -138,9 +138,11 @@ def test_the_list_is_paged_and_costs_the_same_queries_for_any_number_of_deals(co
 
 
 def _bulk(client, deals, **data):
+    """As the list's form posts: each selected deal with the version the list showed."""
+    versions = {f"version-{d.pk}": d.version for d in deals}
     return client.post(
         reverse("deals-bulk"),
-        {"deal": [d.pk for d in deals], "query": "status=open&sort=title", **data},
+        {"deal": [d.pk for d in deals], "query": "status=open&sort=title", **versions, **data},
     )
 
 
@@ -196,7 +198,8 @@ def test_bulk_mark_lost_closes_each_deal_and_reports_the_ones_refused(company, l
     first = make_deal(company.rep1, company.sales, title="First")
     second = make_deal(company.rep1, company.sales, title="Second")
     already = make_deal(company.rep1, company.sales, title="Already lost")
-    deal_mark_lost(user=company.rep1, deal=already, version=None, reason=price)
+    # As the list shows it now: lost, at its new version.
+    already = deal_mark_lost(user=company.rep1, deal=already, version=None, reason=price)
     teammate = make_deal(company.rep2, company.sales, title="Teammate's")
     client = login(company.rep1)
 
