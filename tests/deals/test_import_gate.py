@@ -16,9 +16,7 @@ EXIT = ChecklistItem.Kind.EXIT
 pytestmark = pytest.mark.django_db
 
 
-def test_a_reps_row_that_moves_a_deal_past_missing_items_fails_and_changes_nothing(
-    company, login
-):
+def test_a_reps_row_that_moves_a_deal_past_missing_items_fails_and_changes_nothing(company, login):
     make_item(company.stages[0], EXIT, text="Budget confirmed")
     deal = make_deal(company.rep1, company.sales, title="Acme", external_id="A-1")
     other = make_deal(company.rep1, company.sales, title="Globex", external_id="G-1")
