@@ -37,7 +37,7 @@ from deals.models import ImportJob
 PREVIEW_ROWS = 5
 SNIFF_BYTES = 64 * 1024
 # An upload is stored, and read back, in pieces of this size (docs/hardening/imports.md).
-CHUNK_BYTES = 1024 * 1024
+CHUNK_BYTES = 512 * 1024
 # Rows read at upload to guess the decimal separator.
 GUESS_ROWS = 500
 DELIMITERS = {",": "comma (,)", ";": "semicolon (;)", "\t": "tab", "|": "bar (|)"}

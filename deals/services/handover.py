@@ -124,9 +124,11 @@ def user_offboard(
     """Deactivate ``user``; ``deals_to`` takes their open deals and ``activities_to`` their
     open activities (each required only when there is something to take over)."""
     ensure_admin(actor)
-    user = user_deactivate(actor=actor, user=user)
-    # Their waiting and running imports stop too (docs/hardening/imports.md).
+    # Their waiting and running imports stop too (docs/hardening/imports.md). Before the
+    # user's row is locked: a running batch holds its job's lock and needs a key-share lock
+    # on the user to insert deals, so the other order could deadlock with it.
     imports_cancel_for_user(user=user)
+    user = user_deactivate(actor=actor, user=user)
     deals = _hand_over_deals(actor=actor, leaving=user, successor=deals_to)
     activities = _hand_over_activities(leaving=user, successor=activities_to)
     if deals or activities:

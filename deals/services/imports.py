@@ -842,7 +842,9 @@ def import_upload(*, user: User, kind: str, upload: UploadedFile) -> ImportJob:
     whole file in memory; a file that cannot be read leaves nothing behind."""
     job = ImportJob.objects.create(user=user, kind=kind, file_name=upload.name[:255])
     sniffer = EncodingSniffer()
-    for index, data in enumerate(upload.chunks(CHUNK_BYTES)):
+    upload.seek(0)
+    # Not ``upload.chunks()``: for a file Django kept in memory it yields the whole file.
+    for index, data in enumerate(iter(partial(upload.read, CHUNK_BYTES), b"")):
         sniffer.feed(data)
         ImportChunk.objects.create(job=job, index=index, data=data)
     encoding = sniffer.result()
