@@ -12,7 +12,9 @@ the last committed batch instead of importing rows twice.
 
 Decisions:
 
-- A row whose external id exists updates that deal. Without an external id, a row updates
+- A row whose external id belongs to a deal the importer may edit updates that deal; an
+  id of any other deal answers as an unknown one (ids are unique per owner,
+  docs/hardening/imports.md). Without an external id, a row updates
   the one deal the importer may edit with the same title, organization and pipeline
   (case-insensitive); several such deals make the row ambiguous (reported, not guessed).
   Importing the same file twice therefore changes nothing the second time.
@@ -28,6 +30,10 @@ Decisions:
 - Status ``won`` / ``lost`` closes the deal after it is created or updated (won needs the
   exit checklist as above; lost needs a lost reason); ``open`` reopens a closed deal.
 - Empty cells leave an existing deal's field as it is.
+- People match by email, else by name and organization, never by name alone.
+
+The file is read as a stream of stored chunks; a job whose message was lost is sent again
+by the periodic sweep (see docs/hardening/imports.md).
 """
 
 import datetime
@@ -895,7 +901,9 @@ def import_check_start(*, job: ImportJob, mapping: dict, options: dict) -> Impor
     if job.total <= settings.IMPORT_SYNC_CHECK_ROWS:
         return import_check(job=job)
     job.status, job.done, job.errors, job.message = ImportJob.Status.CHECKING, 0, [], ""
-    job.save(update_fields=["mapping", "options", "status", "done", "errors", "message"])
+    job.save(
+        update_fields=["mapping", "options", "status", "done", "errors", "message", "updated_at"]
+    )
     enqueue_after_commit("deals.tasks.import_check", job.pk)
     return job
 
