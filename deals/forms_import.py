@@ -37,6 +37,12 @@ class MappingForm(forms.Form):
         required=False,
         empty_label="— none: every row must name one —",
     )
+    override_checklist = forms.BooleanField(
+        label="Override missing checklist items, with the reason “CSV import”",
+        required=False,
+        help_text="Without it, a row whose stage change or won status lacks required items "
+        "is not imported; the report names the items.",
+    )
 
     def __init__(self, *args, job: ImportJob, header: list[str], user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,6 +66,10 @@ class MappingForm(forms.Form):
         if job.kind != ImportJob.Kind.DEALS:
             del self.fields["pipeline"]
             del self.fields["decimal_separator"]
+        # Only those who may override at all are offered the choice; a rep's crafted post
+        # of the field is ignored because the field does not exist for them.
+        if job.kind != ImportJob.Kind.DEALS or user.role == Role.REP:
+            del self.fields["override_checklist"]
 
     def target_fields(self):
         """(target, bound field) pairs, in the targets' order, for the mapping table."""
@@ -102,4 +112,5 @@ class MappingForm(forms.Form):
         return {
             "decimal_separator": self.cleaned_data.get("decimal_separator") or ".",
             "pipeline": pipeline.pk if pipeline else None,
+            "override_checklist": bool(self.cleaned_data.get("override_checklist")),
         }

@@ -7,7 +7,9 @@ the rows the run will refuse.
 Choices made for the user, and shown to them:
 
 - Encoding: UTF-8 (with or without BOM), UTF-16 with a BOM; otherwise Windows-1252, then
-  Latin-1, with a notice to check accented letters in the preview.
+  Latin-1, with a notice to check accented letters in the preview. It is decided while the
+  upload streams past, and the file is read back as a stream, row by row
+  (docs/hardening/imports.md).
 - Separator between columns: sniffed among ``,`` ``;`` tab and ``|`` (the user may change it).
 - Amounts: the decimal separator the user picks (``.`` or ``,``); the other one, spaces and
   apostrophes group thousands; ``k`` / ``m`` multiply by a thousand / a million; currency
@@ -19,17 +21,25 @@ Choices made for the user, and shown to them:
   that only fits day first: then the whole column is read month/day/year.
 """
 
+import codecs
 import csv
 import datetime
 import io
+import itertools
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TextIO
 
 from deals.models import ImportJob
 
 PREVIEW_ROWS = 5
 SNIFF_BYTES = 64 * 1024
+# An upload is stored, and read back, in pieces of this size (docs/hardening/imports.md).
+CHUNK_BYTES = 512 * 1024
+# Rows read at upload to guess the decimal separator.
+GUESS_ROWS = 500
 DELIMITERS = {",": "comma (,)", ";": "semicolon (;)", "\t": "tab", "|": "bar (|)"}
 # Names for forms: a tab in an HTML option's value does not survive every browser.
 DELIMITER_CODES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
@@ -51,42 +61,106 @@ class CellError(ValueError):
 
 
 @dataclass
-class DecodedFile:
-    text: str
-    encoding: str
+class Encoding:
+    codec: str  # Python's name for it
+    label: str  # what the page says
     notice: str = ""
 
 
-def decode(raw: bytes) -> DecodedFile:
-    if raw.startswith(b"PK\x03\x04"):
-        raise ImportFileError(
-            "This looks like an Excel workbook, not a CSV file. Save it as CSV (File › Save "
-            "as › CSV UTF-8) and upload that."
+class EncodingSniffer:
+    """Decides a file's encoding while its bytes stream past once, chunk by chunk, so the
+    file never has to be held in memory: UTF-8 (with or without BOM), UTF-16 with a BOM,
+    else Windows-1252, else Latin-1, with a notice naming the first line that is not UTF-8.
+    """
+
+    def __init__(self) -> None:
+        self.head = b""
+        self.utf8 = codecs.getincrementaldecoder("utf-8")()
+        self.cp1252 = codecs.getincrementaldecoder("cp1252")()
+        self.cp1252_ok = True
+        self.utf8_error_line: int | None = None
+        self.lines = 0
+
+    def feed(self, data: bytes) -> None:
+        if len(self.head) < 4:
+            self.head += data[: 4 - len(self.head)]
+        if self.utf8_error_line is None:
+            try:
+                self.utf8.decode(data)
+            except UnicodeDecodeError as error:
+                self.utf8_error_line = self.lines + data[: max(error.start, 0)].count(b"\n") + 1
+        if self.cp1252_ok:
+            try:
+                self.cp1252.decode(data)
+            except UnicodeDecodeError:
+                self.cp1252_ok = False
+        self.lines += data.count(b"\n")
+
+    def result(self) -> Encoding:
+        if self.head.startswith(b"PK\x03\x04"):
+            raise ImportFileError(
+                "This looks like an Excel workbook, not a CSV file. Save it as CSV (File › Save "
+                "as › CSV UTF-8) and upload that."
+            )
+        if self.head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return Encoding("utf-16", "UTF-16")
+        if self.utf8_error_line is None:
+            try:
+                self.utf8.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.utf8_error_line = self.lines + 1
+        if self.utf8_error_line is None:
+            bom = self.head.startswith(codecs.BOM_UTF8)
+            return Encoding("utf-8-sig", "UTF-8 with BOM" if bom else "UTF-8")
+        if self.cp1252_ok:
+            codec, label = "cp1252", "Windows-1252"
+        else:
+            codec, label = "latin-1", "Latin-1 (ISO-8859-1)"
+        return Encoding(
+            codec,
+            label,
+            notice=(
+                f"The file is not UTF-8 (first non-UTF-8 byte on line {self.utf8_error_line}), "
+                f"so it was read as {label}. Check that accented letters look right in the "
+                "preview; if not, save the file as “CSV UTF-8” and upload it again."
+            ),
         )
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return DecodedFile(raw.decode("utf-16"), "UTF-16")
-        except UnicodeDecodeError:
-            raise ImportFileError("The file starts like UTF-16 but is not valid UTF-16.") from None
-    try:
-        encoding = "UTF-8 with BOM" if raw.startswith(b"\xef\xbb\xbf") else "UTF-8"
-        return DecodedFile(raw.decode("utf-8-sig"), encoding)
-    except UnicodeDecodeError as error:
-        position = error.start
-    line = raw[:position].count(b"\n") + 1
-    try:
-        text, encoding = raw.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        text, encoding = raw.decode("latin-1"), "Latin-1 (ISO-8859-1)"
-    return DecodedFile(
-        text,
-        encoding,
-        notice=(
-            f"The file is not UTF-8 (first non-UTF-8 byte on line {line}), so it was read as "
-            f"{encoding}. Check that accented letters look right in the preview; if not, "
-            "save the file as “CSV UTF-8” and upload it again."
-        ),
-    )
+
+
+def sniff_encoding(chunks: Iterable[bytes]) -> Encoding:
+    sniffer = EncodingSniffer()
+    for chunk in chunks:
+        sniffer.feed(chunk)
+    return sniffer.result()
+
+
+class ChunkStream(io.RawIOBase):
+    """A stored file read back chunk by chunk: ``fetch(index)`` returns the chunk's bytes,
+    or None past the last one. At most one chunk is in memory at a time."""
+
+    def __init__(self, fetch: Callable[[int], bytes | None]) -> None:
+        super().__init__()
+        self.fetch, self.index, self.pending = fetch, 0, memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self.pending:
+            data = self.fetch(self.index)
+            if data is None:
+                return 0
+            self.index += 1
+            self.pending = memoryview(bytes(data))
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
+
+
+def text_of(raw: io.RawIOBase, codec: str) -> TextIO:
+    """The file's text as a stream; ``newline=""`` as the csv module wants it."""
+    return io.TextIOWrapper(io.BufferedReader(raw), encoding=codec, newline="")
 
 
 def sniff_delimiter(text: str) -> str:
@@ -106,35 +180,50 @@ class Table:
     rows: list[tuple[int, list[str]]]  # (line number in the file, cells)
 
 
-def read_table(text: str, delimiter: str, *, limit: int | None = None) -> Table:
-    """Rows with the line each starts on (quoted cells may span lines); blank rows skipped."""
-    if "\x00" in text:
-        raise ImportFileError("The file contains NUL bytes: it is not a text CSV file.")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
+Rows = Iterator[tuple[int, list[str]]]
+
+
+def _records(source: str | TextIO, delimiter: str) -> Rows:
+    """Non-blank rows with the line each starts on (quoted cells may span lines)."""
+    if isinstance(source, str):
+        source = io.StringIO(source, newline="")
+    reader = csv.reader(source, delimiter=delimiter, strict=True)
     last_line = 0
     try:
         for cells in reader:
             line, last_line = last_line + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            if header is None:
-                header = [cell.strip() for cell in cells]
-                continue
-            rows.append((line, cells))
-            if limit is not None and len(rows) >= limit:
-                break
+            if any("\x00" in cell for cell in cells):
+                raise ImportFileError("The file contains NUL bytes: it is not a text CSV file.")
+            if any(cell.strip() for cell in cells):
+                yield line, cells
     except csv.Error as error:
         raise ImportFileError(
             f"The file is not valid CSV: the row starting on line {last_line + 1} cannot be "
             f"read ({error}). Check the quotes on that line."
         ) from None
-    if header is None:
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            f"The file cannot be read in its encoding after line {last_line}; save it as "
+            "“CSV UTF-8” and upload it again."
+        ) from None
+
+
+def open_table(source: str | TextIO, delimiter: str) -> tuple[list[str], Rows]:
+    """The header, and the rows as a stream (read as they are consumed)."""
+    records = _records(source, delimiter)
+    first = next(records, None)
+    if first is None:
         raise ImportFileError("The file is empty.")
+    header = [cell.strip() for cell in first[1]]
     if not any(header):
         raise ImportFileError("The first line should name the columns; it is empty.")
-    return Table(header=header, rows=rows)
+    return header, records
+
+
+def read_table(source: str | TextIO, delimiter: str, *, limit: int | None = None) -> Table:
+    """The header and the first ``limit`` rows (all of them without a limit)."""
+    header, rows = open_table(source, delimiter)
+    return Table(header=header, rows=list(itertools.islice(rows, limit)))
 
 
 def cells_of(row: list[str], width: int) -> list[str]:
@@ -201,7 +290,7 @@ WORDY_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%d-%b-%Y")
 DATE_HELP = "Use a date like 2025-03-31, 31.03.2025 or 31/03/2025."
 
 
-def slashed_date_order(values: list[str]) -> str:
+def slashed_date_order(values: Iterable[str]) -> str:
     """ "mdy" when some slashed date only fits month first and none only fits day first."""
     day_first = month_first = False
     for value in values:
@@ -347,6 +436,21 @@ def guess_mapping(kind: str, header: list[str]) -> dict[str, int]:
     return mapping
 
 
+_DECIMAL_COMMA = re.compile(r"\d,\d{1,2}(?:\s*[kKmM])?\s*$")
+_DECIMAL_POINT = re.compile(r"\d\.\d{1,2}(?:\s*[kKmM])?\s*$")
+
+
+def guess_decimal_separator(rows: list[tuple[int, list[str]]], mapping: dict[str, int]) -> str:
+    """ "," when the value column's amounts look like 12,50 and none like 12.50."""
+    index = mapping.get("value")
+    if index is None:
+        return "."
+    values = [cells[index] for _, cells in rows if index < len(cells)]
+    comma = any(_DECIMAL_COMMA.search(v) for v in values)
+    point = any(_DECIMAL_POINT.search(v) for v in values)
+    return "," if comma and not point else "."
+
+
 @dataclass
 class RowReader:
     """Reads the mapped cells of one row into plain values, collecting every problem."""
@@ -387,8 +491,8 @@ class RowReader:
             self.errors.append(str(error))
             return None
 
-    def column_values(self, rows: list[tuple[int, list[str]]], name: str) -> list[str]:
+    def column_values(self, rows: Iterable[tuple[int, list[str]]], name: str) -> Iterator[str]:
         index = self.mapping.get(name)
         if index is None:
-            return []
-        return [cells[index] for _, cells in rows if index < len(cells)]
+            return iter(())
+        return (cells[index] for _, cells in rows if index < len(cells))

@@ -306,3 +306,8 @@ def board_card(*, deal_id: int, user: User) -> Deal | None:
     cards = list(_card_queryset(deals_visible_to(user).filter(pk=deal_id, status=Deal.Status.OPEN)))
     decorate_cards(cards, user)
     return cards[0] if cards else None
+
+
+def external_id_taken(*, owner: User, external_id: str) -> bool:
+    """External ids are unique per owner (docs/hardening/imports.md)."""
+    return Deal.objects.filter(owner=owner, external_id=external_id).exists()

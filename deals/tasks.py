@@ -1,25 +1,42 @@
-"""Background jobs of the deals app: the CSV import (PRODUCT.md §9).
+"""Background jobs of the deals app: the CSV import (PRODUCT.md §9, docs/hardening/imports.md).
 
 Thin: an id in, the service re-fetches the job and claims it. Acknowledged late, so a
 worker killed mid-import leaves the message to be delivered again; the service then resumes
-after the last committed batch (each batch commits with the job's progress).
+after the last committed batch (each batch commits with the job's progress). A message lost
+before it reached the broker is sent again by the periodic ``import_sweep``.
 """
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from deals.services.imports import import_run as run_import_job
+from deals.services import imports
+
+JOB_TASK = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "max_retries": 5,
+    "soft_time_limit": 540,
+    "time_limit": 600,
+}
 
 
-@shared_task(
-    name="deals.tasks.import_run",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=540,
-    time_limit=600,
-)
+@shared_task(name="deals.tasks.import_run", **JOB_TASK)
 def import_run(job_id: int) -> str:
-    return run_import_job(job_id=job_id)
+    return imports.import_run(job_id=job_id)
+
+
+@shared_task(name="deals.tasks.import_check", **JOB_TASK)
+def import_check(job_id: int) -> str:
+    return imports.import_check_run(job_id=job_id)
+
+
+@shared_task(name="deals.tasks.import_sweep", **JOB_TASK)
+def import_sweep() -> int:
+    return imports.imports_resume_stalled()
+
+
+@shared_task(name="deals.tasks.import_purge_files", **JOB_TASK)
+def import_purge_files() -> int:
+    return imports.imports_delete_old_files()

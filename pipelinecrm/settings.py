@@ -360,3 +360,22 @@ ACTIVITY_CLOCK_SKEW_MINUTES = env.int("ACTIVITY_CLOCK_SKEW_MINUTES", default=5)
 # progress bar moves once per batch; a retried job resumes after the last one).
 IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=50)
 IMPORT_BATCH_ROWS = env.int("IMPORT_BATCH_ROWS", default=200)
+# Files with more rows than this are checked (dry run) by the worker, with a progress bar.
+IMPORT_SYNC_CHECK_ROWS = env.int("IMPORT_SYNC_CHECK_ROWS", default=2000)
+# An active import that has not advanced for this long is re-enqueued by the sweep (and its
+# owner offered "Resume"): its message was lost, e.g. the broker was down.
+IMPORT_STALE_MINUTES = env.int("IMPORT_STALE_MINUTES", default=10)
+# Uploaded files are deleted this long after upload; the jobs' reports are kept.
+IMPORT_RETENTION_DAYS = env.int("IMPORT_RETENTION_DAYS", default=30)
+# Import housekeeping (docs/hardening/imports.md), beside the periodic jobs above.
+for _name, _task, _variable, _default in [
+    ("sweep stalled imports", "import_sweep", "IMPORT_SWEEP_MINUTES", 5),
+    ("delete old import files", "import_purge_files", "IMPORT_PURGE_MINUTES", 24 * 60),
+]:
+    _minutes = env.int(_variable, default=_default)
+    CELERY_BEAT_SCHEDULE[_name] = {
+        "task": f"deals.tasks.{_task}",
+        "schedule": timedelta(minutes=_minutes),
+        "options": {"expires": _minutes * 60},
+    }
+    BEAT_SCHEDULE_ENV_VARS[_name] = _variable

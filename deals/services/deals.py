@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from deals.models import Deal, DealEvent, Organization, Person, StageChange
+from deals.selectors import external_id_taken
 from deals.services.events import deal_event_record
 from deals.services.positions import make_room
 from pipelines.models import Pipeline, Stage
@@ -39,6 +40,12 @@ def deal_create(
     """
     if stage.pipeline_id != pipeline.pk or stage.is_archived:
         raise ValidationError({"stage": "Choose an active stage of this pipeline."})
+    if external_id and external_id_taken(owner=owner, external_id=external_id):
+        # Unique per owner (docs/hardening/imports.md): the clash is with a deal of
+        # ``owner``, whom the caller may create deals for and whose deals they may see.
+        raise ValidationError(
+            {"external_id": f"{owner.display_name} already has a deal with this external id."}
+        )
     now = timezone.now()
     stages_lock(stage_ids=[stage.pk])
     position = 0 if position is None else position
@@ -56,14 +63,14 @@ def deal_create(
         position=position,
         stage_entered_at=now,
     )
-    # Field validators, clean() (the stage belongs to the pipeline) and the external id's
-    # uniqueness explain mistakes in a sentence. The related rows are instances the caller
-    # already holds and the check constraints cannot fail for a new open deal that passed
-    # the field validators; PostgreSQL enforces both anyway. Skipping their existence and
+    # Field validators and clean() (the stage belongs to the pipeline) explain mistakes in
+    # a sentence. The related rows are instances the caller already holds and the check
+    # constraints cannot fail for a new open deal that passed the field validators;
+    # PostgreSQL enforces both anyway. Skipping their existence and
     # constraint queries (ten per deal) is what keeps a 10,000-row CSV import fast.
     deal.full_clean(
         exclude=["position", "pipeline", "stage", "owner", "organization", "person"],
-        validate_unique=True,
+        validate_unique=False,
         validate_constraints=False,
     )
     deal.save()

@@ -6,6 +6,7 @@ from django.db import transaction
 from accounts.models import User
 from deals.access import can_reassign_to, ensure_can_edit
 from deals.models import Deal, DealEvent
+from deals.selectors import external_id_taken
 from deals.services.events import deal_event_record
 from deals.services.versions import deal_bump_version
 from pipelinecrm.celery import enqueue_after_commit
@@ -71,6 +72,15 @@ def deal_reassign(*, user: User, deal: Deal, new_owner: User, version: int | Non
         raise Forbidden(
             "You cannot give this deal to that person: reps cannot reassign, managers "
             "reassign within the teams they manage."
+        )
+    if deal.external_id and external_id_taken(owner=new_owner, external_id=deal.external_id):
+        # External ids are unique per owner; whoever may reassign to new_owner may see
+        # new_owner's deals, so naming the clash reveals nothing.
+        raise ValidationError(
+            {
+                "owner": f"{new_owner.display_name} already has a deal with external id "
+                f"“{deal.external_id}”; change one of the two ids first."
+            }
         )
     previous = deal.owner
     deal = deal_bump_version(deal=deal, version=version, owner=new_owner)

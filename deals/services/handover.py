@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_record, ensure_admin, user_deactivate
 from deals.models import Activity, Deal, DealEvent, Notification
+from deals.services.imports import imports_cancel_for_user
 from pipelines.services import pipeline_mark_forecast_dirty
 
 
@@ -59,6 +60,7 @@ def _hand_over_deals(*, actor: User, leaving: User, successor: User | None) -> i
     successor = _check_successor(
         successor, leaving=leaving, field="deals_to", what="their open deals"
     )
+    _refuse_external_id_clashes(pks=[pk for pk, _ in rows], successor=successor)
     now = timezone.now()
     Deal.objects.filter(pk__in=[pk for pk, _ in rows]).update(
         owner=successor, version=F("version") + 1, updated_at=now
@@ -78,6 +80,24 @@ def _hand_over_deals(*, actor: User, leaving: User, successor: User | None) -> i
         f"{leaving.display_name} {'are' if len(rows) != 1 else 'is'} now yours.",
     )
     return len(rows)
+
+
+def _refuse_external_id_clashes(*, pks: list[int], successor: User) -> None:
+    """External ids are unique per owner (docs/hardening/imports.md): say which ones the
+    successor already uses rather than fail on the constraint."""
+    leaving_ids = Deal.objects.filter(pk__in=pks, external_id__isnull=False).values("external_id")
+    clashes = sorted(
+        Deal.objects.filter(owner=successor, external_id__in=leaving_ids).values_list(
+            "external_id", flat=True
+        )
+    )
+    if clashes:
+        raise ValidationError(
+            {
+                "deals_to": f"{successor.display_name} already has deals with the external "
+                f"ids {', '.join(clashes[:10])}; change those ids or choose someone else."
+            }
+        )
 
 
 def _hand_over_activities(*, leaving: User, successor: User | None) -> int:
@@ -104,6 +124,10 @@ def user_offboard(
     """Deactivate ``user``; ``deals_to`` takes their open deals and ``activities_to`` their
     open activities (each required only when there is something to take over)."""
     ensure_admin(actor)
+    # Their waiting and running imports stop too (docs/hardening/imports.md). Before the
+    # user's row is locked: a running batch holds its job's lock and needs a key-share lock
+    # on the user to insert deals, so the other order could deadlock with it.
+    imports_cancel_for_user(user=user)
     user = user_deactivate(actor=actor, user=user)
     deals = _hand_over_deals(actor=actor, leaving=user, successor=deals_to)
     activities = _hand_over_activities(leaving=user, successor=activities_to)

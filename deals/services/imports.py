@@ -12,7 +12,9 @@ the last committed batch instead of importing rows twice.
 
 Decisions:
 
-- A row whose external id exists updates that deal. Without an external id, a row updates
+- A row whose external id belongs to a deal the importer may edit updates that deal; an
+  id of any other deal answers as an unknown one (ids are unique per owner,
+  docs/hardening/imports.md). Without an external id, a row updates
   the one deal the importer may edit with the same title, organization and pipeline
   (case-insensitive); several such deals make the row ambiguous (reported, not guessed).
   Importing the same file twice therefore changes nothing the second time.
@@ -20,39 +22,66 @@ Decisions:
   checklist), at the bottom of the column in file order so that an import does not bury
   the cards people are working on.
 - On update, fields go through ``deal_update``, a new owner through ``deal_reassign`` and a
-  stage change through ``deal_move`` with the override reason "CSV import". Reps import
-  the deals they own, and creating a deal in any stage needs no checklist, so the import's
-  move may override missing items whatever the importer's role; the stage change records
-  the reason and the skipped items.
-- Status ``won`` / ``lost`` closes the deal after it is created or updated (won overrides
-  the exit checklist as above; lost needs a lost reason); ``open`` reopens a closed deal.
+  stage change through ``deal_move`` under the normal checklist rules: a row that lacks
+  required items fails, naming them, and its savepoint undoes the rest of the row. A
+  manager or admin who ticked "override" at the mapping step overrides with the reason
+  "CSV import", still subject to ``can_override`` (docs/hardening/imports.md). Creating a
+  deal directly in its stage needs no checklist.
+- Status ``won`` / ``lost`` closes the deal after it is created or updated (won needs the
+  exit checklist as above; lost needs a lost reason); ``open`` reopens a closed deal.
 - Empty cells leave an existing deal's field as it is.
+- People match by email, else by name and organization, never by name alone.
+
+The file is read as a stream of stored chunks; a job whose message was lost is sent again
+by the periodic sweep (see docs/hardening/imports.md).
 """
 
+import datetime
+import itertools
 import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TextIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
 from deals.access import deal_owner_choices, deals_editable_by
 from deals.imports import (
+    CHUNK_BYTES,
+    GUESS_ROWS,
+    SNIFF_BYTES,
+    ChunkStream,
+    EncodingSniffer,
+    ImportFileError,
     RowReader,
-    Table,
-    read_table,
+    Rows,
+    guess_decimal_separator,
+    guess_mapping,
+    open_table,
     slashed_date_order,
+    sniff_delimiter,
+    text_of,
 )
-from deals.models import Deal, DealEvent, ImportJob, LostReason, Organization, Person
-from deals.selectors import editable_owner_ids
+from deals.models import (
+    Deal,
+    DealEvent,
+    ImportChunk,
+    ImportJob,
+    LostReason,
+    Organization,
+    Person,
+)
 from deals.services.deals import deal_create
 from deals.services.editing import deal_reassign, deal_update
 from deals.services.moves import deal_mark_lost, deal_mark_won, deal_move, deal_reopen
@@ -101,13 +130,17 @@ def _join(names: Iterable[str]) -> str:
 
 
 class ContactBook:
-    """Organizations and people found or made by name (and email), as the services do:
-    a name matches case-insensitively and the oldest row wins."""
+    """Organizations found or made by name, people by email, else by name *and*
+    organization (never by name alone: two Anna Schmidts at different organizations, or one
+    without organization, are two people). Names match case-insensitively and the oldest
+    row wins, as the services do."""
 
     def __init__(self) -> None:
         self.organizations: dict[str, Organization] = {}
         self.people_by_email: dict[str, Person] = {}
-        self.people_by_name: dict[str, Person] = {}
+        # (name, organization name or "") → person
+        self.people_by_name: dict[tuple[str, str], Person] = {}
+        self.loaded_names: set[str] = set()
 
     def load(self, *, organization_names: set[str], emails: set[str], names: set[str]) -> None:
         wanted = {_lower(n) for n in organization_names} - self.organizations.keys()
@@ -119,18 +152,32 @@ class ContactBook:
             ):
                 self.organizations[organization.key] = organization
         emails = {_lower(e) for e in emails} - self.people_by_email.keys()
-        names = {_lower(n) for n in names} - self.people_by_name.keys()
+        names = {_lower(n) for n in names} - self.loaded_names
+        self.loaded_names |= names
         if emails or names:
-            people = Person.objects.annotate(email_key=Lower("email"), name_key=Lower("name"))
+            people = Person.objects.annotate(
+                email_key=Lower("email"), name_key=Lower("name")
+            ).select_related("organization")
             for person in people.filter(email_key__in=emails).order_by("-pk"):
                 self.people_by_email[person.email_key] = person
             for person in people.filter(name_key__in=names).order_by("-pk"):
-                self.people_by_name[person.name_key] = person
+                self.people_by_name[self._name_key(person.name, person.organization)] = person
 
-    def person(self, *, name: str, email: str) -> Person | None:
+    @staticmethod
+    def _name_key(name: str, organization: Organization | str | None) -> tuple[str, str]:
+        if isinstance(organization, Organization):
+            organization = organization.name
+        return (_lower(name), _lower(organization or ""))
+
+    def person(self, *, name: str, email: str, organization: str = "") -> Person | None:
         if email and _lower(email) in self.people_by_email:
             return self.people_by_email[_lower(email)]
-        return self.people_by_name.get(_lower(name)) if name else None
+        return self.people_by_name.get(self._name_key(name, organization)) if name else None
+
+    def remember(self, person: Person, organization: str = "") -> None:
+        if person.email:
+            self.people_by_email[_lower(person.email)] = person
+        self.people_by_name.setdefault(self._name_key(person.name, organization), person)
 
     def create_missing(self, plans: list[Plan]) -> None:
         """Create, in two statements, the organizations and people the plans name."""
@@ -141,38 +188,40 @@ class ContactBook:
                 new_orgs.setdefault(_lower(name), Organization(name=name))
         for organization in Organization.objects.bulk_create(new_orgs.values()):
             self.organizations[_lower(organization.name)] = organization
-        new_people: dict[str, Person] = {}
+        new_people: dict[object, tuple[Person, str]] = {}
         for plan in plans:
             name = plan.values.get("person_name", "")
             email = plan.values.get("person_email", "")
-            if not name or self.person(name=name, email=email) is not None:
+            organization_name = plan.values.get("organization_name", "")
+            if not name or self.person(name=name, email=email, organization=organization_name):
                 continue
-            key = _lower(email) or _lower(name)
-            organization = self.organizations.get(_lower(plan.values.get("organization_name", "")))
-            new_people.setdefault(key, Person(name=name, email=email, organization=organization))
-        for person in Person.objects.bulk_create(new_people.values()):
-            if person.email:
-                self.people_by_email[_lower(person.email)] = person
-            self.people_by_name.setdefault(_lower(person.name), person)
+            key = _lower(email) or self._name_key(name, organization_name)
+            organization = self.organizations.get(_lower(organization_name))
+            new_people.setdefault(
+                key,
+                (Person(name=name, email=email, organization=organization), organization_name),
+            )
+        Person.objects.bulk_create([person for person, _ in new_people.values()])
+        for person, organization_name in new_people.values():
+            self.remember(person, organization_name)
 
 
 class Importer:
     """Shared by the three kinds: reading rows into plans, running plans in savepoints."""
 
-    def __init__(self, *, job: ImportJob, user: User, table: Table) -> None:
-        self.job, self.user, self.table = job, user, table
+    # The column whose slashed dates decide day/month order (the dry run reads it first).
+    date_column = ""
+
+    def __init__(self, *, job: ImportJob, user: User, header: list[str]) -> None:
+        self.job, self.user = job, user
         options = job.options or {}
         self.reader = RowReader(
             mapping={k: int(v) for k, v in (job.mapping or {}).items()},
-            width=len(table.header),
+            width=len(header),
             decimal_separator=options.get("decimal_separator", "."),
-        )
-        self.reader.date_order = options.get("date_order") or slashed_date_order(
-            self.reader.column_values(table.rows, self.date_column)
+            date_order=options.get("date_order", "dmy"),
         )
         self.contacts = ContactBook()
-
-    date_column = ""
 
     def plan_rows(self, rows: list[tuple[int, list[str]]]) -> list[Plan]:
         raise NotImplementedError
@@ -220,8 +269,8 @@ def _domain_message(error: DomainError) -> str:
 class DealImporter(Importer):
     date_column = "expected_close_date"
 
-    def __init__(self, *, job: ImportJob, user: User, table: Table) -> None:
-        super().__init__(job=job, user=user, table=table)
+    def __init__(self, *, job: ImportJob, user: User, header: list[str]) -> None:
+        super().__init__(job=job, user=user, header=header)
         pipelines = list(Pipeline.objects.order_by("-is_active", "pk"))
         self.pipelines: dict[str, Pipeline] = {}
         for pipeline in pipelines:
@@ -238,7 +287,6 @@ class DealImporter(Importer):
         active = list(User.objects.filter(is_active=True).order_by("-pk"))
         self.users: dict[str, User] = {_lower(u.email): u for u in active if u.email}
         self.users |= {_lower(u.username): u for u in active}
-        self.editable_owners = editable_owner_ids(user)
         self.allowed_owner_ids = set(deal_owner_choices(user).values_list("pk", flat=True))
         self.lost_reasons = {
             _lower(reason.name): reason for reason in LostReason.objects.filter(is_active=True)
@@ -249,11 +297,12 @@ class DealImporter(Importer):
         self.made_by_external_id: dict[str, Deal] = {}
         self.made_by_title: dict[tuple, Deal] = {}
         self.open_counts: dict[int, int] = {}
+        # Reps never override (their form has no such field); the option is re-checked
+        # against the role in case the importer was demoted since the mapping step.
+        wants_override = (job.options or {}).get("override_checklist") and user.role != Role.REP
+        self.override_reason = IMPORT_REASON if wants_override else ""
 
     # -- planning ------------------------------------------------------------------------
-
-    def _may_edit(self, deal: Deal) -> bool:
-        return self.editable_owners is None or deal.owner_id in self.editable_owners
 
     def _title_key(self, title: str, organization: str, pipeline_id: int | None) -> tuple:
         return (_lower(title), _lower(organization), pipeline_id)
@@ -270,12 +319,17 @@ class DealImporter(Importer):
         external_ids = {
             self.reader.text(c, "external_id", 100) for _, c, _ in read if c is not None
         } - {""}
-        by_external_id = {
-            deal.external_id: deal
-            for deal in Deal.objects.filter(external_id__in=external_ids).select_related(
-                "pipeline", "stage", "organization"
-            )
-        }
+        # Only deals the importer may edit are matched: an id used by a deal they cannot see
+        # (or only see) answers as an unknown id does, and makes a new deal of their own
+        # (external ids are unique per owner, docs/hardening/imports.md).
+        by_external_id: dict[str, list[Deal]] = defaultdict(list)
+        for deal in (
+            deals_editable_by(self.user)
+            .filter(external_id__in=external_ids)
+            .select_related("pipeline", "stage", "organization")
+            .order_by("pk")
+        ):
+            by_external_id[deal.external_id].append(deal)
         titles = {
             _lower(self.reader.text(c, "title"))
             for _, c, _ in read
@@ -334,6 +388,15 @@ class DealImporter(Importer):
             )
             self.made_by_title[key] = deal
 
+    def _match_external_id(self, cells, candidates: list[Deal]) -> Deal | bool | None:
+        """The one editable deal with the row's external id; among several (a manager's
+        team may reuse an id), the row owner's; ``False`` when that leaves no single one."""
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else None
+        owner = self.users.get(_lower(self.reader.text(cells, "owner", 254))) or self.user
+        owned = [deal for deal in candidates if deal.owner_id == owner.pk]
+        return owned[0] if len(owned) == 1 else False
+
     def _plan(self, plan: Plan, cells, by_external_id, by_title) -> None:
         reader, errors = self.reader, plan.errors
         reader.errors = []
@@ -343,9 +406,14 @@ class DealImporter(Importer):
         plan.values = {"title": title}
         existing: Deal | None = None
         if external_id:
-            existing = self.made_by_external_id.get(external_id) or by_external_id.get(external_id)
-            if existing is not None and existing.pk and not self._may_edit(existing):
-                errors.append(f"External id “{external_id}” belongs to a deal you may not change.")
+            existing = self.made_by_external_id.get(external_id)
+            if existing is None:
+                existing = self._match_external_id(cells, by_external_id.get(external_id, []))
+            if existing is False:
+                errors.append(
+                    f"Several deals you may edit have the external id “{external_id}”; map an "
+                    "owner column to say whose deal this row updates."
+                )
                 return
         else:
             pipeline = self._row_pipeline_for_match(cells)
@@ -508,7 +576,11 @@ class DealImporter(Importer):
 
     def _contacts_of(self, values: dict) -> tuple[Organization | None, Person | None]:
         organization = self.contacts.organizations.get(_lower(values["organization_name"]))
-        person = self.contacts.person(name=values["person_name"], email=values["person_email"])
+        person = self.contacts.person(
+            name=values["person_name"],
+            email=values["person_email"],
+            organization=values["organization_name"],
+        )
         return organization, person
 
     def _create(self, plan: Plan) -> Outcome:
@@ -570,8 +642,7 @@ class DealImporter(Importer):
                 stage=stage,
                 version=None,
                 pipeline=stage.pipeline_id if stage.pipeline_id != deal.pipeline_id else None,
-                override_reason=IMPORT_REASON,
-                import_override=True,
+                override_reason=self.override_reason,
             ).deal
             touched.add(stage.pk)
         deal = self._close(deal, values)
@@ -591,8 +662,7 @@ class DealImporter(Importer):
                 user=self.user,
                 deal=deal,
                 version=None,
-                override_reason=IMPORT_REASON,
-                import_override=True,
+                override_reason=self.override_reason,
             )
         return deal_mark_lost(user=self.user, deal=deal, version=None, reason=values["lost_reason"])
 
@@ -683,12 +753,15 @@ class PersonImporter(Importer):
                         validate_email(values["email"])
                     except ValidationError:
                         plan.errors.append(f"“{values['email']}” is not an email address.")
-                plan.existing = self.contacts.person(name=values["name"], email=values["email"])
+                plan.existing = self.contacts.person(
+                    name=values["name"],
+                    email=values["email"],
+                    organization=values["organization_name"],
+                )
                 if not plan.errors and plan.existing is None:
+                    # A later row for the same person updates it (a placeholder in dry runs).
                     placeholder = Person(name=values["name"], email=values["email"])
-                    if values["email"]:
-                        self.contacts.people_by_email[_lower(values["email"])] = placeholder
-                    self.contacts.people_by_name.setdefault(_lower(values["name"]), placeholder)
+                    self.contacts.remember(placeholder, values["organization_name"])
             plans.append(plan)
         return plans
 
@@ -706,7 +779,9 @@ class PersonImporter(Importer):
     def apply(self, plan: Plan) -> Outcome:
         values = plan.values
         organization = self.contacts.organizations.get(_lower(values["organization_name"]))
-        person = self.contacts.person(name=values["name"], email=values["email"])
+        person = self.contacts.person(
+            name=values["name"], email=values["email"], organization=values["organization_name"]
+        )
         if person is None:
             person = Person(
                 name=values["name"],
@@ -716,9 +791,7 @@ class PersonImporter(Importer):
             )
             person.full_clean()
             person.save()
-            if person.email:
-                self.contacts.people_by_email[_lower(person.email)] = person
-            self.contacts.people_by_name.setdefault(_lower(person.name), person)
+            self.contacts.remember(person, values["organization_name"])
             return Outcome(plan.line, "created", person.pk, person.name)
         changes = {
             "email": values["email"],
@@ -740,39 +813,165 @@ IMPORTERS = {
     ImportJob.Kind.ORGANIZATIONS: OrganizationImporter,
     ImportJob.Kind.PEOPLE: PersonImporter,
 }
+FILE_DELETED = (
+    "The file of this import was deleted after {days} days, as all imported files are; the "
+    "report is kept. Upload the file again to import it."
+)
 
 
-def importer_for(job: ImportJob, table: Table | None = None) -> Importer:
-    table = table or read_table(job.content, job.delimiter)
-    return IMPORTERS[job.kind](job=job, user=job.user, table=table)
+# -- the file -------------------------------------------------------------------------------
+
+
+def _stored_chunk(job_id: int, index: int) -> bytes | None:
+    return (
+        ImportChunk.objects.filter(job_id=job_id, index=index)
+        .values_list("data", flat=True)
+        .first()
+    )
+
+
+def _job_text(job: ImportJob) -> TextIO:
+    if job.file_deleted_at is not None:
+        raise InvalidRequest(FILE_DELETED.format(days=settings.IMPORT_RETENTION_DAYS))
+    return text_of(ChunkStream(partial(_stored_chunk, job.pk)), job.codec)
+
+
+def job_rows(job: ImportJob) -> tuple[list[str], Rows]:
+    """The job's header, and its rows as a stream read one stored chunk at a time."""
+    return open_table(_job_text(job), job.delimiter)
+
+
+@transaction.atomic
+def import_upload(*, user: User, kind: str, upload: UploadedFile) -> ImportJob:
+    """Store the upload chunk by chunk while its encoding is decided, then read it back as a
+    stream to find its separator, count its rows and guess the mapping. At no point is the
+    whole file in memory; a file that cannot be read leaves nothing behind."""
+    job = ImportJob.objects.create(user=user, kind=kind, file_name=upload.name[:255])
+    sniffer = EncodingSniffer()
+    upload.seek(0)
+    # Not ``upload.chunks()``: for a file Django kept in memory it yields the whole file.
+    for index, data in enumerate(iter(partial(upload.read, CHUNK_BYTES), b"")):
+        sniffer.feed(data)
+        ImportChunk.objects.create(job=job, index=index, data=data)
+    encoding = sniffer.result()
+    job.codec, job.encoding = encoding.codec, encoding.label
+    try:
+        job.delimiter = sniff_delimiter(_job_text(job).read(SNIFF_BYTES))
+    except UnicodeDecodeError:
+        raise ImportFileError(f"The file starts like {encoding.label} but is not.") from None
+    header, rows = job_rows(job)
+    first_rows = list(itertools.islice(rows, GUESS_ROWS))
+    job.total = len(first_rows) + sum(1 for _ in rows)
+    if not job.total:
+        raise ImportFileError("The file has a header but no rows.")
+    job.mapping = guess_mapping(kind, header)
+    job.options = {
+        "decimal_separator": guess_decimal_separator(first_rows, job.mapping),
+        "encoding_notice": encoding.notice,
+    }
+    job.save()
+    return job
+
+
+@transaction.atomic
+def import_redelimit(*, job: ImportJob, delimiter: str) -> ImportJob:
+    """Read the columns again with another separator; the mapping is guessed anew."""
+    if job.is_running or job.is_finished:
+        raise InvalidRequest("This import has already run.")
+    job.delimiter = delimiter
+    header, rows = job_rows(job)
+    job.mapping = guess_mapping(job.kind, header)
+    job.status, job.errors, job.total = ImportJob.Status.UPLOADED, [], sum(1 for _ in rows)
+    job.save(update_fields=["delimiter", "mapping", "status", "errors", "total", "updated_at"])
+    return job
 
 
 # -- the dry run --------------------------------------------------------------------------
 
 
-def import_check(*, job: ImportJob) -> ImportJob:
-    """The dry run: every row planned, nothing written; bad rows listed by line."""
-    table = read_table(job.content, job.delimiter)
-    importer = importer_for(job, table)
-    errors, creates, updates = [], 0, 0
-    for start in range(0, len(table.rows), DRY_RUN_CHUNK):
-        for plan in importer.plan_rows(table.rows[start : start + DRY_RUN_CHUNK]):
+@transaction.atomic
+def import_check_start(*, job: ImportJob, mapping: dict, options: dict) -> ImportJob:
+    """Save the mapping and check the file: here for files of up to IMPORT_SYNC_CHECK_ROWS
+    rows, by the worker (with the progress bar) for larger ones."""
+    if job.is_running or job.is_finished:
+        raise InvalidRequest("This import has already run.")
+    job.mapping = mapping
+    job.options = {**(job.options or {}), **options}
+    job.options.pop("date_order", None)
+    if job.total <= settings.IMPORT_SYNC_CHECK_ROWS:
+        return import_check(job=job)
+    job.status, job.done, job.errors, job.message = ImportJob.Status.CHECKING, 0, [], ""
+    job.save(
+        update_fields=["mapping", "options", "status", "done", "errors", "message", "updated_at"]
+    )
+    enqueue_after_commit("deals.tasks.import_check", job.pk)
+    return job
+
+
+def import_check(*, job: ImportJob, progress: bool = False) -> ImportJob:
+    """The dry run: every row planned, nothing written; bad rows listed by line.
+
+    With ``progress`` (the worker's check) ``done`` counts the rows checked, for the
+    progress bar, and the check stops once the job is no longer "checking" (cancelled).
+    """
+    header, rows = job_rows(job)
+    importer = IMPORTERS[job.kind](job=job, user=job.user, header=header)
+    if "date_order" not in job.options and importer.date_column:
+        # A first pass over the file: the whole column decides how slashed dates read.
+        importer.reader.date_order = slashed_date_order(
+            importer.reader.column_values(job_rows(job)[1], importer.date_column)
+        )
+    this_job = ImportJob.objects.filter(pk=job.pk)
+    if progress:
+        this_job = this_job.filter(status=ImportJob.Status.CHECKING)
+    errors, creates, updates, checked = [], 0, 0, 0
+    for batch in itertools.batched(rows, DRY_RUN_CHUNK):
+        for plan in importer.plan_rows(batch):
             if plan.errors:
                 errors.append({"line": plan.line, "reason": " ".join(plan.errors)})
             elif plan.existing is not None:
                 updates += 1
             else:
                 creates += 1
+        checked += len(batch)
+        if progress and not this_job.update(done=checked, updated_at=timezone.now()):
+            return job
     job.options = {
-        **(job.options or {}),
+        **job.options,
         "date_order": importer.reader.date_order,
         "dry_run": {"create": creates, "update": updates, "failed": len(errors)},
     }
-    job.errors = errors
-    job.total = len(table.rows)
-    job.status = ImportJob.Status.CHECKED
-    job.save(update_fields=["mapping", "options", "errors", "total", "status", "updated_at"])
+    job.errors, job.total, job.done = errors, checked, 0
+    job.status, job.updated_at = ImportJob.Status.CHECKED, timezone.now()
+    this_job.update(
+        mapping=job.mapping,
+        options=job.options,
+        errors=errors,
+        total=checked,
+        done=0,
+        status=job.status,
+        updated_at=job.updated_at,
+    )
     return job
+
+
+def import_check_run(*, job_id: int) -> str:
+    """The worker's dry run of a large file; a file that cannot be read goes back to the
+    mapping step with the reason shown."""
+    job = ImportJob.objects.select_related("user").filter(pk=job_id).first()
+    if job is None or job.status != ImportJob.Status.CHECKING:
+        return "gone"
+    if not job.user.is_active:
+        _cancel(job)
+        return "cancelled"
+    try:
+        import_check(job=job, progress=True)
+    except (ImportFileError, InvalidRequest) as error:
+        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.CHECKING).update(
+            status=ImportJob.Status.UPLOADED, done=0, message=str(error), updated_at=timezone.now()
+        )
+        return "refused"
+    return "checked"
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -792,6 +991,8 @@ def import_queue(*, job: ImportJob) -> ImportJob:
     }
     if job.status not in (ImportJob.Status.CHECKED, ImportJob.Status.FAILED):
         raise InvalidRequest("Check the file (dry run) before importing it.")
+    if job.file_deleted_at is not None:
+        raise InvalidRequest(FILE_DELETED.format(days=settings.IMPORT_RETENTION_DAYS))
     claimed = ImportJob.objects.filter(pk=job.pk, status=job.status).update(
         status=ImportJob.Status.QUEUED,
         message="",
@@ -843,24 +1044,32 @@ def import_run(*, job_id: int) -> str:
     batch_rows = max(1, settings.IMPORT_BATCH_ROWS)
     deadline = time.monotonic() + SLICE_SECONDS
     try:
-        table = read_table(job.content, job.delimiter)
-        importer = importer_for(job, table)
+        header, rows = job_rows(job)
+        importer = IMPORTERS[job.kind](job=job, user=job.user, header=header)
         start = job.done
-        while start < len(table.rows):
-            batch = table.rows[start : start + batch_rows]
+        for batch in itertools.batched(itertools.islice(rows, start, None), batch_rows):
             with transaction.atomic():
-                locked = ImportJob.objects.select_for_update().get(pk=job_id)
+                locked = (
+                    ImportJob.objects.select_for_update(of=("self",))
+                    .select_related("user")
+                    .get(pk=job_id)
+                )
                 if locked.status != ImportJob.Status.RUNNING or locked.done != start:
                     return "taken over"
-                outcomes = importer.run_batch(batch)
+                if not locked.user.is_active:
+                    # Deactivated by a path that did not cancel the job itself.
+                    _cancel(locked)
+                    return "cancelled"
+                outcomes = importer.run_batch(list(batch))
                 _record(locked, outcomes, done=start + len(batch))
             start += len(batch)
-            if start < len(table.rows) and time.monotonic() > deadline:
+            if start < job.total and time.monotonic() > deadline:
+                # If this enqueue is lost, the stalled-import sweep sends it again.
                 enqueue_after_commit("deals.tasks.import_run", job_id)
                 return "continued"
     except Exception as error:
         logger.exception("Import %s stopped", job_id)
-        ImportJob.objects.filter(pk=job_id).update(
+        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.RUNNING).update(
             status=ImportJob.Status.FAILED,
             finished_at=timezone.now(),
             message=(
@@ -873,3 +1082,101 @@ def import_run(*, job_id: int) -> str:
         status=ImportJob.Status.DONE, finished_at=timezone.now(), updated_at=timezone.now()
     )
     return "done"
+
+
+# -- stalled jobs, cancelled jobs, old files ---------------------------------------------------
+
+TASK_OF_STATUS = {
+    ImportJob.Status.CHECKING: "deals.tasks.import_check",
+    ImportJob.Status.QUEUED: "deals.tasks.import_run",
+    ImportJob.Status.RUNNING: "deals.tasks.import_run",
+}
+
+
+def _stalled_before() -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(minutes=settings.IMPORT_STALE_MINUTES)
+
+
+def _requeue(*, job_id: int, status: str, stalled_before: datetime.datetime) -> bool:
+    """Send the job's task again, unless someone else just did (compare-and-swap on
+    ``updated_at``, so the sweep and a "Resume" click cannot both send it)."""
+    claimed = ImportJob.objects.filter(
+        pk=job_id, status=status, updated_at__lt=stalled_before
+    ).update(updated_at=timezone.now())
+    if claimed:
+        enqueue_after_commit(TASK_OF_STATUS[status], job_id)
+    return bool(claimed)
+
+
+def imports_resume_stalled() -> int:
+    """The periodic sweep: re-enqueue active jobs that stopped advancing (a lost message,
+    e.g. the broker was down when it was sent). A duplicate delivery is harmless: the run
+    resumes after its last committed batch and a second runner stands down."""
+    stalled_before = _stalled_before()
+    stalled = ImportJob.objects.filter(
+        status__in=ImportJob.ACTIVE, updated_at__lt=stalled_before
+    ).values_list("pk", "status")
+    return sum(
+        _requeue(job_id=pk, status=status, stalled_before=stalled_before) for pk, status in stalled
+    )
+
+
+def import_resume(*, job: ImportJob) -> ImportJob:
+    """The owner's "Resume": a failed job continues after its last committed batch; a job
+    that stopped advancing is sent to the worker again."""
+    if job.status == ImportJob.Status.FAILED:
+        return import_queue(job=job)
+    if not job.is_stalled:
+        raise InvalidRequest(
+            "This import is advancing; it can be resumed once it has stopped for "
+            f"{settings.IMPORT_STALE_MINUTES} minutes."
+        )
+    _requeue(job_id=job.pk, status=job.status, stalled_before=_stalled_before())
+    job.refresh_from_db()
+    return job
+
+
+def _cancel(job: ImportJob) -> None:
+    """Cancel a job of a deactivated user; the caller holds the job's row lock."""
+    remaining = job.total - job.done
+    if job.status == ImportJob.Status.CHECKING:
+        outcome = "the check was stopped"
+    else:
+        outcome = f"{remaining} of {job.total} rows (from row {job.done + 1} on) were not imported"
+    job.status, job.finished_at = ImportJob.Status.CANCELLED, timezone.now()
+    job.message = f"Cancelled: {job.user.display_name}'s account was deactivated; {outcome}."
+    job.save(update_fields=["status", "finished_at", "message", "updated_at"])
+
+
+@transaction.atomic
+def imports_cancel_for_user(*, user: User) -> int:
+    """Stop the imports a deactivated user left waiting or running. A batch in progress
+    holds its job's lock, so it finishes first; the next batch sees the job cancelled."""
+    jobs = list(
+        ImportJob.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(user=user, status__in=ImportJob.ACTIVE)
+        .order_by("pk")
+    )
+    for job in jobs:
+        _cancel(job)
+    return len(jobs)
+
+
+@transaction.atomic
+def imports_delete_old_files() -> int:
+    """Delete the files of imports uploaded more than IMPORT_RETENTION_DAYS ago (not those
+    a worker is busy with); the jobs and their reports stay. Set-based: two statements."""
+    now = timezone.now()
+    expired = list(
+        ImportJob.objects.select_for_update(skip_locked=True)
+        .filter(
+            file_deleted_at__isnull=True,
+            created_at__lt=now - datetime.timedelta(days=settings.IMPORT_RETENTION_DAYS),
+        )
+        .exclude(status__in=ImportJob.ACTIVE)
+        .values_list("pk", flat=True)
+    )
+    ImportChunk.objects.filter(job_id__in=expired).delete()
+    ImportJob.objects.filter(pk__in=expired).update(file_deleted_at=now)
+    return len(expired)

@@ -80,19 +80,13 @@ def _check_requirements(
     deal: Deal,
     missing: list[ChecklistItem],
     override_reason: str,
-    import_override: bool = False,
 ) -> list[ChecklistItem]:
-    """Raise unless nothing is missing or an allowed user overrides with a reason.
-
-    ``import_override``: the CSV import moves the importer's own deals "directly into
-    their stage" as it creates them (PRODUCT.md §9), so it overrides whatever the user's
-    role. Only the import passes it; no request field can set it.
-    """
+    """Raise unless nothing is missing or an allowed user overrides with a reason."""
     if not missing:
         return []
     if not override_reason.strip():
         raise ChecklistIncomplete(missing)
-    if not import_override and not can_override(user, deal):
+    if not can_override(user, deal):
         raise Forbidden(
             "Only a manager of the owner's team or an admin can override checklist items."
         )
@@ -133,7 +127,6 @@ def deal_move(
     pipeline: Pipeline | int | None = None,
     override_reason: str = "",
     complete: Callable[[Deal, Stage | None], None] | None = None,
-    import_override: bool = False,
 ) -> MoveResult:
     """Move ``deal`` to index ``position`` of ``stage`` (top of the column by default).
 
@@ -156,7 +149,6 @@ def deal_move(
                 pipeline_id=pipeline if isinstance(pipeline, int | None) else pipeline.pk,
                 override_reason=override_reason,
                 complete=complete,
-                import_override=import_override,
             )
     except ChecklistIncomplete as refusal:
         _record_refusal(user=user, deal=deal, to_stage_id=stage_id, missing=refusal.missing)
@@ -183,7 +175,6 @@ def _deal_move(
     pipeline_id: int | None,
     override_reason: str,
     complete: Callable[[Deal, Stage | None], None] | None,
-    import_override: bool = False,
 ) -> MoveResult:
     # 1. Lock the two columns, then the deal (counting the target's cards); check the version.
     stages = _locked_stages({deal.stage_id, stage_id})
@@ -242,7 +233,6 @@ def _deal_move(
         deal=fresh,
         missing=missing,
         override_reason=override_reason,
-        import_override=import_override,
     )
 
     # 5. Apply: positions, the deal, its history — all in this transaction (§3.7).
@@ -308,7 +298,6 @@ def _close(
     lost_reason: LostReason | None = None,
     lost_note: str = "",
     complete: Callable[[Deal, Stage | None], None] | None = None,
-    import_override: bool = False,
 ) -> Deal:
     stages = _locked_stages({deal.stage_id})
     fresh = _locked_deal(deal, version)
@@ -332,7 +321,6 @@ def _close(
             deal=fresh,
             missing=missing,
             override_reason=override_reason,
-            import_override=import_override,
         )
     now = timezone.now()
     close_gap(stage_id=fresh.stage_id, position=fresh.position)
@@ -367,7 +355,6 @@ def deal_mark_won(
     version: int | None,
     override_reason: str = "",
     complete: Callable[[Deal, Stage | None], None] | None = None,
-    import_override: bool = False,
 ) -> Deal:
     """Won needs the current stage's required exit items; ``complete`` as in deal_move."""
     try:
@@ -381,7 +368,6 @@ def deal_mark_won(
                 event_data={},
                 override_reason=override_reason,
                 complete=complete,
-                import_override=import_override,
             )
     except ChecklistIncomplete as refusal:
         _record_refusal(user=user, deal=deal, to_stage_id=deal.stage_id, missing=refusal.missing)

@@ -1,8 +1,9 @@
-"""CSV import pages (PRODUCT.md §9): upload, map the columns and check (dry run), then the
-import runs as a Celery job while the page shows its progress bar (htmx polls a fragment
-every second), and finally the report of created, updated and failed rows."""
+"""CSV import pages (PRODUCT.md §9): upload, map the columns and check (dry run; a large
+file is checked by the worker), then the import runs as a Celery job while the page shows
+its progress bar (htmx polls a fragment every second), and finally the report of created,
+updated and failed rows."""
 
-import re
+import itertools
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -10,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRefresh
 
 from deals.forms_import import MappingForm, UploadForm
 from deals.imports import (
@@ -18,22 +20,24 @@ from deals.imports import (
     PREVIEW_ROWS,
     TARGETS,
     ImportFileError,
-    decode,
+    Table,
     describe_date_order,
-    guess_mapping,
-    read_table,
-    sniff_delimiter,
 )
 from deals.models import ImportJob
-from deals.services.imports import import_check, import_queue
+from deals.services.imports import (
+    import_check_start,
+    import_queue,
+    import_redelimit,
+    import_resume,
+    import_upload,
+    job_rows,
+)
 from pipelinecrm.exceptions import DomainError
 
 RECENT_JOBS = 10
 REPORT_ROWS = 200
 # Multipart framing around the file; a request this much over the limit is refused unread.
 UPLOAD_OVERHEAD = 64 * 1024
-_DECIMAL_COMMA = re.compile(r"\d,\d{1,2}(?:\s*[kKmM])?\s*$")
-_DECIMAL_POINT = re.compile(r"\d\.\d{1,2}(?:\s*[kKmM])?\s*$")
 
 
 def _limit_bytes() -> int:
@@ -48,7 +52,7 @@ def _too_large(size: int) -> str:
 
 
 def _upload_page(request: HttpRequest, form: UploadForm, error: str = "", status: int = 200):
-    jobs = ImportJob.objects.filter(user=request.user).defer("content")[:RECENT_JOBS]
+    jobs = ImportJob.objects.filter(user=request.user)[:RECENT_JOBS]
     context = {
         "form": form,
         "error": error,
@@ -57,17 +61,6 @@ def _upload_page(request: HttpRequest, form: UploadForm, error: str = "", status
         "nav_section": "import",
     }
     return render(request, "deals/import.html", context, status=status)
-
-
-def _guess_decimal_separator(table, mapping: dict[str, int]) -> str:
-    """ "," when the value column's amounts look like 12,50 and none like 12.50."""
-    index = mapping.get("value")
-    if index is None:
-        return "."
-    values = [cells[index] for _, cells in table.rows[:500] if index < len(cells)]
-    comma = any(_DECIMAL_COMMA.search(v) for v in values)
-    point = any(_DECIMAL_POINT.search(v) for v in values)
-    return "," if comma and not point else "."
 
 
 @login_required
@@ -85,36 +78,15 @@ def import_start(request: HttpRequest) -> HttpResponse:
     if upload.size > _limit_bytes():
         return _upload_page(request, form, _too_large(upload.size), status=413)
     try:
-        decoded = decode(upload.read())
-        delimiter = sniff_delimiter(decoded.text)
-        table = read_table(decoded.text, delimiter)
+        job = import_upload(user=request.user, kind=form.cleaned_data["kind"], upload=upload)
     except ImportFileError as error:
         return _upload_page(request, form, str(error), status=422)
-    if not table.rows:
-        return _upload_page(request, form, "The file has a header but no rows.", status=422)
-    kind = form.cleaned_data["kind"]
-    mapping = guess_mapping(kind, table.header)
-    job = ImportJob.objects.create(
-        user=request.user,
-        kind=kind,
-        file_name=upload.name[:255],
-        content=decoded.text,
-        encoding=decoded.encoding,
-        delimiter=delimiter,
-        mapping=mapping,
-        options={
-            "decimal_separator": _guess_decimal_separator(table, mapping),
-            "encoding_notice": decoded.notice,
-        },
-        total=len(table.rows),
-    )
     return redirect("import-job", job_id=job.pk)
 
 
 def _own_job(request: HttpRequest, job_id: int) -> ImportJob:
-    """A job is its importer's alone; anyone else's answers 404. The file's text (up to the
-    size limit) is read only where needed, not on every poll of the progress bar."""
-    job = ImportJob.objects.filter(pk=job_id, user=request.user).defer("content").first()
+    """A job is its importer's alone; anyone else's answers 404."""
+    job = ImportJob.objects.filter(pk=job_id, user=request.user).first()
     if job is None:
         raise Http404("No such import.")
     return job
@@ -126,16 +98,22 @@ def _mapping_form(request: HttpRequest, job: ImportJob, header, data=None) -> Ma
         "delimiter": DELIMITER_CODES.get(job.delimiter, "comma"),
         "decimal_separator": (job.options or {}).get("decimal_separator", "."),
         "pipeline": (job.options or {}).get("pipeline"),
+        "override_checklist": (job.options or {}).get("override_checklist", False),
     }
     return MappingForm(data, job=job, header=header, user=request.user, initial=initial)
 
 
 def _job_page(request: HttpRequest, job: ImportJob, form=None, error: str = "", status=200):
+    if not error and job.status == ImportJob.Status.UPLOADED:
+        error = job.message  # why the worker's check could not read the file
     context = {"job": job, "error": error, "nav_section": "import"}
-    if not (job.is_running or job.is_finished):
-        preview = read_table(job.content, job.delimiter, limit=PREVIEW_ROWS)
+    if job.file_deleted_at is not None and not job.is_finished:
+        context["file_deleted"] = True
+    elif not (job.is_running or job.is_finished):
+        header, rows = job_rows(job)
+        preview = Table(header=header, rows=list(itertools.islice(rows, PREVIEW_ROWS)))
         context |= {
-            "form": form or _mapping_form(request, job, preview.header),
+            "form": form or _mapping_form(request, job, header),
             "preview": preview,
             "preview_width": range(len(preview.header)),
             "targets": TARGETS[job.kind],
@@ -170,39 +148,37 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     if request.method == "GET":
         return _job_page(request, job)
     action = request.POST.get("action")
-    if action in ("start", "resume"):
-        try:
-            import_queue(job=job)
-        except DomainError as error:
-            return _job_page(request, job, error=error.message, status=409)
-        return redirect("import-job", job_id=job.pk)
-    if job.is_running or job.is_finished:
-        return _job_page(request, job, error="This import has already run.", status=409)
-    header = read_table(job.content, job.delimiter, limit=PREVIEW_ROWS).header
-    form = _mapping_form(request, job, header, data=request.POST)
-    if form.delimiter_char and form.delimiter_char != job.delimiter:
-        return _redelimit(request, job, form.delimiter_char)
-    if not form.is_valid():
-        return _job_page(request, job, form=form, status=422)
-    job.mapping, job.options = form.mapping, {**(job.options or {}), **form.options}
-    job.options.pop("date_order", None)
     try:
-        import_check(job=job)
-    except ImportFileError as error:
-        return _job_page(request, job, form=form, error=str(error), status=422)
+        if action == "start":
+            import_queue(job=job)
+        elif action == "resume":
+            import_resume(job=job)
+        else:
+            return _check(request, job)
+    except DomainError as error:
+        return _job_page(request, job, error=error.message, status=409)
     return redirect("import-job", job_id=job.pk)
 
 
-def _redelimit(request: HttpRequest, job: ImportJob, delimiter: str) -> HttpResponse:
-    """Read the columns again with another separator; the mapping is guessed anew."""
+def _check(request: HttpRequest, job: ImportJob) -> HttpResponse:
+    if job.is_running or job.is_finished or job.file_deleted_at is not None:
+        return _job_page(request, job, error="This import has already run.", status=409)
+    header, _ = job_rows(job)
+    form = _mapping_form(request, job, header, data=request.POST)
+    if form.delimiter_char and form.delimiter_char != job.delimiter:
+        try:
+            import_redelimit(job=job, delimiter=form.delimiter_char)
+        except ImportFileError as error:
+            job.refresh_from_db()
+            return _job_page(request, job, error=str(error), status=422)
+        return redirect("import-job", job_id=job.pk)
+    if not form.is_valid():
+        return _job_page(request, job, form=form, status=422)
     try:
-        table = read_table(job.content, delimiter)
+        import_check_start(job=job, mapping=form.mapping, options=form.options)
     except ImportFileError as error:
-        return _job_page(request, job, error=str(error), status=422)
-    job.delimiter = delimiter
-    job.mapping = guess_mapping(job.kind, table.header)
-    job.status, job.errors, job.total = ImportJob.Status.UPLOADED, [], len(table.rows)
-    job.save(update_fields=["delimiter", "mapping", "status", "errors", "total", "updated_at"])
+        job.refresh_from_db()
+        return _job_page(request, job, form=form, error=str(error), status=422)
     return redirect("import-job", job_id=job.pk)
 
 
@@ -210,7 +186,10 @@ def _redelimit(request: HttpRequest, job: ImportJob, delimiter: str) -> HttpResp
 @login_required
 @require_GET
 def import_progress(request: HttpRequest, job_id: int) -> HttpResponse:
-    """The progress bar, polled every second while the job runs; the report once it ends."""
+    """The progress bar, polled every second while the job runs; the report once it ends.
+    When the worker's dry run ends, the whole page reloads to show its findings."""
     job = _own_job(request, job_id)
+    if not (job.is_running or job.is_finished):
+        return HttpResponseClientRefresh()
     context = {"job": job} | _report_context(job)
     return render(request, "deals/import_job.html#progress", context)
