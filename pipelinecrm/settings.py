@@ -168,19 +168,32 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # by an environment variable, as plain data the admin's schedules page lists. A periodic run
 # that waits longer than its interval expires: the next one does the same work.
 _PERIODIC_JOBS = [
-    # (entry name, task in forecasting.tasks, variable, default minutes)
-    ("flag stalled deals", "flag_stalled_deals", "STALL_CHECK_MINUTES", 15),
-    ("apply retention", "apply_retention", "RETENTION_MINUTES", 24 * 60),
-    ("recompute forecasts", "recompute_forecasts", "FORECAST_RECOMPUTE_MINUTES", 60),
-    ("remind activities", "remind_activities", "ACTIVITY_REMINDER_MINUTES", 5),
-    ("sweep dirty forecasts", "recompute_dirty_forecasts", "DIRTY_FORECAST_SWEEP_MINUTES", 2),
+    # (entry name, task, variable, default minutes)
+    ("flag stalled deals", "forecasting.tasks.flag_stalled_deals", "STALL_CHECK_MINUTES", 15),
+    ("apply retention", "forecasting.tasks.apply_retention", "RETENTION_MINUTES", 24 * 60),
+    (
+        "recompute forecasts",
+        "forecasting.tasks.recompute_forecasts",
+        "FORECAST_RECOMPUTE_MINUTES",
+        60,
+    ),
+    ("remind activities", "forecasting.tasks.remind_activities", "ACTIVITY_REMINDER_MINUTES", 5),
+    (
+        "sweep dirty forecasts",
+        "forecasting.tasks.recompute_dirty_forecasts",
+        "DIRTY_FORECAST_SWEEP_MINUTES",
+        2,
+    ),
+    # Import housekeeping (docs/hardening/imports.md).
+    ("sweep stalled imports", "deals.tasks.import_sweep", "IMPORT_SWEEP_MINUTES", 5),
+    ("delete old import files", "deals.tasks.import_purge_files", "IMPORT_PURGE_MINUTES", 24 * 60),
 ]
 CELERY_BEAT_SCHEDULE = {}
 BEAT_SCHEDULE_ENV_VARS = {}
 for _name, _task, _variable, _default in _PERIODIC_JOBS:
     _minutes = env.int(_variable, default=_default)
     CELERY_BEAT_SCHEDULE[_name] = {
-        "task": f"forecasting.tasks.{_task}",
+        "task": _task,
         "schedule": timedelta(minutes=_minutes),
         "options": {"expires": _minutes * 60},
     }
@@ -367,15 +380,3 @@ IMPORT_SYNC_CHECK_ROWS = env.int("IMPORT_SYNC_CHECK_ROWS", default=2000)
 IMPORT_STALE_MINUTES = env.int("IMPORT_STALE_MINUTES", default=10)
 # Uploaded files are deleted this long after upload; the jobs' reports are kept.
 IMPORT_RETENTION_DAYS = env.int("IMPORT_RETENTION_DAYS", default=30)
-# Import housekeeping (docs/hardening/imports.md), beside the periodic jobs above.
-for _name, _task, _variable, _default in [
-    ("sweep stalled imports", "import_sweep", "IMPORT_SWEEP_MINUTES", 5),
-    ("delete old import files", "import_purge_files", "IMPORT_PURGE_MINUTES", 24 * 60),
-]:
-    _minutes = env.int(_variable, default=_default)
-    CELERY_BEAT_SCHEDULE[_name] = {
-        "task": f"deals.tasks.{_task}",
-        "schedule": timedelta(minutes=_minutes),
-        "options": {"expires": _minutes * 60},
-    }
-    BEAT_SCHEDULE_ENV_VARS[_name] = _variable
