@@ -198,6 +198,9 @@ for _name, _task, _variable, _default in _PERIODIC_JOBS:
 CELERY_BEAT_SCHEDULER = "pipelinecrm.beat:SingleBeatScheduler"
 # Deal changes within this many seconds of the first one cost a single forecast recompute.
 FORECAST_DEBOUNCE_SECONDS = env.int("FORECAST_DEBOUNCE_SECONDS", default=60)
+# A forecast claim older than this belongs to a killed worker: its pipelines are marked dirty
+# again. Keep it above recompute_dirty_forecasts' hard time limit (360 s).
+FORECAST_CLAIM_TIMEOUT_SECONDS = env.int("FORECAST_CLAIM_TIMEOUT_SECONDS", default=600)
 
 # -- Email -------------------------------------------------------------------------------
 # Development prints mail to the console; production defaults to Django's classic SMTP relay

@@ -99,9 +99,9 @@ def app_environment(redis_url: str, var_dir: Path, **variables: str) -> dict[str
 def start_celery(command: str, env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
     """``celery -A pipelinecrm worker|beat …`` as its own process group, logging to ``log``."""
     extra = ("--hostname", f"{uuid.uuid4().hex[:8]}@%h") if command == "worker" else ()
+    celery = (sys.executable, "-m", "celery", "-A", "pipelinecrm", command, "--loglevel=INFO")
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "pipelinecrm", command, "--loglevel=INFO"]
-        + [*extra, *args],
+        [*celery, *extra, *args],
         cwd=BASE_DIR,
         env=env,
         stdout=log.open("ab"),

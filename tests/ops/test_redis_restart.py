@@ -84,10 +84,8 @@ def test_worker_and_beat_carry_on_after_redis_restarts(company, login, tmp_path)
         stop(worker)
         redis_server.stop()
         print(worker_log.read_text() if worker_log.exists() else "no worker log")  # on failure
-    assert set(Deal.objects.filter(external_id__startswith="R-").values_list("title", flat=True)) == {
-        "Alpha",
-        "Beta",
-    }
+    imported = Deal.objects.filter(external_id__startswith="R-")
+    assert set(imported.values_list("title", flat=True)) == {"Alpha", "Beta"}
     worker_output = worker_log.read_text()
     assert "Connection to broker lost" in worker_output  # the restart did reach the worker
     assert "Unrecoverable error" not in worker_output

@@ -48,9 +48,7 @@ def test_only_one_of_two_beats_sends_and_the_other_takes_over_when_it_dies(tmp_p
     beats = []
     try:
         for name, log in zip("ab", logs, strict=True):
-            env = app_environment(
-                redis_server.url, tmp_path / name, STALL_CHECK_MINUTES="0.02"
-            )
+            env = app_environment(redis_server.url, tmp_path / name, STALL_CHECK_MINUTES="0.02")
             (tmp_path / name).mkdir()
             beats.append(start_celery("beat", env, log))
 
