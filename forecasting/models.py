@@ -37,6 +37,29 @@ class ForecastSnapshot(models.Model):
         return f"{self.pipeline} / {self.owner} / {self.period or 'unscheduled'}"
 
 
+class ForecastClaim(models.Model):
+    """A forecast recompute in progress: the dirty markers it cleared, kept until it commits.
+
+    The claim clears the pipelines' markers in a committed statement (so a change from then
+    on marks them again) and records itself in the same transaction; the recompute deletes
+    the claim when its snapshots commit. A worker killed in between leaves the claim behind;
+    the first run to find it older than FORECAST_CLAIM_TIMEOUT_SECONDS recomputes its
+    pipelines (docs/hardening/faults.md).
+    """
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+")
+    claimed_at = models.DateTimeField()
+
+    class Meta:
+        # recompute_dirty_forecasts looks for claims older than the timeout.
+        indexes = [models.Index(fields=["claimed_at"], name="forecastclaim_claimed_idx")]
+
+    def __str__(self) -> str:
+        return (
+            f"forecast claim of pipeline {self.pipeline_id} at {self.claimed_at:%Y-%m-%d %H:%M:%S}"
+        )
+
+
 class Quota(models.Model):
     """A monthly target for a user or for a team (a team without one sums its members')."""
 

@@ -133,7 +133,11 @@ if REDIS_URL:
     # A job taken by a worker that dies before acknowledging it goes back to the queue after
     # this many seconds; keep it above FORECAST_DEBOUNCE_SECONDS and the task time limits.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # A broker that vanishes without closing the TCP connection (failover, NAT, a
+        # container moved) must still fail a blocked command, so the worker reconnects.
+        "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=30.0),
+        "socket_keepalive": True,
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -161,6 +165,12 @@ CELERY_TIMEZONE = TIME_ZONE
 # A request that enqueues must not hang when the broker is down (PRODUCT.md §5).
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Reconnect to a restarted broker forever: Celery's default gives up after 100 attempts and
+# the worker exits, which stops every periodic job (docs/hardening/faults.md).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A job running when the connection drops finishes (Celery 6 will cancel it instead): the
+# jobs are idempotent, so a redelivery after the visibility timeout does no harm either way.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # -- Background jobs (PRODUCT.md §5) -----------------------------------------------------
@@ -168,7 +178,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # by an environment variable, as plain data the admin's schedules page lists. A periodic run
 # that waits longer than its interval expires: the next one does the same work.
 _PERIODIC_JOBS = [
-    # (entry name, task, variable, default minutes)
+    # (entry name, task, variable, default minutes; fractions allowed)
     ("flag stalled deals", "forecasting.tasks.flag_stalled_deals", "STALL_CHECK_MINUTES", 15),
     ("apply retention", "forecasting.tasks.apply_retention", "RETENTION_MINUTES", 24 * 60),
     (
@@ -191,19 +201,24 @@ _PERIODIC_JOBS = [
 CELERY_BEAT_SCHEDULE = {}
 BEAT_SCHEDULE_ENV_VARS = {}
 for _name, _task, _variable, _default in _PERIODIC_JOBS:
-    _minutes = env.int(_variable, default=_default)
+    _minutes = env.float(_variable, default=_default)
     CELERY_BEAT_SCHEDULE[_name] = {
         "task": _task,
         "schedule": timedelta(minutes=_minutes),
         "options": {"expires": _minutes * 60},
     }
     BEAT_SCHEDULE_ENV_VARS[_name] = _variable
+# However many beat processes run, only the one holding a PostgreSQL advisory lock sends.
+CELERY_BEAT_SCHEDULER = "pipelinecrm.beat:SingleBeatScheduler"
 # Deal changes within this many seconds of the first one cost a single forecast recompute.
 FORECAST_DEBOUNCE_SECONDS = env.int("FORECAST_DEBOUNCE_SECONDS", default=60)
 # Retention (docs/hardening/operations.md): forecast snapshots older than this many days are
 # thinned to one a day; read notifications older than this many days are deleted.
 SNAPSHOT_THIN_AFTER_DAYS = env.int("SNAPSHOT_THIN_AFTER_DAYS", default=730)
 READ_NOTIFICATION_RETENTION_DAYS = env.int("READ_NOTIFICATION_RETENTION_DAYS", default=90)
+# A forecast claim older than this belongs to a killed worker: its pipelines are marked dirty
+# again. Keep it above recompute_dirty_forecasts' hard time limit (360 s).
+FORECAST_CLAIM_TIMEOUT_SECONDS = env.int("FORECAST_CLAIM_TIMEOUT_SECONDS", default=600)
 
 # -- Email -------------------------------------------------------------------------------
 # Development prints mail to the console; production defaults to Django's classic SMTP relay

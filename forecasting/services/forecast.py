@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import (
     Case,
@@ -34,7 +35,7 @@ from django.utils import timezone
 
 from deals.expressions import MONEY_SUM_FIELD, WEIGHTED_VALUE
 from deals.models import Deal
-from forecasting.models import ForecastSnapshot
+from forecasting.models import ForecastClaim, ForecastSnapshot
 from forecasting.services.claims import rows_claim
 from forecasting.services.notify import BATCH_SIZE
 from pipelines.models import Pipeline
@@ -178,22 +179,51 @@ def forecasts_recompute_dirty(*, now: datetime.datetime | None = None) -> list[i
 
     The claim clears the markers in one committed statement before computing, so a change
     committed from then on marks its pipeline again and asks for another run, while a
-    second worker claiming at the same moment finds nothing. Should the recompute fail, the
-    markers are put back for the retry or the next sweep.
+    second worker claiming at the same moment finds nothing. The same transaction records a
+    ForecastClaim, deleted with the new snapshots' commit: should the recompute fail, the
+    markers are put back at once; should its worker be killed, a later run finds the claim
+    stale and takes its pipelines over.
     """
-    claimed = rows_claim(
+    claims = _forecast_claim(now=timezone.now())
+    if not claims:
+        return []
+    pipeline_ids = sorted(set(claims.values()))
+    try:
+        with transaction.atomic():
+            forecasts_recompute(pipeline_ids=pipeline_ids, now=now)
+            ForecastClaim.objects.filter(pk__in=list(claims)).delete()
+    except Exception:
+        with transaction.atomic():
+            _markers_restore(pipeline_ids)
+            ForecastClaim.objects.filter(pk__in=list(claims)).delete()
+        raise
+    return pipeline_ids
+
+
+@transaction.atomic
+def _forecast_claim(*, now: datetime.datetime) -> dict[int, int]:
+    """Claim the dirty pipelines and those of stale claims; claim id → pipeline id."""
+    stale_before = now - datetime.timedelta(seconds=settings.FORECAST_CLAIM_TIMEOUT_SECONDS)
+    # SKIP LOCKED: a stale claim that another run is taking over right now is its own.
+    stale = dict(
+        ForecastClaim.objects.select_for_update(skip_locked=True)
+        .filter(claimed_at__lt=stale_before)
+        .values_list("pk", "pipeline_id")
+    )
+    ForecastClaim.objects.filter(pk__in=list(stale)).delete()
+    dirty = rows_claim(
         Pipeline.objects.filter(forecast_dirty_since__isnull=False),
         returning=("id",),
         forecast_dirty_since=None,
     )
-    pipeline_ids = [row["id"] for row in claimed]
-    if not pipeline_ids:
-        return []
-    try:
-        forecasts_recompute(pipeline_ids=pipeline_ids, now=now)
-    except Exception:
-        Pipeline.objects.filter(pk__in=pipeline_ids, forecast_dirty_since__isnull=True).update(
-            forecast_dirty_since=timezone.now()
-        )
-        raise
-    return pipeline_ids
+    pipeline_ids = {row["id"] for row in dirty} | set(stale.values())
+    created = ForecastClaim.objects.bulk_create(
+        [ForecastClaim(pipeline_id=pk, claimed_at=now) for pk in sorted(pipeline_ids)]
+    )
+    return {claim.pk: claim.pipeline_id for claim in created}
+
+
+def _markers_restore(pipeline_ids: list[int]) -> None:
+    Pipeline.objects.filter(pk__in=pipeline_ids, forecast_dirty_since__isnull=True).update(
+        forecast_dirty_since=timezone.now()
+    )

@@ -28,14 +28,16 @@ from django.db import connection
 from django.utils import timezone
 
 from deals.models import Deal, Notification
+from forecasting.models import ForecastClaim, ForecastSnapshot
 from pipelinecrm.celery import app as celery_app
-from pipelines.models import Stage
+from pipelines.models import Pipeline, Stage
 from tests.factories import make_deal
 from tests.fixtures_celery import wait_for
 
 pytestmark = pytest.mark.celery
 
 VISIBILITY_TIMEOUT = 2
+CLAIM_TIMEOUT = 1
 DAY = datetime.timedelta(days=1)
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -55,6 +57,7 @@ def _start_worker(pool: str, queue: str, log: Path) -> subprocess.Popen:
         "DATABASE_URL": _dsn(),
         "REDIS_URL": celery_app.conf.broker_url,
         "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+        "FORECAST_CLAIM_TIMEOUT_SECONDS": str(CLAIM_TIMEOUT),
     }
     command = [
         *(sys.executable, "-m", "celery", "-A", "pipelinecrm", "worker", f"--pool={pool}"),
@@ -78,13 +81,17 @@ def _stop(worker: subprocess.Popen) -> None:
         worker.wait(timeout=10)
 
 
-def _backend_waiting_on_deals(admin: psycopg.Connection) -> int | None:
+def _backend_waiting(admin: psycopg.Connection, statement: str) -> int | None:
     row = admin.execute(
         "SELECT pid FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'"
-        " AND query LIKE 'UPDATE \"deals_deal\"%%'",
-        [connection.settings_dict["NAME"]],
+        " AND query LIKE %s",
+        [connection.settings_dict["NAME"], f"{statement}%"],
     ).fetchone()
     return row[0] if row else None
+
+
+def _backend_waiting_on_deals(admin: psycopg.Connection) -> int | None:
+    return _backend_waiting(admin, 'UPDATE "deals_deal"')
 
 
 @pytest.mark.parametrize("pool", ["solo", "prefork"])
@@ -134,3 +141,55 @@ def test_a_job_killed_mid_task_runs_again_on_another_worker(company, tmp_path, p
                     _stop(worker)
             print(log.read_text() if log.exists() else "no worker log")  # shown on failure
     assert Notification.objects.filter(deal=deal, kind="stalled").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forecast_markers_survive_a_worker_killed_mid_recompute(company, tmp_path):
+    """The claim cleared the pipeline's marker and committed; the worker dies before its
+    snapshots do. The claim row keeps the request, and the redelivered job, finding it
+    stale, recomputes the pipeline (docs/hardening/faults.md)."""
+    make_deal(company.rep1, company.sales, company.stages[0])
+    Pipeline.objects.update(forecast_dirty_since=None)
+    Pipeline.objects.filter(pk=company.sales.pk).update(forecast_dirty_since=timezone.now())
+    queue = f"pipelinecrm-kill-{uuid.uuid4().hex[:12]}"
+    log = tmp_path / "workers.log"
+    first = second = None
+    with psycopg.connect(_dsn(), autocommit=True) as admin, psycopg.connect(_dsn()) as locker:
+        try:
+            locker.execute("LOCK TABLE forecasting_forecastsnapshot IN SHARE MODE")
+            first = _start_worker("solo", queue, log)
+            celery_app.send_task("forecasting.tasks.recompute_dirty_forecasts", queue=queue)
+            blocked = wait_for(
+                lambda: _backend_waiting(admin, 'INSERT INTO "forecasting_forecastsnapshot"'),
+                timeout=60,
+                what="the first worker's recompute to wait for the lock",
+            )
+
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait(timeout=10)
+            admin.execute("SELECT pg_terminate_backend(%s)", [blocked])
+            locker.rollback()
+            killed_at = time.monotonic()
+
+            sales = Pipeline.objects.get(pk=company.sales.pk)
+            assert sales.forecast_dirty_since is None  # claimed before the kill…
+            assert ForecastClaim.objects.filter(pipeline=sales).exists()  # …and still owed
+            assert not ForecastSnapshot.objects.exists()
+
+            wait_for(
+                lambda: time.monotonic() - killed_at > VISIBILITY_TIMEOUT + 0.5,
+                what="the visibility timeout",
+            )
+            second = _start_worker("solo", queue, log)
+            wait_for(
+                lambda: ForecastSnapshot.objects.filter(pipeline=sales).exists(),
+                timeout=60,
+                what="the second worker to recompute the claimed pipeline",
+            )
+        finally:
+            for worker in (first, second):
+                if worker is not None:
+                    _stop(worker)
+            print(log.read_text() if log.exists() else "no worker log")  # shown on failure
+    assert not ForecastClaim.objects.exists()
+    assert Pipeline.objects.get(pk=company.sales.pk).forecast_dirty_since is None
