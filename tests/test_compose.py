@@ -189,3 +189,12 @@ def test_gunicorn_reads_the_one_config_file(where):
     # Workers, timeouts, bind and logs come from the file, not from flags that could disagree.
     for flag in ("--workers", "--threads", "--timeout", "--access-logfile", "--bind"):
         assert flag not in gunicorn
+
+
+def test_the_worker_runs_without_the_steps_a_broker_restart_crashes():
+    """docs/hardening/faults.md: gossip, mingle and heartbeat are off, as in Procfile.dev."""
+    command = SERVICES["worker"]["command"]
+    procfile = (BASE_DIR / "Procfile.dev").read_text()
+    for flag in ("--without-gossip", "--without-mingle", "--without-heartbeat"):
+        assert flag in command
+        assert flag in procfile

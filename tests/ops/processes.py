@@ -21,6 +21,8 @@ from django.db import connection
 from tests.fixtures_celery import wait_for
 
 BASE_DIR = Path(settings.BASE_DIR)
+# As Procfile.dev and docker-compose.yml start the worker (docs/hardening/faults.md).
+WORKER_STEPS_OFF = ("--without-gossip", "--without-mingle", "--without-heartbeat")
 
 
 def database_url() -> str:
@@ -98,7 +100,11 @@ def app_environment(redis_url: str, var_dir: Path, **variables: str) -> dict[str
 
 def start_celery(command: str, env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
     """``celery -A pipelinecrm worker|beat …`` as its own process group, logging to ``log``."""
-    extra = ("--hostname", f"{uuid.uuid4().hex[:8]}@%h") if command == "worker" else ()
+    extra = (
+        ("--hostname", f"{uuid.uuid4().hex[:8]}@%h", *WORKER_STEPS_OFF)
+        if command == "worker"
+        else ()
+    )
     celery = (sys.executable, "-m", "celery", "-A", "pipelinecrm", command, "--loglevel=INFO")
     return subprocess.Popen(
         [*celery, *extra, *args],
