@@ -16,6 +16,12 @@ class PipelineForm(AdminForm):
         required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
     visibility = forms.ChoiceField(choices=Pipeline.Visibility.choices)
+    forward_jumps = forms.ChoiceField(
+        label="Forward jumps",
+        choices=Pipeline.ForwardJumps.choices,
+        help_text="Strict: a deal that skips stages also needs the required exit items of "
+        "each stage it leaves behind and the entry items of each stage it passes over.",
+    )
 
     @classmethod
     def for_pipeline(cls, pipeline: Pipeline) -> "PipelineForm":
@@ -24,6 +30,7 @@ class PipelineForm(AdminForm):
                 "name": pipeline.name,
                 "description": pipeline.description,
                 "visibility": pipeline.visibility,
+                "forward_jumps": pipeline.forward_jumps,
             }
         )
 

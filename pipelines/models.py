@@ -19,9 +19,20 @@ class Pipeline(models.Model):
         TEAM = "team", "Team: reps also see teammates' deals (read-only)"
         OWNER = "owner", "Owner: reps see only their own deals"
 
+    class ForwardJumps(models.TextChoices):
+        """What a forward move over stages needs (docs/hardening/forward-jumps.md)."""
+
+        ALLOWED = "allowed", "Allowed: skipped stages impose nothing"
+        STRICT = "strict", "Need the skipped stages' required items"
+
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     visibility = models.CharField(max_length=10, choices=Visibility, default=Visibility.TEAM)
+    # New pipelines are strict; the migration that added the field kept existing ones
+    # "allowed", their behaviour until then.
+    forward_jumps = models.CharField(
+        max_length=10, choices=ForwardJumps, default=ForwardJumps.STRICT
+    )
     is_active = models.BooleanField(default=True)
     # Set inside a move's transaction; the debounced forecast job claims and clears it, so
     # a recompute request survives a lost broker message (ARCHITECTURE.md, convention 3).
@@ -34,6 +45,10 @@ class Pipeline(models.Model):
             models.CheckConstraint(
                 condition=models.Q(visibility__in=["team", "owner"]),
                 name="pipeline_visibility_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(forward_jumps__in=["allowed", "strict"]),
+                name="pipeline_forward_jumps_valid",
             ),
         ]
 

@@ -108,28 +108,49 @@ def _clean_pipeline(pipeline: Pipeline) -> None:
 
 @transaction.atomic
 def pipeline_create(
-    *, actor: User, name: str, description: str = "", visibility: str = Pipeline.Visibility.TEAM
+    *,
+    actor: User,
+    name: str,
+    description: str = "",
+    visibility: str = Pipeline.Visibility.TEAM,
+    forward_jumps: str = Pipeline.ForwardJumps.STRICT,
 ) -> Pipeline:
     ensure_admin(actor)
-    pipeline = Pipeline(name=name, description=description.strip(), visibility=visibility)
+    pipeline = Pipeline(
+        name=name,
+        description=description.strip(),
+        visibility=visibility,
+        forward_jumps=forward_jumps,
+    )
     _clean_pipeline(pipeline)
     pipeline.save()
     audit_record(
         actor=actor,
         target=pipeline,
         action="created",
-        changes={"name": pipeline.name, "visibility": visibility},
+        changes={"name": pipeline.name, "visibility": visibility, "forward_jumps": forward_jumps},
     )
     return pipeline
 
 
 @transaction.atomic
 def pipeline_update(
-    *, actor: User, pipeline: Pipeline, name: str, description: str, visibility: str
+    *,
+    actor: User,
+    pipeline: Pipeline,
+    name: str,
+    description: str,
+    visibility: str,
+    forward_jumps: str,
 ) -> Pipeline:
     ensure_admin(actor)
     pipeline = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
-    after = {"name": name.strip(), "description": description.strip(), "visibility": visibility}
+    after = {
+        "name": name.strip(),
+        "description": description.strip(),
+        "visibility": visibility,
+        "forward_jumps": forward_jumps,
+    }
     changes = audit_changes({field: getattr(pipeline, field) for field in after}, after)
     if not changes:
         return pipeline
@@ -174,6 +195,7 @@ def pipeline_duplicate(*, actor: User, pipeline: Pipeline) -> Pipeline:
         name=_copy_name(pipeline.name),
         description=pipeline.description,
         visibility=pipeline.visibility,
+        forward_jumps=pipeline.forward_jumps,
     )
     stages = list(pipeline.stages.filter(is_archived=False).order_by("position", "pk"))
     new_stages = Stage.objects.bulk_create(

@@ -140,7 +140,10 @@ def pipeline_list(request: HttpRequest) -> HttpResponse:
     """Active and archived pipelines; the form at the bottom creates one."""
     form = PipelineForm(
         request.POST if request.method == "POST" else None,
-        initial={"visibility": Pipeline.Visibility.TEAM},
+        initial={
+            "visibility": Pipeline.Visibility.TEAM,
+            "forward_jumps": Pipeline.ForwardJumps.STRICT,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -51,8 +51,14 @@ def make_pipeline(
     visibility: str = Pipeline.Visibility.TEAM,
     stages=SALES_STAGES,
     stall_threshold_days: int | None = None,
+    forward_jumps: str = Pipeline.ForwardJumps.ALLOWED,
 ) -> Pipeline:
-    pipeline = Pipeline.objects.create(name=name or f"Pipeline {next(_seq)}", visibility=visibility)
+    """A pipeline with stages. Unlike a new pipeline of the app, it lets deals skip stages
+    freely unless ``forward_jumps`` says strict: the tests of the other move rules
+    (docs/hardening/forward-jumps.md) need no skipped stage's items in their way."""
+    pipeline = Pipeline.objects.create(
+        name=name or f"Pipeline {next(_seq)}", visibility=visibility, forward_jumps=forward_jumps
+    )
     for position, (stage_name, probability) in enumerate(stages):
         Stage.objects.create(
             pipeline=pipeline,

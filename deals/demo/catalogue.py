@@ -114,6 +114,7 @@ class PipelineSpec:
     name: str
     description: str
     visibility: str
+    forward_jumps: str
     share: float  # of the deals
     new_business: bool  # early deals may lack an organization or a value; some skip a stage
     products: tuple[str, ...]
@@ -126,6 +127,7 @@ SALES = PipelineSpec(
     name="Sales",
     description="New business, from first contact to signed contract.",
     visibility=Pipeline.Visibility.TEAM,
+    forward_jumps=Pipeline.ForwardJumps.STRICT,
     share=0.8,
     new_business=True,
     products=(
@@ -232,6 +234,8 @@ RENEWALS = PipelineSpec(
     name="Renewals",
     description="Renewals of existing contracts; only the account owner sees them.",
     visibility=Pipeline.Visibility.OWNER,
+    # The demo shows both settings: Sales is strict, Renewals lets a deal skip freely.
+    forward_jumps=Pipeline.ForwardJumps.ALLOWED,
     share=0.2,
     new_business=False,
     products=(

@@ -33,7 +33,7 @@ from deals.demo.catalogue import (
     Workforce,
 )
 from deals.models import Deal
-from pipelines.models import ActivityKind
+from pipelines.models import ActivityKind, Pipeline
 
 
 @dataclass
@@ -260,11 +260,22 @@ class DealPlanner:
         deal.changes.append(change)
 
     def _require(self, deal: DealPlan, exit_of: int, entry_of: int | None) -> list[int]:
-        """Required exit items of one stage and entry items of another; notes the fields."""
+        """The required items of a move from ``exit_of`` to ``entry_of`` (None: won), as
+        deal_move needs them: on a strict pipeline the skipped stages' too (§3.2, §3.9).
+        Notes the fields."""
         rules = self.rules[deal.pipeline]
-        needed = rules.indexes(exit_of, Kind.EXIT, required=True)
-        if entry_of is not None:
-            needed += rules.indexes(entry_of, Kind.ENTRY, required=True)
+        strict = rules.spec.forward_jumps == Pipeline.ForwardJumps.STRICT
+        if entry_of is None:
+            left_behind = range(exit_of, len(rules.spec.stages)) if strict else [exit_of]
+            entered = []
+        elif strict:
+            left_behind, entered = range(exit_of, entry_of), range(exit_of + 1, entry_of + 1)
+        else:
+            left_behind, entered = [exit_of], [entry_of]
+        needed = [
+            i for stage in left_behind for i in rules.indexes(stage, Kind.EXIT, required=True)
+        ]
+        needed += [i for stage in entered for i in rules.indexes(stage, Kind.ENTRY, required=True)]
         deal.needed_fields.update(
             rules.items[index][1].field_name for index in needed if rules.items[index][1].field_name
         )

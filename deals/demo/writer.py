@@ -132,6 +132,7 @@ def _pipelines(
                 name=spec.name,
                 description=spec.description,
                 visibility=spec.visibility,
+                forward_jumps=spec.forward_jumps,
                 forecast_dirty_since=now,
             )
             for spec in PIPELINES

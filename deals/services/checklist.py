@@ -18,7 +18,7 @@ from deals.models import Activity, ChecklistCheck, Deal, DealEvent
 from deals.services.events import deal_event_record
 from deals.services.versions import deal_bump_version
 from pipelinecrm.exceptions import InvalidRequest
-from pipelines.models import ChecklistItem, Stage
+from pipelines.models import ChecklistItem, Pipeline, Stage
 
 
 def field_is_filled(deal: Deal, field_name: str) -> bool:
@@ -90,7 +90,57 @@ def required_items(*, exit_of: Stage | None, entry_of: Stage | None) -> QuerySet
 def missing_items(
     *, deal: Deal, exit_of: Stage | None, entry_of: Stage | None
 ) -> list[ChecklistItem]:
-    items = required_items(exit_of=exit_of, entry_of=entry_of)
+    return _unsatisfied(deal, required_items(exit_of=exit_of, entry_of=entry_of))
+
+
+def move_required_items(
+    *, from_stage: Stage, to_stage: Stage | None, forward_jumps: str
+) -> QuerySet[ChecklistItem]:
+    """The required items a move from ``from_stage`` to ``to_stage`` (None: won) needs, in
+    pipeline order (PRODUCT.md §3, rules 2, 3, 8 and 9; docs/hardening/forward-jumps.md).
+
+    ``forward_jumps`` is the setting of the deal's pipeline. On a strict pipeline a jump
+    needs the stages it skips too: the exit items of every stage it leaves behind and the
+    entry items of every stage it passes over (won: the exit items of every later stage).
+    """
+    if to_stage is not None and to_stage.pipeline_id != from_stage.pipeline_id:
+        return required_items(exit_of=None, entry_of=to_stage)
+    if to_stage is not None and to_stage.position <= from_stage.position:
+        return ChecklistItem.objects.none()  # a reorder or a backward move needs nothing
+    if forward_jumps != Pipeline.ForwardJumps.STRICT:
+        return required_items(exit_of=from_stage, entry_of=to_stage)
+    # Archived stages are off the board: no deal passes through them.
+    later = Q(
+        stage__pipeline_id=from_stage.pipeline_id,
+        stage__is_archived=False,
+        stage__position__gt=from_stage.position,
+    )
+    if to_stage is None:
+        passed_exits, passed_entries = later, Q(pk__in=[])
+    else:
+        passed_exits = later & Q(stage__position__lt=to_stage.position)
+        passed_entries = later & Q(stage__position__lte=to_stage.position)
+    condition = (
+        Q(stage=from_stage, kind=ChecklistItem.Kind.EXIT)
+        | (passed_exits & Q(kind=ChecklistItem.Kind.EXIT))
+        | (passed_entries & Q(kind=ChecklistItem.Kind.ENTRY))
+    )
+    return ChecklistItem.objects.filter(condition, is_required=True, is_archived=False).order_by(
+        "stage__position", "kind", "position", "id"
+    )
+
+
+def move_missing_items(
+    *, deal: Deal, from_stage: Stage, to_stage: Stage | None, forward_jumps: str
+) -> list[ChecklistItem]:
+    """The required items of the move (see move_required_items) the deal lacks now."""
+    items = move_required_items(
+        from_stage=from_stage, to_stage=to_stage, forward_jumps=forward_jumps
+    )
+    return _unsatisfied(deal, items)
+
+
+def _unsatisfied(deal: Deal, items: QuerySet[ChecklistItem]) -> list[ChecklistItem]:
     return [item for item in items_with_state(deal=deal, items=items) if not item.is_satisfied]
 
 

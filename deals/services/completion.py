@@ -5,10 +5,24 @@ from collections.abc import Callable, Iterable
 from accounts.models import User
 from deals.models import Deal
 from deals.services.activities import activity_log
-from deals.services.checklist import checklist_item_check
+from deals.services.checklist import checklist_item_check, move_required_items
 from deals.services.contacts import organization_get_or_create, person_get_or_create
 from deals.services.editing import deal_update
+from pipelinecrm.exceptions import InvalidRequest
 from pipelines.models import ChecklistItem, Stage
+
+
+def tickable_items(*, deal: Deal, entering: Stage | None) -> list[ChecklistItem]:
+    """The manual items the dialog of this move (None: won) may tick: the required ones
+    the move needs, on a strict pipeline those of the skipped stages too
+    (docs/hardening/forward-jumps.md). Nothing else can be ticked on the way."""
+    from_stage = Stage.objects.select_related("pipeline").get(pk=deal.stage_id)
+    required = move_required_items(
+        from_stage=from_stage, to_stage=entering, forward_jumps=from_stage.pipeline.forward_jumps
+    )
+    return list(
+        required.filter(satisfied_by=ChecklistItem.SatisfiedBy.MANUAL).select_related("stage")
+    )
 
 
 def requirements_completer(
@@ -34,9 +48,18 @@ def requirements_completer(
             changes["person"] = person
         if changes:
             deal = deal_update(user=user, deal=deal, version=None, **changes)
-        items = ChecklistItem.objects.filter(pk__in=list(check_item_ids)).select_related("stage")
-        for item in items:
-            deal = checklist_item_check(user=user, deal=deal, item=item, entering=entering)
+        wanted = set(check_item_ids)
+        if wanted:
+            # Decided under the move's locks, from where the deal really is now.
+            items = [
+                item for item in tickable_items(deal=deal, entering=entering) if item.pk in wanted
+            ]
+            if len(items) != len(wanted):
+                raise InvalidRequest(
+                    "Only the steps this move needs can be ticked here.", field="check"
+                )
+            for item in items:
+                deal = checklist_item_check(user=user, deal=deal, item=item, entering=entering)
         if activity_kind and activity_subject:
             activity_log(user=user, deal=deal, kind=activity_kind, subject=activity_subject)
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from deals.access import can_override, ensure_can_edit
 from deals.models import Deal, DealEvent, LostReason, MoveRefusal, StageChange
-from deals.services.checklist import missing_items
+from deals.services.checklist import move_missing_items
 from deals.services.events import deal_event_record
 from deals.services.positions import close_gap, make_room
 from pipelinecrm.exceptions import (
@@ -218,16 +218,15 @@ def _deal_move(
         fresh = Deal.objects.get(pk=fresh.pk)
 
     # 4. Checklists: reorders and backward moves need nothing; forward moves need the exit
-    #    items of the current stage and the entry items of the target; a move to another
-    #    pipeline needs the target's entry items only. Skipped stages impose nothing.
-    if same_stage:
-        missing = []
-    elif changes_pipeline:
-        missing = missing_items(deal=fresh, exit_of=None, entry_of=to_stage)
-    elif to_stage.position > from_stage.position:
-        missing = missing_items(deal=fresh, exit_of=from_stage, entry_of=to_stage)
-    else:
-        missing = []
+    #    items of the current stage and the entry items of the target, and on a strict
+    #    pipeline those of the stages skipped; a move to another pipeline needs the target's
+    #    entry items only.
+    missing = move_missing_items(
+        deal=fresh,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        forward_jumps=from_stage.pipeline.forward_jumps,
+    )
     overridden = _check_requirements(
         user=user,
         deal=fresh,
@@ -314,8 +313,14 @@ def _close(
     stage = stages[fresh.stage_id]
     overridden: list[ChecklistItem] = []
     if status == Deal.Status.WON:
-        # Winning needs the current stage's required exit items (§3.9).
-        missing = missing_items(deal=fresh, exit_of=stage, entry_of=None)
+        # Winning needs the current stage's required exit items, and on a strict pipeline
+        # those of every later stage (§3.9).
+        missing = move_missing_items(
+            deal=fresh,
+            from_stage=stage,
+            to_stage=None,
+            forward_jumps=stage.pipeline.forward_jumps,
+        )
         overridden = _check_requirements(
             user=user,
             deal=fresh,
@@ -356,7 +361,8 @@ def deal_mark_won(
     override_reason: str = "",
     complete: Callable[[Deal, Stage | None], None] | None = None,
 ) -> Deal:
-    """Won needs the current stage's required exit items; ``complete`` as in deal_move."""
+    """Won needs the current stage's required exit items (on a strict pipeline, also those
+    of every later stage); ``complete`` as in deal_move."""
     try:
         with transaction.atomic():
             return _close(

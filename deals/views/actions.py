@@ -18,7 +18,7 @@ from deals.access import can_edit, can_override, deal_get_visible_or_404
 from deals.forms import CompletionForm, LostForm, MoveForm, VersionForm
 from deals.models import Deal, LostReason
 from deals.selectors import board_card
-from deals.services.completion import requirements_completer
+from deals.services.completion import requirements_completer, tickable_items
 from deals.services.moves import deal_mark_lost, deal_mark_won, deal_move
 from deals.views.board import (
     closed_dialog_response,
@@ -148,16 +148,14 @@ def _completion(request: HttpRequest, deal: Deal, entering_stage_id: int | None 
 
 
 def _manual_item_ids(deal: Deal, entering_stage_id: int | None) -> list[int]:
-    """Manual items the dialog may tick: the deal's pipeline's, and the entry items of the
-    stage it is moving into (another pipeline's, for a move there)."""
-    tickable = Q(stage__pipeline_id=deal.pipeline_id)
+    """Manual items the dialog may tick: those the move (or the win) needs; the service
+    checks them again under its locks."""
+    entering = None
     if entering_stage_id is not None:
-        tickable |= Q(stage_id=entering_stage_id, kind=ChecklistItem.Kind.ENTRY)
-    return list(
-        ChecklistItem.objects.filter(
-            tickable, satisfied_by=ChecklistItem.SatisfiedBy.MANUAL
-        ).values_list("pk", flat=True)
-    )
+        entering = Stage.objects.filter(pk=entering_stage_id).first()
+        if entering is None:
+            return []  # the move itself answers that the stage does not exist
+    return [item.pk for item in tickable_items(deal=deal, entering=entering)]
 
 
 def _after_move(request: HttpRequest, deal: Deal, stages: list[Stage], source: str):

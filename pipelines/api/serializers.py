@@ -12,8 +12,23 @@ from pipelines.models import ActivityKind, ChecklistItem, Pipeline, Stage
 class PipelineSerializer(serializers.ModelSerializer):
     class Meta:
         model = Pipeline
-        fields = ["id", "name", "description", "visibility", "is_active", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "visibility",
+            "forward_jumps",
+            "is_active",
+            "created_at",
+        ]
         read_only_fields = fields
+
+
+FORWARD_JUMPS_HELP = (
+    "What a forward move over stages needs. allowed: the current stage's exit items and the "
+    "target's entry items. strict: also the exit and entry items of every stage skipped; "
+    "won also needs the exit items of every later stage."
+)
 
 
 class PipelineCreateSerializer(StrictSerializer):
@@ -22,12 +37,20 @@ class PipelineCreateSerializer(StrictSerializer):
     visibility = serializers.ChoiceField(
         choices=Pipeline.Visibility.choices, default=Pipeline.Visibility.TEAM
     )
+    forward_jumps = serializers.ChoiceField(
+        choices=Pipeline.ForwardJumps.choices,
+        default=Pipeline.ForwardJumps.STRICT,
+        help_text=FORWARD_JUMPS_HELP,
+    )
 
 
 class PipelineUpdateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100, required=False)
     description = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True)
     visibility = serializers.ChoiceField(choices=Pipeline.Visibility.choices, required=False)
+    forward_jumps = serializers.ChoiceField(
+        choices=Pipeline.ForwardJumps.choices, required=False, help_text=FORWARD_JUMPS_HELP
+    )
     is_active = serializers.BooleanField(
         required=False,
         help_text="false archives the pipeline (hidden from boards); true restores it.",

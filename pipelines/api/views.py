@@ -63,7 +63,9 @@ class PipelineViewSet(AdminDesignedViewSet):
         data = validated(s.PipelineUpdateSerializer, request)
         active = data.pop("is_active", pipeline.is_active)
         if data:
-            fields = current_or(data, pipeline, "name", "description", "visibility")
+            fields = current_or(
+                data, pipeline, "name", "description", "visibility", "forward_jumps"
+            )
             pipeline = services.pipeline_update(actor=request.user, pipeline=pipeline, **fields)
         if active != pipeline.is_active:
             pipeline = services.pipeline_set_active(

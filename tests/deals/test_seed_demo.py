@@ -34,7 +34,7 @@ from deals.models import (
     Person,
     StageChange,
 )
-from pipelines.models import ChecklistItem, Pipeline
+from pipelines.models import ChecklistItem, Pipeline, Stage
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -495,7 +495,7 @@ def _history(deals):
     changes = defaultdict(list)
     rows = (
         StageChange.objects.filter(deal__in=deals)
-        .select_related("from_stage", "to_stage", "user")
+        .select_related("from_stage__pipeline", "to_stage", "user")
         .prefetch_related("overridden_items")
         .order_by("changed_at", "id")
     )
@@ -567,11 +567,40 @@ def _required_items():
     return required
 
 
+def _move_rule(required):
+    """needs(from_stage, to_stage): the required items a move needed (to_stage None: won).
+
+    Allowed pipelines: the exit items of the stage left and the entry items of the target
+    (won: the exit items). Strict ones also the stages skipped: the exit items of every
+    stage left behind, the entry items of every stage passed over; won: every later
+    stage's exit items (PRODUCT.md §3, rules 2 and 9).
+    """
+    stages = defaultdict(list)
+    for stage in Stage.objects.filter(is_archived=False).order_by("position"):
+        stages[stage.pipeline_id].append(stage)
+
+    def needs(from_stage, to_stage):
+        strict = from_stage.pipeline.forward_jumps == Pipeline.ForwardJumps.STRICT
+        later = [s for s in stages[from_stage.pipeline_id] if s.position > from_stage.position]
+        if to_stage is None:
+            left_behind, entered = ([from_stage, *later] if strict else [from_stage]), []
+        elif strict:
+            left_behind = [from_stage, *(s for s in later if s.position < to_stage.position)]
+            entered = [s for s in later if s.position <= to_stage.position]
+        else:
+            left_behind, entered = [from_stage], [to_stage]
+        return [item for s in left_behind for item in required[s.pk, "exit"]] + [
+            item for s in entered for item in required[s.pk, "entry"]
+        ]
+
+    return needs
+
+
 def assert_moves_obey_checklists(deals):
     history = _history(deals)
     is_satisfied = _rule_checker(deals)
-    required = _required_items()
-    for deal in deals.select_related("owner"):
+    needs = _move_rule(_required_items())
+    for deal in deals.select_related("owner", "stage__pipeline"):
         changes = history[deal.pk]
         for previous, change in itertools.pairwise(changes):
             overridden = set(change.overridden_items.all())
@@ -579,7 +608,7 @@ def assert_moves_obey_checklists(deals):
                 assert not overridden  # a backward move needs nothing (§3.3)
                 assert not change.override_reason
                 continue
-            needed = required[change.from_stage_id, "exit"] + required[change.to_stage_id, "entry"]
+            needed = needs(change.from_stage, change.to_stage)
             missing = {
                 item
                 for item in needed
@@ -590,16 +619,16 @@ def assert_moves_obey_checklists(deals):
             if missing:
                 assert can_override(change.user, deal)
         if deal.status == Deal.Status.WON:
-            for item in required[deal.stage_id, "exit"]:
+            for item in needs(deal.stage, None):
                 assert is_satisfied(deal, item, deal.stage_entered_at, deal.closed_at), deal
 
 
 def assert_refusals_are_consistent(deals):
     history = _history(deals)
     is_satisfied = _rule_checker(deals)
-    required = _required_items()
+    needs = _move_rule(_required_items())
     refusals = MoveRefusal.objects.filter(deal__in=deals).select_related(
-        "deal", "from_stage", "to_stage"
+        "deal", "from_stage__pipeline", "to_stage"
     )
     assert refusals.exists()
     for refusal in refusals.prefetch_related("missing_items"):
@@ -607,7 +636,7 @@ def assert_refusals_are_consistent(deals):
         entered = [c for c in history[deal.pk] if c.changed_at < refusal.created_at][-1]
         assert entered.to_stage_id == refusal.from_stage_id  # refused from where it was
         assert refusal.to_stage.position > refusal.from_stage.position
-        needed = required[refusal.from_stage_id, "exit"] + required[refusal.to_stage_id, "entry"]
+        needed = needs(refusal.from_stage, refusal.to_stage)
         missing = set(refusal.missing_items.all())
         assert missing
         assert missing <= set(needed)

@@ -41,7 +41,13 @@ def test_list_shows_active_and_archived_pipelines_with_their_counts(admin_client
 
 def test_create_pipeline_opens_its_designer_and_is_audited(admin_client, company):
     response = admin_client.post(
-        LIST, {"name": " Partners ", "description": "Channel deals", "visibility": "owner"}
+        LIST,
+        {
+            "name": " Partners ",
+            "description": "Channel deals",
+            "visibility": "owner",
+            "forward_jumps": "strict",
+        },
     )
 
     pipeline = Pipeline.objects.get(name="Partners")
@@ -54,7 +60,7 @@ def test_create_pipeline_opens_its_designer_and_is_audited(admin_client, company
     )
     entry = _audit(pipeline, "created")
     assert entry.actor == company.admin
-    assert entry.changes == {"name": "Partners", "visibility": "owner"}
+    assert entry.changes == {"name": "Partners", "visibility": "owner", "forward_jumps": "strict"}
 
 
 @pytest.mark.parametrize(
@@ -62,7 +68,9 @@ def test_create_pipeline_opens_its_designer_and_is_audited(admin_client, company
     [("   ", "This field is required."), ("sales", "There is already a pipeline with that name.")],
 )
 def test_create_pipeline_refuses_an_empty_or_taken_name(admin_client, company, name, message):
-    response = admin_client.post(LIST, {"name": name, "visibility": "team"})
+    response = admin_client.post(
+        LIST, {"name": name, "visibility": "team", "forward_jumps": "strict"}
+    )
 
     assert response.status_code == 422
     assert message in response.content.decode()
@@ -72,7 +80,12 @@ def test_create_pipeline_refuses_an_empty_or_taken_name(admin_client, company, n
 def test_edit_pipeline_records_old_and_new_values(admin_client, company):
     response = admin_client.post(
         reverse("crm_admin:pipeline-edit", args=[company.sales.pk]),
-        {"name": "New business", "description": "Inbound and outbound", "visibility": "owner"},
+        {
+            "name": "New business",
+            "description": "Inbound and outbound",
+            "visibility": "owner",
+            "forward_jumps": "allowed",
+        },
     )
 
     assert response.status_code == 302

@@ -516,7 +516,7 @@ def test_history_on_the_designer_covers_pipeline_stages_and_items(admin_client, 
     )
     admin_client.post(
         reverse("crm_admin:pipeline-edit", args=[company.sales.pk]),
-        {"name": "Sales", "description": "Main", "visibility": "team"},
+        {"name": "Sales", "description": "Main", "visibility": "team", "forward_jumps": "allowed"},
     )
 
     page = admin_client.get(reverse("crm_admin:pipeline", args=[company.sales.pk])).content.decode()
