@@ -76,7 +76,7 @@ def judge(*, returncode: int, report: str, output: str) -> Verdict:
     lines = []
     for dep in vulnerable:
         for vuln in dep["vulns"]:
-            aliases = f" ({', '.join(vuln['aliases'])})" if vuln.get("aliases") else ""
+            aliases = f" ({', '.join(sorted(vuln['aliases']))})" if vuln.get("aliases") else ""
             fixed = ", ".join(vuln.get("fix_versions") or []) or "no fixed version yet"
             lines.append(
                 f"  {dep['name']} {dep['version']}: {vuln['id']}{aliases}; fixed in {fixed}"
