@@ -87,12 +87,6 @@ def required_items(*, exit_of: Stage | None, entry_of: Stage | None) -> QuerySet
     )
 
 
-def missing_items(
-    *, deal: Deal, exit_of: Stage | None, entry_of: Stage | None
-) -> list[ChecklistItem]:
-    return _unsatisfied(deal, required_items(exit_of=exit_of, entry_of=entry_of))
-
-
 def move_required_items(
     *, from_stage: Stage, to_stage: Stage | None, forward_jumps: str
 ) -> QuerySet[ChecklistItem]:

@@ -14,14 +14,15 @@ from deals.services.checklist import (
     checklist_item_check,
     checklist_item_uncheck,
     items_with_state,
-    missing_items,
+    move_missing_items,
 )
 from deals.services.moves import deal_move
 from pipelinecrm.exceptions import Forbidden, InvalidRequest, VersionConflict
-from pipelines.models import ChecklistItem
+from pipelines.models import ChecklistItem, Pipeline
 from tests.factories import make_deal, make_item, reload
 
 EXIT, ENTRY = ChecklistItem.Kind.EXIT, ChecklistItem.Kind.ENTRY
+ALLOWED = Pipeline.ForwardJumps.ALLOWED
 FIELD, ACTIVITY = ChecklistItem.SatisfiedBy.FIELD, ChecklistItem.SatisfiedBy.ACTIVITY
 
 
@@ -89,7 +90,9 @@ def test_missing_items_are_the_unsatisfied_required_exit_and_entry_items_in_stag
     make_item(qualification, EXIT, satisfied_by=FIELD, field_name="value")  # deal has a value
     second = make_item(qualification, EXIT, text="Decision maker known")
 
-    missing = missing_items(deal=deal, exit_of=qualification, entry_of=meeting_stage)
+    missing = move_missing_items(
+        deal=deal, from_stage=qualification, to_stage=meeting_stage, forward_jumps=ALLOWED
+    )
 
     assert missing == [first, second, entry]
 

@@ -18,7 +18,7 @@ from accounts.api.tokens import api_token_create
 from deals.models import Activity, Deal
 from deals.selectors import BoardFilters, board_columns
 from deals.services.activities import activity_log
-from deals.services.checklist import missing_items
+from deals.services.checklist import move_missing_items
 from deals.services.moves import deal_move
 from pipelinecrm.exceptions import ChecklistIncomplete
 from pipelines.models import ChecklistItem
@@ -214,7 +214,9 @@ def _store_future_meeting(company, deal) -> None:
 def test_a_stored_future_meeting_does_not_satisfy_the_exit_item(company, deal, meeting_item):
     _store_future_meeting(company, deal)
 
-    assert missing_items(deal=deal, exit_of=deal.stage, entry_of=None) == [meeting_item]
+    assert move_missing_items(
+        deal=deal, from_stage=deal.stage, to_stage=None, forward_jumps=deal.pipeline.forward_jumps
+    ) == [meeting_item]
     with pytest.raises(ChecklistIncomplete):
         deal_move(user=company.rep1, deal=deal, stage=company.stages[2], version=deal.version)
     assert reload(deal).stage == deal.stage
@@ -255,7 +257,9 @@ def test_a_meeting_before_entering_the_stage_does_not_satisfy_the_exit_item(
         done_at=deal.stage_entered_at - datetime.timedelta(days=1),
     )
 
-    assert missing_items(deal=deal, exit_of=deal.stage, entry_of=None) == [meeting_item]
+    assert move_missing_items(
+        deal=deal, from_stage=deal.stage, to_stage=None, forward_jumps=deal.pipeline.forward_jumps
+    ) == [meeting_item]
 
 
 def test_board_cards_and_the_api_do_not_count_a_future_meeting(api, company, deal, meeting_item):
