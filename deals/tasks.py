@@ -7,19 +7,11 @@ before it reached the broker is sent again by the periodic ``import_sweep``.
 """
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from deals.services import imports
+from pipelinecrm.celery import JOB_OPTIONS
 
-JOB_TASK = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": True,
-    "max_retries": 5,
-    "soft_time_limit": 540,
-    "time_limit": 600,
-}
+JOB_TASK = {**JOB_OPTIONS, "soft_time_limit": 540, "time_limit": 600}
 
 
 @shared_task(name="deals.tasks.import_run", **JOB_TASK)

@@ -8,53 +8,44 @@ the next run does the same work.
 """
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from forecasting.services.forecast import forecasts_recompute, forecasts_recompute_dirty
 from forecasting.services.reassignments import deal_notify_reassigned
 from forecasting.services.reminders import activities_remind
 from forecasting.services.retention import retention_apply
 from forecasting.services.stalls import deals_flag_stalled
-
-JOB = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": True,
-    "retry_backoff_max": 300,
-    "max_retries": 5,
-}
+from pipelinecrm.celery import JOB_OPTIONS
 
 
-@shared_task(**JOB, soft_time_limit=300, time_limit=360)
+@shared_task(**JOB_OPTIONS, soft_time_limit=300, time_limit=360)
 def flag_stalled_deals() -> dict:
     run = deals_flag_stalled()
     return {"flagged": run.flagged, "corrected": run.corrected}
 
 
-@shared_task(**JOB, soft_time_limit=600, time_limit=660)
+@shared_task(**JOB_OPTIONS, soft_time_limit=600, time_limit=660)
 def recompute_forecasts() -> int:
     return forecasts_recompute()
 
 
-@shared_task(**JOB, soft_time_limit=300, time_limit=360)
+@shared_task(**JOB_OPTIONS, soft_time_limit=300, time_limit=360)
 def recompute_dirty_forecasts() -> list[int]:
     """Enqueued with a countdown after deal changes, and swept periodically."""
     return forecasts_recompute_dirty()
 
 
-@shared_task(**JOB, soft_time_limit=120, time_limit=150)
+@shared_task(**JOB_OPTIONS, soft_time_limit=120, time_limit=150)
 def remind_activities() -> dict:
     run = activities_remind()
     return {"due_soon": run.due_soon, "overdue": run.overdue}
 
 
-@shared_task(**JOB, soft_time_limit=60, time_limit=90)
+@shared_task(**JOB_OPTIONS, soft_time_limit=60, time_limit=90)
 def notify_reassigned(deal_id: int, new_owner_id: int) -> bool:
     return deal_notify_reassigned(deal_id=deal_id, new_owner_id=new_owner_id)
 
 
-@shared_task(**JOB, soft_time_limit=600, time_limit=660)
+@shared_task(**JOB_OPTIONS, soft_time_limit=600, time_limit=660)
 def apply_retention() -> dict:
     run = retention_apply()
     return {"snapshots": run.snapshots_deleted, "notifications": run.notifications_deleted}

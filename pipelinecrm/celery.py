@@ -4,7 +4,7 @@ import logging
 import os
 
 from celery import Celery
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pipelinecrm.settings")
 
@@ -13,6 +13,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
+
+# What every job declares: acknowledged only once done and handed back if its worker dies
+# (jobs are idempotent), retried with backoff when the database connection drops.
+JOB_OPTIONS = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+}
 
 
 def enqueue_after_commit(task_name: str, *args, **options) -> None:

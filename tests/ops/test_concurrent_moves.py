@@ -15,7 +15,7 @@ import pytest
 
 from deals.models import Deal, StageChange
 from tests.factories import make_deal
-from tests.ops.processes import BASE_DIR, database_url, free_port
+from tests.ops.servers import BASE_DIR, database_url, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

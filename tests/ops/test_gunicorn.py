@@ -9,14 +9,15 @@ import subprocess
 
 import pytest
 
+from tests.fixtures_celery import wait_for
 from tests.ops.servers import (
     BASE_DIR,
     VENV_BIN,
-    database_url_of_this_run,
+    database_url,
     free_port,
     get,
+    spawn,
     stop,
-    wait_until,
 )
 from tests.test_deploy import production_env
 
@@ -108,7 +109,7 @@ def gunicorn_server(django_db_setup, tmp_path):
     """
     port = free_port()
     env = production_env(
-        DATABASE_URL=database_url_of_this_run(),
+        DATABASE_URL=database_url(),
         REDIS_URL=os.environ["REDIS_URL"],
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
@@ -116,15 +117,7 @@ def gunicorn_server(django_db_setup, tmp_path):
         GUNICORN_BIND=f"127.0.0.1:{port}",
     )
     log = tmp_path / "gunicorn.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [*GUNICORN, APP],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = spawn([*GUNICORN, APP], env=env, log=log)
     try:
         yield process, port, log
     finally:
@@ -143,7 +136,7 @@ def first_answer(process: subprocess.Popen, port: int) -> tuple[int, bytes] | No
 
 def test_gunicorn_serves_healthz_with_the_config(gunicorn_server):
     process, port, log = gunicorn_server
-    status, body = wait_until(lambda: first_answer(process, port), timeout=60, what="gunicorn")
+    status, body = wait_for(lambda: first_answer(process, port), timeout=60, what="gunicorn")
 
     assert status == 200, log.read_text()
     assert json.loads(body) == {"status": "ok", "database": "ok", "broker": "ok"}

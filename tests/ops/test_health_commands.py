@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from tests.ops.servers import BASE_DIR, VENV_BIN, database_url_of_this_run, stop, wait_until
+from tests.fixtures_celery import wait_for
+from tests.ops.servers import BASE_DIR, VENV_BIN, database_url, spawn, stop
 from tests.test_compose import SERVICES, command_line
 from tests.test_deploy import production_env
 
@@ -25,22 +26,11 @@ def compose_check(service: str) -> str:
 def app_env(django_db_setup, tmp_path) -> dict[str, str]:
     return production_env(
         PATH=f"{VENV_BIN}:{os.environ['PATH']}",
-        DATABASE_URL=database_url_of_this_run(),
+        DATABASE_URL=database_url(),
         REDIS_URL=os.environ["REDIS_URL"],
         VAR_DIR=str(tmp_path),
         # In a container the hostname and $HOSTNAME agree; the node names use the former.
         HOSTNAME=socket.gethostname(),
-    )
-
-
-def start(command: str, env: dict[str, str], log) -> subprocess.Popen:
-    return subprocess.Popen(
-        shlex.split(command),
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
     )
 
 
@@ -72,18 +62,16 @@ def checks_once_beat_answers(env: dict[str, str]) -> dict | None:
 def test_worker_and_beat_are_healthy_while_running_and_unhealthy_once_gone(app_env, tmp_path):
     # The worker consumes a queue of its own: it must not take jobs of other test runs.
     worker_command = f"{command_line('worker')} --pool=solo -Q ops-{uuid.uuid4().hex[:8]}"
-    with (tmp_path / "worker.log").open("w") as worker_log:
-        worker = start(worker_command, app_env, worker_log)
-    with (tmp_path / "beat.log").open("w") as beat_log:
-        beat = start(command_line("beat"), app_env, beat_log)
+    worker = spawn(shlex.split(worker_command), env=app_env, log=tmp_path / "worker.log")
+    beat = spawn(shlex.split(command_line("beat")), env=app_env, log=tmp_path / "beat.log")
     try:
-        wait_until(
+        wait_for(
             lambda: "ready." in (tmp_path / "worker.log").read_text(),
             timeout=60,
             what="the worker to be ready",
         )
         # Beat answers once its first tick is done; the worker as soon as it is ready.
-        checks = wait_until(
+        checks = wait_for(
             lambda: checks_once_beat_answers(app_env), timeout=60, what="beat to answer"
         )
         for service, node in (("worker", "celery@"), ("beat", "celerybeat@")):

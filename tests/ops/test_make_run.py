@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.ops.servers import BASE_DIR, VENV_BIN, free_port, get, stop, wait_until
+from tests.fixtures_celery import wait_for
+from tests.ops.servers import BASE_DIR, VENV_BIN, free_port, get, spawn, stop
 
 RESTART = str(BASE_DIR / "scripts" / "restart-on-exit.sh")
 
@@ -59,7 +60,7 @@ def test_the_wrapper_starts_a_command_again_each_time_it_exits(tmp_path):
         start_new_session=True,
     )
     try:
-        wait_until(
+        wait_for(
             lambda: runs.exists() and len(runs.read_text().split()) >= 3,
             timeout=30,
             what="three runs",
@@ -75,7 +76,7 @@ def test_stopping_the_wrapper_stops_its_command(tmp_path):
         [RESTART, "sh", "-c", f"echo $$ > {pid_file}; exec sleep 300"],
         start_new_session=True,
     )
-    wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), timeout=30, what="pid")
+    wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), timeout=30, what="pid")
     command_pid = int(pid_file.read_text())
 
     # Only the wrapper is signalled, as honcho signals the processes it started.
@@ -103,15 +104,7 @@ def make_run(tmp_path):
         PYTHONUNBUFFERED="1",
     )
     log = tmp_path / "honcho.log"
-    with log.open("w") as output:
-        honcho = subprocess.Popen(
-            [str(VENV_BIN / "honcho"), "start", "-f", "Procfile.dev"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    honcho = spawn([str(VENV_BIN / "honcho"), "start", "-f", "Procfile.dev"], env=env, log=log)
     try:
         yield honcho, port, log
     finally:
@@ -121,9 +114,9 @@ def make_run(tmp_path):
 def test_make_run_keeps_serving_while_a_killed_worker_comes_back(make_run):
     honcho, port, log = make_run
     healthz = f"http://127.0.0.1:{port}/healthz"
-    wait_until(lambda: get(healthz)[0] == 200, timeout=90, what=f"the web server\n{log}")
-    first = wait_until(lambda: celery_worker_pid(honcho.pid), timeout=30, what="the worker")
-    wait_until(lambda: log.read_text().count(" ready.") == 1, timeout=90, what="worker ready")
+    wait_for(lambda: get(healthz)[0] == 200, timeout=90, what=f"the web server\n{log}")
+    first = wait_for(lambda: celery_worker_pid(honcho.pid), timeout=30, what="the worker")
+    wait_for(lambda: log.read_text().count(" ready.") == 1, timeout=90, what="worker ready")
 
     os.kill(first, signal.SIGKILL)
 
@@ -136,7 +129,7 @@ def test_make_run_keeps_serving_while_a_killed_worker_comes_back(make_run):
             return replacement
         return None
 
-    wait_until(worker_back, timeout=90, what="the worker to be started again")
+    wait_for(worker_back, timeout=90, what="the worker to be started again")
     assert honcho.poll() is None, log.read_text()
     assert set(answers) == {200}, "the web server stopped answering meanwhile"
     assert get(healthz)[0] == 200

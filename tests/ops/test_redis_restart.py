@@ -19,7 +19,7 @@ from pipelines.models import Stage
 from tests.deals.test_import import check, uploaded_job
 from tests.factories import make_deal
 from tests.fixtures_celery import wait_for
-from tests.ops.processes import BASE_DIR, RedisServer, app_environment, start_celery, stop
+from tests.ops.servers import BASE_DIR, RedisServer, app_environment, start_celery, stop
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 

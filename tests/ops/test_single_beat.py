@@ -14,7 +14,7 @@ import pytest
 
 from pipelinecrm.beat import BEAT_LOCK_KEY
 from tests.fixtures_celery import wait_for
-from tests.ops.processes import RedisServer, app_environment, start_celery, stop
+from tests.ops.servers import RedisServer, app_environment, start_celery, stop
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
