@@ -1,4 +1,4 @@
-"""The guard of the in-app admin pages (PRODUCT.md §7)."""
+"""The guard of the in-app admin pages (docs/domain/admin-pages.md)."""
 
 from collections.abc import Callable
 from functools import wraps

@@ -100,7 +100,7 @@ def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
 
 
 def _set_role_flags(user: User) -> None:
-    # Admins of the product are admins of Django's admin too (PRODUCT.md §7).
+    # Admins of the product are admins of Django's admin too (docs/domain/admin-pages.md).
     user.is_staff = user.is_superuser = user.role == Role.ADMIN
 
 

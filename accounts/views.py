@@ -329,7 +329,7 @@ def describe_schedule(schedule) -> str:
 @admin_required
 @require_GET
 def schedules(request: HttpRequest) -> HttpResponse:
-    """The periodic jobs Celery beat runs, read from settings (PRODUCT.md §5).
+    """The periodic jobs Celery beat runs, read from settings (docs/domain/stalls-and-forecast.md).
 
     Schedules are configured by environment variables (django-celery-beat does not support
     Django 6.1); ``BEAT_SCHEDULE_ENV_VARS`` in settings names the variable of each entry.

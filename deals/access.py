@@ -1,4 +1,4 @@
-"""The one place that decides who may see and change deals (PRODUCT.md §1).
+"""The one place that decides who may see and change deals (docs/domain/roles-and-visibility.md).
 
 Pages, fragments, the API, exports and jobs all ask here. Everything attached to a deal
 follows the deal. Invisible objects answer 404; visible but forbidden actions 403.

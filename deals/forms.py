@@ -10,7 +10,7 @@ class MoveForm(forms.Form):
 
     The board sends the neighbouring cards (``before``: the card now below the dropped one,
     ``after``: the card above); the server turns them into an index among all open cards of
-    the column, whatever the filters on screen (PRODUCT.md §3).
+    the column, whatever the filters on screen (docs/domain/moves.md).
     """
 
     stage = forms.IntegerField(min_value=1)

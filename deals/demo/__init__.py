@@ -1,4 +1,4 @@
-"""The demo company of ``manage.py seed_demo`` (PRODUCT.md §10).
+"""The demo company of ``manage.py seed_demo`` (docs/running.md).
 
 The *catalogue* names the people, pipelines and shares. The *planner* decides what happened
 to each deal with one ``random.Random(seed)``, reasoning in minutes before "now", so a seed

@@ -1,4 +1,4 @@
-"""deal_move: the only code path that moves an existing deal (PRODUCT.md §3).
+"""deal_move: the only code path that moves an existing deal (docs/domain/moves.md).
 
 Board, API, CSV import updates, admin stage removal and tests all call it. Won, lost and
 reopen live here too because they share its locking, checklist and bookkeeping.

@@ -1,4 +1,5 @@
-"""Reads for the dashboards (PRODUCT.md §6): the team dashboard, the rep home, lost
+"""Reads for the dashboards (docs/domain/stalls-and-forecast.md):
+the team dashboard, the rep home, lost
 reasons, checklist analytics and data-driven stage probabilities.
 
 Every figure is an SQL aggregate and every function costs a fixed number of queries,

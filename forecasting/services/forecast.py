@@ -1,4 +1,5 @@
-"""The forecast (PRODUCT.md §5): weighted, open and won amounts per period, in SQL.
+"""The forecast (docs/domain/stalls-and-forecast.md):
+weighted, open and won amounts per period, in SQL.
 
 One definition serves the snapshots written by ``recompute_forecasts`` and the live figures
 of the forecast API (``forecasting.selectors.forecast_live``):

@@ -1,4 +1,4 @@
-"""`manage.py seed_demo` (PRODUCT.md §10): the demo company, and history that obeys §3.
+"""`manage.py seed_demo` (docs/running.md): the demo company, and history that obeys §3.
 
 Seeding bulk-inserts instead of calling deal_move, so these tests replay the move rules over
 the seeded history: board positions, closing, stage changes, checklists and overrides.
@@ -526,7 +526,7 @@ def assert_stage_history_is_consistent(deals):
 
 
 def _rule_checker(deals):
-    """is_satisfied(deal, item, since, at): the item held at ``at`` (PRODUCT.md §2)."""
+    """is_satisfied(deal, item, since, at): the item held at ``at`` (docs/domain/checklists.md)."""
     ticks = {
         (deal_id, item_id): checked_at
         for deal_id, item_id, checked_at in ChecklistCheck.objects.filter(
@@ -573,7 +573,7 @@ def _move_rule(required):
     Allowed pipelines: the exit items of the stage left and the entry items of the target
     (won: the exit items). Strict ones also the stages skipped: the exit items of every
     stage left behind, the entry items of every stage passed over; won: every later
-    stage's exit items (PRODUCT.md §3, rules 2 and 9).
+    stage's exit items (docs/domain/moves.md).
     """
     stages = defaultdict(list)
     for stage in Stage.objects.filter(is_archived=False).order_by("position"):
