@@ -1,4 +1,5 @@
-"""Admin writes on users and teams, and the audit trail every admin change leaves (§7).
+"""Admin writes on users and teams, and the audit trail
+every admin change leaves (docs/domain/admin-pages.md).
 
 Each function is one transaction and writes its ``AuditEntry`` inside it: a change and the
 record of who made it commit or roll back together. Handing a leaving user's deals over

@@ -1,4 +1,5 @@
-"""Admin pages for users and teams, the admin overview, schedules and the audit log (§7).
+"""Admin pages for users and teams, the admin overview,
+schedules and the audit log (docs/domain/admin-pages.md).
 
 Deactivating a user hands their open work over, which touches deals: that service lives
 in deals/services/handover.py and this view is where the two meet.

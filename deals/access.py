@@ -70,7 +70,8 @@ def ensure_can_edit(user: User, deal: Deal, verb: str = "change") -> None:
 
 
 def can_override(user: User, deal: Deal) -> bool:
-    """Managers of the owner's team and admins may override missing requirements (§3.5)."""
+    """Managers of the owner's team and admins may override
+    missing requirements (docs/domain/moves.md)."""
     if user.role == Role.ADMIN:
         return True
     if user.role != Role.MANAGER:

@@ -24,7 +24,8 @@ class MoveForm(forms.Form):
 
 
 class CompletionForm(forms.Form):
-    """What the refused-move dialog lets a user complete before confirming (§3.4)."""
+    """What the refused-move dialog lets a user complete
+    before confirming (docs/domain/moves.md)."""
 
     check = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
     value = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)

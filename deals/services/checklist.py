@@ -141,7 +141,8 @@ def _unsatisfied(deal: Deal, items: QuerySet[ChecklistItem]) -> list[ChecklistIt
 
 def _manual_item_for(deal: Deal, item: ChecklistItem, entering: Stage | None = None) -> None:
     """A manual, active item of the deal's pipeline, or an entry item of the stage the deal
-    is entering: a move to another pipeline ticks the target's entry items first (§3.8)."""
+    is entering: a move to another pipeline ticks the
+    target's entry items first (docs/domain/moves.md)."""
     entry_of_target = (
         entering is not None and item.stage_id == entering.pk and item.kind == item.Kind.ENTRY
     )

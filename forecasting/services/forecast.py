@@ -41,7 +41,8 @@ from forecasting.services.claims import rows_claim
 from forecasting.services.notify import BATCH_SIZE
 from pipelines.models import Pipeline
 
-# Months of snapshots either side of the current one (§5: −12 … +12).
+# Months of snapshots either side of the current
+# one (docs/domain/stalls-and-forecast.md: −12 … +12).
 SNAPSHOT_MONTHS = 12
 CENT = Decimal("0.01")
 ZERO = Value(Decimal(0), output_field=MONEY_SUM_FIELD)

@@ -1,4 +1,5 @@
-"""`manage.py seed_demo` (docs/running.md): the demo company, and history that obeys §3.
+"""`manage.py seed_demo` (docs/running.md): the demo company,
+and history that obeys the move rules (docs/domain/moves.md).
 
 Seeding bulk-inserts instead of calling deal_move, so these tests replay the move rules over
 the seeded history: board positions, closing, stage changes, checklists and overrides.
@@ -605,7 +606,7 @@ def assert_moves_obey_checklists(deals):
         for previous, change in itertools.pairwise(changes):
             overridden = set(change.overridden_items.all())
             if change.to_stage.position < change.from_stage.position:
-                assert not overridden  # a backward move needs nothing (§3.3)
+                assert not overridden  # a backward move needs nothing (docs/domain/moves.md)
                 assert not change.override_reason
                 continue
             needed = needs(change.from_stage, change.to_stage)
