@@ -8,6 +8,8 @@ MANAGE := $(PY) manage.py
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pipelinecrm
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 DEMO_PASSWORD ?= demo1234
+# The port of `make run`: `make run PORT=8001` when 8000 is taken.
+PORT ?= 8000
 PYTEST_ARGS ?=
 # The database and Redis of tests and benchmarks: the environment's, else the local servers.
 SERVICES_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)}
@@ -15,7 +17,7 @@ SERVICES_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${
 .PHONY: help venv run test pytest lint format bench audit vendor deploy-check clean
 
 help:
-	@echo "make run      install, migrate, seed demo data, serve on http://127.0.0.1:8000 with worker and beat"
+	@echo "make run      install, migrate, seed demo data, serve on http://127.0.0.1:8000 with worker and beat (PORT=8001 for another port)"
 	@echo "make test     the whole suite (lint, unit, API, jobs, browser) on PostgreSQL and Redis"
 	@echo "make lint     ruff check and format check"
 	@echo "make bench    benchmark (SMOKE=1 for a small, quick pass)"
@@ -32,9 +34,10 @@ run: venv
 	DEBUG=$${DEBUG:-1} $(MANAGE) migrate --no-input
 	DEBUG=$${DEBUG:-1} $(MANAGE) seed_demo --if-empty --password "$(DEMO_PASSWORD)"
 	DEBUG=$${DEBUG:-1} $(MANAGE) seed_forecasting_demo
-	@echo "Open http://127.0.0.1:8000 and sign in as rep1, manager or admin with password $(DEMO_PASSWORD)"
+	@echo "Open http://127.0.0.1:$(PORT) and sign in as rep1, manager or admin with password $(DEMO_PASSWORD)"
 	@# Procfile.dev names plain `python` and `celery`: the venv's, whether or not it is active.
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEBUG=$${DEBUG:-1} $(VENV)/bin/honcho start -f Procfile.dev
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" DEBUG=$${DEBUG:-1} PORT=$(PORT) DEMO_PASSWORD="$(DEMO_PASSWORD)" \
+		scripts/run-dev.sh
 
 test: venv
 	@$(SERVICES_ENV) scripts/ensure-services.sh

@@ -1,4 +1,4 @@
-"""The guard of the in-app admin pages (PRODUCT.md §7)."""
+"""The guard of the in-app admin pages (docs/domain/admin-pages.md)."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Admins only. Anyone else signed in gets 404, so the page's existence does not leak
-    (§1: a page the user may not open answers 404, never 403)."""
+    (docs/domain/roles-and-visibility.md: a page the user may not open answers 404, never 403)."""
 
     @login_required
     @wraps(view)

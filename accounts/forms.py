@@ -61,7 +61,8 @@ class SuccessorField(forms.ModelChoiceField):
 
 
 class DeactivateForm(AdminForm):
-    """Who takes over the leaving user's open deals and open activities (§7)."""
+    """Who takes over the leaving user's open deals and
+    open activities (docs/domain/admin-pages.md)."""
 
     deals_to = SuccessorField(
         queryset=User.objects.none(),

@@ -19,7 +19,7 @@ class CrmUserManager(UserManager):
 
 
 class User(AbstractUser):
-    """A person who signs in. The role is global (PRODUCT.md §1)."""
+    """A person who signs in. The role is global (docs/domain/roles-and-visibility.md)."""
 
     role = models.CharField(max_length=10, choices=Role, default=Role.REP)
 
@@ -91,7 +91,7 @@ class TeamMembership(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who changed what in the admin pages, and when (PRODUCT.md §7)."""
+    """Who changed what in the admin pages, and when (docs/domain/admin-pages.md)."""
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -113,7 +113,7 @@ class AuditEntry(models.Model):
 
 
 class ApiToken(models.Model):
-    """A named API key of one user (PRODUCT.md §8). Only its SHA-256 is stored.
+    """A named API key of one user (docs/domain/api.md). Only its SHA-256 is stored.
 
     The key is shown once, when created; ``prefix`` (its first characters) lets the owner
     tell tokens apart in the list without the key being recoverable. A token past

@@ -1,4 +1,5 @@
-"""Who relates to whom through teams (PRODUCT.md §1). Subqueries, so callers stay one query."""
+"""Who relates to whom through teams (docs/domain/roles-and-visibility.md).
+Subqueries, so callers stay one query."""
 
 from django.db.models import CharField, Model, Q, QuerySet
 from django.db.models.functions import Cast

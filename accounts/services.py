@@ -1,4 +1,5 @@
-"""Admin writes on users and teams, and the audit trail every admin change leaves (§7).
+"""Admin writes on users and teams, and the audit trail
+every admin change leaves (docs/domain/admin-pages.md).
 
 Each function is one transaction and writes its ``AuditEntry`` inside it: a change and the
 record of who made it commit or roll back together. Handing a leaving user's deals over
@@ -100,7 +101,7 @@ def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
 
 
 def _set_role_flags(user: User) -> None:
-    # Admins of the product are admins of Django's admin too (PRODUCT.md §7).
+    # Admins of the product are admins of Django's admin too (docs/domain/admin-pages.md).
     user.is_staff = user.is_superuser = user.role == Role.ADMIN
 
 

@@ -1,4 +1,5 @@
-"""Admin pages for users and teams, the admin overview, schedules and the audit log (§7).
+"""Admin pages for users and teams, the admin overview,
+schedules and the audit log (docs/domain/admin-pages.md).
 
 Deactivating a user hands their open work over, which touches deals: that service lives
 in deals/services/handover.py and this view is where the two meet.
@@ -329,7 +330,7 @@ def describe_schedule(schedule) -> str:
 @admin_required
 @require_GET
 def schedules(request: HttpRequest) -> HttpResponse:
-    """The periodic jobs Celery beat runs, read from settings (PRODUCT.md §5).
+    """The periodic jobs Celery beat runs, read from settings (docs/domain/stalls-and-forecast.md).
 
     Schedules are configured by environment variables (django-celery-beat does not support
     Django 6.1); ``BEAT_SCHEDULE_ENV_VARS`` in settings names the variable of each entry.

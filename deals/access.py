@@ -1,4 +1,4 @@
-"""The one place that decides who may see and change deals (PRODUCT.md §1).
+"""The one place that decides who may see and change deals (docs/domain/roles-and-visibility.md).
 
 Pages, fragments, the API, exports and jobs all ask here. Everything attached to a deal
 follows the deal. Invisible objects answer 404; visible but forbidden actions 403.
@@ -70,7 +70,8 @@ def ensure_can_edit(user: User, deal: Deal, verb: str = "change") -> None:
 
 
 def can_override(user: User, deal: Deal) -> bool:
-    """Managers of the owner's team and admins may override missing requirements (§3.5)."""
+    """Managers of the owner's team and admins may override
+    missing requirements (docs/domain/moves.md)."""
     if user.role == Role.ADMIN:
         return True
     if user.role != Role.MANAGER:

@@ -1,4 +1,4 @@
-"""CSV export of exactly the filtered deals list (PRODUCT.md §4, §9), streamed.
+"""CSV export of exactly the filtered deals list (docs/domain/imports.md), streamed.
 
 One query whatever the number of rows: a ``values()`` queryset read through a server-side
 cursor in chunks, so memory stays flat for any export. The headers are the ones the CSV

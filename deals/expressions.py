@@ -1,6 +1,7 @@
 """SQL expressions for money rules used by the board, the forecast and the dashboards.
 
-One definition of the weighted value (PRODUCT.md §5): value × effective probability / 100,
+One definition of the weighted value
+(docs/domain/stalls-and-forecast.md): value × effective probability / 100,
 the effective probability being the deal's override, else its stage's.
 """
 

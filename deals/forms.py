@@ -10,7 +10,7 @@ class MoveForm(forms.Form):
 
     The board sends the neighbouring cards (``before``: the card now below the dropped one,
     ``after``: the card above); the server turns them into an index among all open cards of
-    the column, whatever the filters on screen (PRODUCT.md §3).
+    the column, whatever the filters on screen (docs/domain/moves.md).
     """
 
     stage = forms.IntegerField(min_value=1)
@@ -24,7 +24,8 @@ class MoveForm(forms.Form):
 
 
 class CompletionForm(forms.Form):
-    """What the refused-move dialog lets a user complete before confirming (§3.4)."""
+    """What the refused-move dialog lets a user complete
+    before confirming (docs/domain/moves.md)."""
 
     check = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
     value = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)

@@ -1,4 +1,5 @@
-"""Forms for organizations and people (shared by the whole company, PRODUCT.md §1)."""
+"""Forms for organizations and people (shared by the
+whole company, docs/domain/roles-and-visibility.md)."""
 
 from django import forms
 

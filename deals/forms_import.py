@@ -1,4 +1,4 @@
-"""Forms of the CSV import: the upload, then the column mapping (PRODUCT.md §9)."""
+"""Forms of the CSV import: the upload, then the column mapping (docs/domain/imports.md)."""
 
 from django import forms
 
@@ -47,7 +47,7 @@ class MappingForm(forms.Form):
     def __init__(self, *args, job: ImportJob, header: list[str], user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.job, self.user = job, user
-        # Reps import the deals they own (PRODUCT.md §9): no owner column is offered.
+        # Reps import the deals they own (docs/domain/imports.md): no owner column is offered.
         self.targets = [
             target
             for target in TARGETS[job.kind]

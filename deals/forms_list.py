@@ -23,7 +23,7 @@ class BulkActionForm(forms.Form):
     def __init__(self, *args, owner_choices, **kwargs):
         super().__init__(*args, **kwargs)
         if owner_choices is None:
-            # Reps cannot reassign (PRODUCT.md §1): the choice is not offered.
+            # Reps cannot reassign (docs/domain/roles-and-visibility.md): the choice is not offered.
             self.fields["action"].choices = [("lost", "Mark as lost")]
             owner_choices = User.objects.none()
         self.fields["owner"].queryset = owner_choices

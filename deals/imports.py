@@ -1,4 +1,4 @@
-"""CSV import (PRODUCT.md §9): reading the file, reading its values, the column mapping.
+"""CSV import (docs/domain/imports.md): reading the file, reading its values, the column mapping.
 
 Everything here is about understanding the file; nothing writes. The dry run and the run
 itself (``deals/services/imports.py``) share these readers, so the dry run reports exactly

@@ -139,7 +139,7 @@ class Deal(models.Model):
             ),
             # Closed deals have no position (NULLs never collide), so this covers exactly
             # the open cards of a column. Deferred so one set-based shift cannot trip over
-            # itself (ARCHITECTURE.md, convention 10).
+            # itself (docs/domain/moves.md).
             models.UniqueConstraint(
                 fields=["owner", "external_id"],
                 name="deal_external_id_unique_per_owner",
@@ -406,7 +406,8 @@ class Notification(models.Model):
 
 
 class ImportJob(models.Model):
-    """One CSV import (PRODUCT.md §9): the file, its column mapping, and the run's progress.
+    """One CSV import (docs/domain/imports.md): the
+    file, its column mapping, and the run's progress.
 
     The file's bytes live in the database as ``ImportChunk`` rows rather than on disk, so
     that any worker can run the job without a shared volume, and a job retried after a

@@ -30,7 +30,8 @@ from pipelines.models import ChecklistItem, Pipeline, Stage
 
 
 def reassign_choices(user: User) -> QuerySet[User] | None:
-    """Users ``user`` may hand deals to (PRODUCT.md §1), or None for reps, who cannot.
+    """Users ``user`` may hand deals to
+    (docs/domain/roles-and-visibility.md), or None for reps, who cannot.
 
     Managers give to members of the teams they manage, admins to any active user; whether
     a particular deal may be given is still decided by ``can_reassign_to``.
@@ -245,7 +246,7 @@ class ActivityFilters:
 
 
 def today_bounds() -> tuple[datetime.datetime, datetime.datetime]:
-    """Start and end of today in the company time zone (PRODUCT.md §2)."""
+    """Start and end of today in the company time zone (docs/domain/deals.md)."""
     start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
     return start, start + datetime.timedelta(days=1)
 

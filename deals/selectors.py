@@ -49,7 +49,7 @@ def search_text(params) -> str:
 
 @dataclass(frozen=True)
 class BoardFilters:
-    """The board's filters as they live in the URL (PRODUCT.md §4)."""
+    """The board's filters as they live in the URL (docs/domain/board.md)."""
 
     owner: str = ""  # "" everyone I may see, "me", or a user id
     stalled: bool = False

@@ -1,4 +1,4 @@
-"""Background jobs of the deals app: the CSV import (PRODUCT.md §9, docs/hardening/imports.md).
+"""Background jobs of the deals app: the CSV import (docs/domain/imports.md).
 
 Thin: an id in, the service re-fetches the job and claims it. Acknowledged late, so a
 worker killed mid-import leaves the message to be delivered again; the service then resumes

@@ -1,4 +1,4 @@
-"""Background jobs (PRODUCT.md §5): thin tasks that call a service.
+"""Background jobs (docs/domain/stalls-and-forecast.md): thin tasks that call a service.
 
 Every task is idempotent (the services claim their rows by compare-and-swap), acknowledged
 late so that a worker killed mid-task leaves its message to be delivered again, and

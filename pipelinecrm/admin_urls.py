@@ -1,4 +1,5 @@
-"""The in-app admin pages under /admin/ (PRODUCT.md §7), admins only: everyone else 404.
+"""The in-app admin pages under /admin/
+(docs/domain/admin-pages.md), admins only: everyone else 404.
 
 One URLconf for the pages of three apps, so the list of admin URLs lives in one place
 (the access test walks it). Django's own admin stays at /django-admin/.

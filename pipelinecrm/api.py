@@ -1,4 +1,4 @@
-"""The REST API (PRODUCT.md §8): its routes, its docs and its one exception handler.
+"""The REST API (docs/domain/api.md): its routes, its docs and its one exception handler.
 
 Every refusal leaves the API in one shape, ``{"code", "message"}`` plus what the client
 needs to act on it: ``errors`` (field → messages) for a 400, ``missing`` for a

@@ -1,4 +1,4 @@
-"""The Celery app: JSON only, late acknowledgement, time limits (see ARCHITECTURE.md)."""
+"""The Celery app: JSON only, late acknowledgement, time limits (see docs/architecture.md)."""
 
 import logging
 import os
@@ -32,7 +32,8 @@ def enqueue_after_commit(task_name: str, *args, **options) -> None:
     Tasks are named rather than imported so that any layer may ask for one (pipelines must
     not import forecasting). A broker outage is logged and swallowed: the request that
     enqueues has already saved its work, and every job either reads a durable marker in the
-    database or is repeated by a periodic run, so the next run catches up (PRODUCT.md §5).
+    database or is repeated by a periodic run, so the next
+    run catches up (docs/domain/stalls-and-forecast.md).
     ``retry=False`` and the broker connection timeout bound the wait to a couple of seconds.
     """
     transaction.on_commit(lambda: _send(task_name, args, options))

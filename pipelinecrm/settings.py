@@ -29,7 +29,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# -- Company-wide notions (PRODUCT.md §2: one time zone, one currency) -------------------
+# -- Company-wide notions (docs/domain/deals.md: one time zone, one currency) -------------
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_TZ = True
 CURRENCY = env.str("CURRENCY", default="EUR").upper()
@@ -162,7 +162,8 @@ CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-# A request that enqueues must not hang when the broker is down (PRODUCT.md §5).
+# A request that enqueues must not hang when the
+# broker is down (docs/domain/stalls-and-forecast.md).
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Reconnect to a restarted broker forever: Celery's default gives up after 100 attempts and
@@ -173,7 +174,7 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
-# -- Background jobs (PRODUCT.md §5) -----------------------------------------------------
+# -- Background jobs (docs/domain/stalls-and-forecast.md) ---------------------------------
 # django-celery-beat does not support Django 6.1: the schedule lives here, each interval set
 # by an environment variable, as plain data the admin's schedules page lists. A periodic run
 # that waits longer than its interval expires: the next one does the same work.
@@ -328,7 +329,7 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-# -- REST API (PRODUCT.md §8) ------------------------------------------------------------
+# -- REST API (docs/domain/api.md) --------------------------------------------------------
 # JSON only: other content types answer 415 and other Accept headers 406, so the schema
 # offers application/json alone and generated clients work unmodified.
 REST_FRAMEWORK = {
@@ -370,7 +371,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "pipelinecrm.api_base.document_common_responses",
     ],
-    # Served from the sidecar package: no CDN (ARCHITECTURE.md, convention 11).
+    # Served from the sidecar package: no CDN (docs/architecture.md).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "persistAuthorization": False},
@@ -384,7 +385,7 @@ BOARD_PAGE_SIZE = env.int("BOARD_PAGE_SIZE", default=50)
 LIVE_REFRESH_SECONDS = env.float("LIVE_REFRESH_SECONDS", default=15)
 # How far in the future a done time may lie (clocks differ): docs/hardening/gate-activities.md.
 ACTIVITY_CLOCK_SKEW_MINUTES = env.int("ACTIVITY_CLOCK_SKEW_MINUTES", default=5)
-# CSV import (PRODUCT.md §9): the largest file accepted, and rows per committed batch (the
+# CSV import (docs/domain/imports.md): the largest file accepted, and rows per committed batch (the
 # progress bar moves once per batch; a retried job resumes after the last one).
 IMPORT_MAX_MB = env.int("IMPORT_MAX_MB", default=50)
 IMPORT_BATCH_ROWS = env.int("IMPORT_BATCH_ROWS", default=200)

@@ -35,7 +35,8 @@ class Pipeline(models.Model):
     )
     is_active = models.BooleanField(default=True)
     # Set inside a move's transaction; the debounced forecast job claims and clears it, so
-    # a recompute request survives a lost broker message (ARCHITECTURE.md, convention 3).
+    # a recompute request survives a lost broker message
+    # (docs/decisions/0006-task-names-as-doorbells.md).
     forecast_dirty_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

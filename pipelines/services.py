@@ -42,7 +42,7 @@ def stages_lock(*, stage_ids: list[int]) -> None:
     list(Stage.objects.select_for_update().filter(pk__in=stage_ids).order_by("pk").values("pk"))
 
 
-# -- Admin: pipelines, stages and checklist items (PRODUCT.md §7) ------------------------
+# -- Admin: pipelines, stages and checklist items (docs/domain/admin-pages.md) ------------
 #
 # Every function is one transaction that writes its audit entry. Removing a stage moves
 # its open deals through deal_move, so it lives with the deals: deals/services/

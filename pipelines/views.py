@@ -1,4 +1,4 @@
-"""Admin pages for pipelines: the list and the stage designer (PRODUCT.md §7).
+"""Admin pages for pipelines: the list and the stage designer (docs/domain/admin-pages.md).
 
 Designer actions answer htmx requests with the redrawn stage list (plus the history and a
 status line out of band) and plain form posts with a redirect, so the page works without

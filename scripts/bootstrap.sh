@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv from uv.lock with a Python >= 3.12 found on this machine (never downloaded).
+# Create .venv from uv.lock with a Python >= 3.12 found on this machine (never downloaded),
+# with the uv on PATH, else with a uv installed into .venv itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export UV_PYTHON_DOWNLOADS=never
@@ -28,13 +29,17 @@ PYTHON=$(find_python) || {
 }
 
 if command -v uv >/dev/null 2>&1; then
-  UV=(uv)
+  if [ ! -x .venv/bin/python ] || ! is_312 .venv/bin/python; then
+    uv venv --quiet --python "$PYTHON" .venv
+  fi
+  uv sync --quiet --frozen "$@"
 else
-  "$PYTHON" -m uv --version >/dev/null 2>&1 || "$PYTHON" -m pip install --quiet uv
-  UV=("$PYTHON" -m uv)
+  # No uv on this machine: install it into .venv, never into the Python found above.
+  if [ ! -x .venv/bin/python ] || ! is_312 .venv/bin/python; then
+    "$PYTHON" -m venv --clear .venv
+  fi
+  .venv/bin/python -m pip --version >/dev/null 2>&1 || .venv/bin/python -m ensurepip --upgrade >/dev/null
+  .venv/bin/python -m uv --version >/dev/null 2>&1 || .venv/bin/python -m pip install --quiet uv
+  # --inexact: an exact sync would uninstall uv and pip, which uv.lock does not list.
+  .venv/bin/python -m uv sync --quiet --frozen --inexact "$@"
 fi
-
-if [ ! -x .venv/bin/python ] || ! is_312 .venv/bin/python; then
-  "${UV[@]}" venv --quiet --python "$PYTHON" .venv
-fi
-"${UV[@]}" sync --quiet --frozen "$@"

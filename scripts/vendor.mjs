@@ -1,6 +1,6 @@
 // Copy the browser builds pinned in package.json from node_modules into static/vendor/<lib>/,
 // with the licence and a VERSION file, so the app serves them itself (no CDN, see
-// ARCHITECTURE.md). Run through `make vendor`, which installs node_modules first.
+// docs/architecture.md). Run through `make vendor`, which installs node_modules first.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -1,4 +1,4 @@
-"""Personas of PRODUCT.md §10: admin; manager (North: rep1, rep2); manager2 (South: rep3)."""
+"""Personas of docs/running.md: admin; manager (North: rep1, rep2); manager2 (South: rep3)."""
 
 import os
 from types import SimpleNamespace

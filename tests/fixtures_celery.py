@@ -1,4 +1,4 @@
-"""A real Celery worker on Redis for the job tests (ARCHITECTURE.md, convention 12).
+"""A real Celery worker on Redis for the job tests (docs/architecture.md).
 
 One in-process worker per session (solo pool, in a thread) consumes a queue whose name is
 unique to the run, on the Redis database of ``REDIS_URL``, so parallel runs sharing a Redis

@@ -1,4 +1,4 @@
-"""`make run`'s zero-setup defaults (PRODUCT.md §10): SQLite in WAL mode and the file broker.
+"""`make run`'s zero-setup defaults (docs/running.md): SQLite in WAL mode and the file broker.
 
 Run as subprocesses with a clean environment (no DATABASE_URL, no REDIS_URL), in a var/
 folder of their own, so nothing here touches PostgreSQL or Redis.

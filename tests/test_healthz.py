@@ -1,4 +1,5 @@
-"""/healthz tells a load balancer or compose whether this instance can serve (PRODUCT.md §10)."""
+"""/healthz tells a load balancer or compose whether this
+instance can serve (docs/hardening/operations.md)."""
 
 import signal
 import time

@@ -1,4 +1,4 @@
-"""Pages run only script files, so injected markup cannot run script (ARCHITECTURE.md §11)."""
+"""Pages run only script files, so injected markup cannot run script (docs/architecture.md)."""
 
 import pytest
 from django.http import HttpResponse

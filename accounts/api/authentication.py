@@ -1,4 +1,4 @@
-"""``Authorization: Token <key>`` (PRODUCT.md §8), checked against the stored hash."""
+"""``Authorization: Token <key>`` (docs/domain/api.md), checked against the stored hash."""
 
 import datetime
 

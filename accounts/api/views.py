@@ -1,5 +1,5 @@
 """Tokens, users and teams. Admin changes go through accounts/services.py, which checks
-the role again and writes the audit entry (PRODUCT.md §7)."""
+the role again and writes the audit entry (docs/domain/admin-pages.md)."""
 
 import logging
 
@@ -36,7 +36,8 @@ class TokenRateThrottle(ScopedRateThrottle):
     """The token endpoint's rate limit, counted in the cache (Redis).
 
     With Redis down the request goes through rather than failing: the web app keeps
-    working without Redis (PRODUCT.md §5), and django-axes, which counts failed passwords
+    working without Redis (docs/domain/stalls-and-forecast.md),
+    and django-axes, which counts failed passwords
     in the database, still locks out guessing.
     """
 

@@ -11,7 +11,7 @@ ID = {"min_value": 1}
 
 class DealFilter(filters.FilterSet):
     """The deals list's filters: the board's (owner, stalled, closing, q) plus status,
-    pipeline, stage and an expected-close-date range (PRODUCT.md §4)."""
+    pipeline, stage and an expected-close-date range (docs/domain/board.md)."""
 
     pipeline = filters.NumberFilter(**ID)
     stage = filters.NumberFilter(**ID)

@@ -49,7 +49,7 @@ class DealListSerializer(serializers.ListSerializer):
 
 
 class DealSerializer(serializers.ModelSerializer):
-    """A deal as PRODUCT.md §8 lists it; related objects by id.
+    """A deal as docs/domain/api.md lists it; related objects by id.
 
     Instances come from ``deals_with_figures`` (``probability`` and ``weighted`` are SQL
     annotations); ``checklist`` counts the satisfied and required exit items of the

@@ -307,7 +307,7 @@ class LostReasonViewSet(ScopedQuerysetMixin, mixins.ListModelMixin, viewsets.Gen
 class SharedRecordViewSet(ScopedQuerysetMixin, viewsets.ModelViewSet):
     """Organizations and people belong to the whole company: everyone reads, creates and
     edits them; only admins delete them, and only once nothing refers to them
-    (PRODUCT.md §1)."""
+    (docs/domain/roles-and-visibility.md)."""
 
     permission_classes = [IsAuthenticated, AdminDeletesOnly]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]

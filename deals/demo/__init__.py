@@ -1,11 +1,12 @@
-"""The demo company of ``manage.py seed_demo`` (PRODUCT.md §10).
+"""The demo company of ``manage.py seed_demo`` (docs/running.md).
 
 The *catalogue* names the people, pipelines and shares. The *planner* decides what happened
 to each deal with one ``random.Random(seed)``, reasoning in minutes before "now", so a seed
 gives the same company whatever the date. The *writer* bulk-inserts the plan, which is what
 keeps 10,000 deals fast.
 
-Bulk inserts bypass ``deal_move``, so the planner applies the move rules itself (§3): a
+Bulk inserts bypass ``deal_move``, so the planner
+applies the move rules itself (docs/domain/moves.md): a
 forward move has every required exit item of the stage it leaves and entry item of the stage
 it enters done beforehand (ticked, field filled, activity logged in time) or carries an
 override reason naming exactly the items it skipped; a won deal has its last stage's exit

@@ -75,7 +75,7 @@ class Workforce:
 
     @property
     def overrider(self) -> dict[str, str]:
-        """Overrides are written by a manager of the owner's team (PRODUCT.md §3.5)."""
+        """Overrides are written by a manager of the owner's team (docs/domain/moves.md)."""
         return {
             user: manager
             for manager, members in self.teams.values()

@@ -1,5 +1,5 @@
 """The planner: what happened to each deal, decided with one ``random.Random(seed)`` in
-minutes before "now", applying the move rules of §3 itself."""
+minutes before "now", applying the move rules (docs/domain/moves.md) itself."""
 
 import datetime
 import math
@@ -208,7 +208,7 @@ class DealPlanner:
                 deal.lost_reason = rng.choices(list(LOST_REASONS), list(LOST_REASONS.values()))[0]
                 deal.lost_note = rng.choice(LOST_NOTES) if rng.random() < 0.3 else ""
                 break
-            if stage == last:  # won needs the stage's required exit items (§3.9)
+            if stage == last:  # won needs the stage's required exit items (docs/domain/moves.md)
                 self._complete(deal, self._require(deal, stage, None), entered, leave)
                 self._tick_some(
                     deal, rules.indexes(stage, Kind.EXIT, required=False), entered, leave
@@ -225,7 +225,8 @@ class DealPlanner:
                 self._move_forward(deal, stage + 1, leave)
 
     def _move_forward(self, deal: DealPlan, target: int, leave: int) -> None:
-        """Leave the current stage forward, as deal_move would have allowed it (§3.2, §3.5)."""
+        """Leave the current stage forward, as deal_move
+        would have allowed it (docs/domain/moves.md)."""
         rng = self.rng
         rules = self.rules[deal.pipeline]
         stage, entered = deal.stage, deal.entered
@@ -261,7 +262,7 @@ class DealPlanner:
 
     def _require(self, deal: DealPlan, exit_of: int, entry_of: int | None) -> list[int]:
         """The required items of a move from ``exit_of`` to ``entry_of`` (None: won), as
-        deal_move needs them: on a strict pipeline the skipped stages' too (§3.2, §3.9).
+        deal_move needs them: on a strict pipeline the skipped stages' too (docs/domain/moves.md).
         Notes the fields."""
         rules = self.rules[deal.pipeline]
         strict = rules.spec.forward_jumps == Pipeline.ForwardJumps.STRICT
@@ -365,7 +366,8 @@ class DealPlanner:
             deal.activities.append(ActivityPlan(kind, subject, overdue, None))
 
     def _unknowns(self, deal: DealPlan) -> None:
-        """Leave some fields empty — never one a move this deal made required (§2)."""
+        """Leave some fields empty — never one a move this
+        deal made required (docs/domain/deals.md)."""
         rng = self.rng
         new_business = PIPELINES[deal.pipeline].new_business
         if new_business and "organization" not in deal.needed_fields and rng.random() < 0.1:

@@ -57,7 +57,7 @@ def demo_company_existing() -> list[str]:
 
 @transaction.atomic
 def demo_company_seed(*, deal_count: int, seed: int, password: str) -> DemoSummary:
-    """Create the demo company of PRODUCT.md §10 in one transaction."""
+    """Create the demo company of docs/running.md in one transaction."""
     now = timezone.now().replace(microsecond=0)
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not a secret
     workforce = Workforce.for_deals(deal_count)

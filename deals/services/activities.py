@@ -1,7 +1,7 @@
 """Activities: logging one that is done (or scheduling one), completing, undoing, deleting.
 
 A done activity moves the deal's ``last_activity_at`` (never into the future) and clears its
-stalled flag in the same transaction (PRODUCT.md §2); undoing or deleting recomputes it.
+stalled flag in the same transaction (docs/domain/deals.md); undoing or deleting recomputes it.
 """
 
 import datetime

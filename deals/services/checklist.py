@@ -1,6 +1,7 @@
 """Checklist rules: which items a move needs, which are satisfied, ticking and unticking.
 
-PRODUCT.md §2: ``manual`` items are ticked by a person (and stay ticked when the deal moves
+docs/domain/checklists.md: ``manual`` items are ticked
+by a person (and stay ticked when the deal moves
 back and forth); ``field`` items hold while the named deal field is not empty (0 counts);
 ``activity`` items hold when a done activity of the named kind exists — for exit items
 done since the deal last entered the stage, for entry items at any time.
@@ -91,7 +92,7 @@ def move_required_items(
     *, from_stage: Stage, to_stage: Stage | None, forward_jumps: str
 ) -> QuerySet[ChecklistItem]:
     """The required items a move from ``from_stage`` to ``to_stage`` (None: won) needs, in
-    pipeline order (PRODUCT.md §3, rules 2, 3, 8 and 9; docs/hardening/forward-jumps.md).
+    pipeline order (docs/domain/moves.md; docs/hardening/forward-jumps.md).
 
     ``forward_jumps`` is the setting of the deal's pipeline. On a strict pipeline a jump
     needs the stages it skips too: the exit items of every stage it leaves behind and the
@@ -140,7 +141,8 @@ def _unsatisfied(deal: Deal, items: QuerySet[ChecklistItem]) -> list[ChecklistIt
 
 def _manual_item_for(deal: Deal, item: ChecklistItem, entering: Stage | None = None) -> None:
     """A manual, active item of the deal's pipeline, or an entry item of the stage the deal
-    is entering: a move to another pipeline ticks the target's entry items first (§3.8)."""
+    is entering: a move to another pipeline ticks the
+    target's entry items first (docs/domain/moves.md)."""
     entry_of_target = (
         entering is not None and item.stage_id == entering.pk and item.kind == item.Kind.ENTRY
     )

@@ -1,4 +1,4 @@
-"""What the refused-move dialog completes before the move (PRODUCT.md §3.4)."""
+"""What the refused-move dialog completes before the move (docs/domain/moves.md)."""
 
 from collections.abc import Callable, Iterable
 

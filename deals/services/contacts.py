@@ -1,4 +1,5 @@
-"""Organizations and people are shared by the whole company (PRODUCT.md §1)."""
+"""Organizations and people are shared by the whole
+company (docs/domain/roles-and-visibility.md)."""
 
 from django.db import transaction
 

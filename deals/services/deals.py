@@ -34,7 +34,7 @@ def deal_create(
 ) -> Deal:
     """Create an open deal at the top of its column, with its first stage change and event.
 
-    Creating needs no checklist: requirements apply to moves (PRODUCT.md §3, §9).
+    Creating needs no checklist: requirements apply to moves (docs/domain/imports.md).
     ``position`` (an index the caller got while holding the column's lock) places the deal
     elsewhere: the CSV import appends at the bottom, where nothing has to shift.
     """

@@ -1,4 +1,4 @@
-"""Deactivating a user hands their open work to colleagues (PRODUCT.md §7).
+"""Deactivating a user hands their open work to colleagues (docs/domain/admin-pages.md).
 
 Set-based, as the admin: one UPDATE for the deals (each gets a "reassigned" event and a new
 version, as ``deal_reassign`` gives a single deal), one for the open activities. Closed

@@ -1,4 +1,4 @@
-"""Running a CSV import (PRODUCT.md §9): the dry run, and the job a Celery worker runs.
+"""Running a CSV import (docs/domain/imports.md): the dry run, and the job a Celery worker runs.
 
 Each row becomes a *plan* (what it would create or update, or why it cannot) from lookups
 loaded once per batch, so checking costs a few queries per batch rather than per row. The

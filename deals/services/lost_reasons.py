@@ -1,4 +1,4 @@
-"""The list of lost reasons admins maintain (PRODUCT.md §2, §7).
+"""The list of lost reasons admins maintain (docs/domain/admin-pages.md).
 
 A reason deals refer to is deactivated, never deleted: it stays on those deals and in the
 lost-reason report, and is no longer offered when marking a deal lost.

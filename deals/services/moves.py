@@ -1,4 +1,4 @@
-"""deal_move: the only code path that moves an existing deal (PRODUCT.md §3).
+"""deal_move: the only code path that moves an existing deal (docs/domain/moves.md).
 
 Board, API, CSV import updates, admin stage removal and tests all call it. Won, lost and
 reopen live here too because they share its locking, checklist and bookkeeping.
@@ -135,7 +135,7 @@ def deal_move(
     items, fills fields or logs an activity through it, so completing and moving is one
     step that succeeds or leaves nothing behind. A refused move raises and changes
     nothing; a refusal for missing checklist items is recorded afterwards in its own
-    transaction (§3.4).
+    transaction (docs/domain/moves.md).
     """
     stage_id = stage if isinstance(stage, int) else stage.pk
     try:
@@ -234,7 +234,7 @@ def _deal_move(
         override_reason=override_reason,
     )
 
-    # 5. Apply: positions, the deal, its history — all in this transaction (§3.7).
+    # 5. Apply: positions, the deal, its history — all in this transaction (docs/domain/moves.md).
     now = timezone.now()
     _shift_for_move(deal=fresh, to_stage_id=to_stage.pk, to_position=target_position)
     changes = {"position": target_position, "version": F("version") + 1, "updated_at": now}
@@ -314,7 +314,7 @@ def _close(
     overridden: list[ChecklistItem] = []
     if status == Deal.Status.WON:
         # Winning needs the current stage's required exit items, and on a strict pipeline
-        # those of every later stage (§3.9).
+        # those of every later stage (docs/domain/moves.md).
         missing = move_missing_items(
             deal=fresh,
             from_stage=stage,
@@ -407,10 +407,10 @@ def deal_mark_lost(
 
 @transaction.atomic
 def deal_reopen(*, user: User, deal: Deal, version: int | None) -> Deal:
-    """Back to its last stage, top of the column; no checklist applies (§3.10).
+    """Back to its last stage, top of the column; no checklist applies (docs/domain/moves.md).
 
     If that stage was archived meanwhile, the deal reopens in the pipeline's first
-    active stage (§7).
+    active stage (docs/domain/admin-pages.md).
     """
     target = Stage.objects.filter(pk=deal.stage_id, is_archived=False).first()
     if target is None:

@@ -1,7 +1,7 @@
 """Board order: open deals of a stage are dense positions 0..n-1, ties broken by id.
 
 Each shift is one set-based UPDATE over the affected range; the (stage, position) unique
-constraint is deferred, so the shift never collides with itself (ARCHITECTURE.md §2, §10).
+constraint is deferred, so the shift never collides with itself (docs/domain/moves.md).
 """
 
 from django.db.models import F

@@ -1,4 +1,4 @@
-"""Removing a stage in the designer (PRODUCT.md §7).
+"""Removing a stage in the designer (docs/domain/admin-pages.md).
 
 Its open deals leave first, one by one through ``deal_move`` — the only code path that
 moves a deal — as the admin, with an override reason naming the removal. Then the stage is

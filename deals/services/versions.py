@@ -1,4 +1,4 @@
-"""Optimistic concurrency on Deal.version (ARCHITECTURE.md, convention 1)."""
+"""Optimistic concurrency on Deal.version (docs/domain/moves.md)."""
 
 from django.db.models import F
 from django.utils import timezone

@@ -1,4 +1,4 @@
-"""The deal page (PRODUCT.md §2–§4): a full page, and the same panel in a dialog over the board.
+"""The deal page (docs/domain/board.md): a full page, and the same panel in a dialog over the board.
 
 Every action on the page calls one service and answers with the whole panel re-rendered,
 so the version, the checklists and the timeline always agree with what was saved. Without

@@ -1,4 +1,4 @@
-"""The Deals page (PRODUCT.md §4): open, won and lost deals in a sortable, paged table with
+"""The Deals page (docs/domain/board.md): open, won and lost deals in a sortable, paged table with
 the board's filters plus status, pipeline and close-date range; bulk reassign / mark lost;
 and the CSV export of exactly that list."""
 

@@ -1,4 +1,4 @@
-"""CSV import pages (PRODUCT.md §9): upload, map the columns and check (dry run; a large
+"""CSV import pages (docs/domain/imports.md): upload, map the columns and check (dry run; a large
 file is checked by the worker), then the import runs as a Celery job while the page shows
 its progress bar (htmx polls a fragment every second), and finally the report of created,
 updated and failed rows."""

@@ -1,4 +1,4 @@
-"""Admin page: the lost reasons offered when a deal is marked lost (PRODUCT.md §7).
+"""Admin page: the lost reasons offered when a deal is marked lost (docs/domain/admin-pages.md).
 
 htmx requests get the redrawn list (and a status line out of band); plain posts a redirect.
 """

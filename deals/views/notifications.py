@@ -1,4 +1,4 @@
-"""Notifications (PRODUCT.md §2, §5): the bell's unread count, the list, marking read.
+"""Notifications (docs/domain/deals.md): the bell's unread count, the list, marking read.
 
 A notification belongs to its recipient alone: every query here is filtered by the
 signed-in user, so another user's notification answers 404.

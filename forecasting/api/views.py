@@ -69,7 +69,8 @@ class QuotaViewSet(
 
 class ForecastView(APIView):
     """The forecast of the deals you can see, computed live with the snapshot job's own
-    definition (PRODUCT.md §5): weighted open, open and won amounts per group."""
+    definition (docs/domain/stalls-and-forecast.md):
+    weighted open, open and won amounts per group."""
 
     @extend_schema(
         summary="Live forecast",

@@ -1,4 +1,5 @@
-"""Checklist analytics (§6): per item, what it cost and whether it predicts wins."""
+"""Checklist analytics (docs/domain/stalls-and-forecast.md):
+per item, what it cost and whether it predicts wins."""
 
 import datetime
 import statistics
@@ -134,7 +135,8 @@ def medians_in_python(waits: QuerySet) -> dict[int, datetime.timedelta]:
 
 
 def checklist_figures(*, scope: Scope, pipeline: Pipeline, period: Period) -> list[ItemFigures]:
-    """Per checklist item of the pipeline (§6): moves it blocked, how often it was
+    """Per checklist item of the pipeline
+    (docs/domain/stalls-and-forecast.md): moves it blocked, how often it was
     overridden (of the forward stage changes that had to satisfy it), the median time to
     tick it, and the win rate of deals closed in the period where it was ticked versus
     overridden. Seven queries.
@@ -165,7 +167,7 @@ def checklist_figures(*, scope: Scope, pipeline: Pipeline, period: Period) -> li
         overridden.filter(stagechange__in=overriding), "checklistitem_id", n=Count("pk")
     )
     # Exit items gate forward moves out of their stage, entry items forward moves into it
-    # (from a lower stage, or from another pipeline: §3.8 applies the entry items then).
+    # (from a lower stage, or from another pipeline, docs/domain/moves.md).
     # One query counts the moves per (from, to) pair; the few pairs are summed per gate.
     exits: dict[int, int] = defaultdict(int)
     entries: dict[int, int] = defaultdict(int)

@@ -27,7 +27,7 @@ Status = Deal.Status
 class Figures:
     """One owner's (or, summed, a team's) numbers for a period."""
 
-    open_value: Decimal = ZERO  # open deals counting in the period (§5)
+    open_value: Decimal = ZERO  # open deals counting in the period
     weighted: Decimal = ZERO
     open_count: int = 0
     won_value: Decimal = ZERO  # closed won in the period
@@ -58,7 +58,8 @@ class Figures:
 
     @property
     def forecast(self) -> Decimal:
-        """Won in the period, in full, plus the weighted open deals counting in it (§5)."""
+        """Won in the period, in full, plus the weighted open deals
+        counting in it (docs/domain/stalls-and-forecast.md)."""
         return self.won_value + self.weighted
 
     @property
@@ -92,7 +93,8 @@ def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
 
 
 def period_deals(*, deals: QuerySet[Deal], period: Period, today: datetime.date) -> QuerySet:
-    """``deals`` that count in the period's forecast, by the forecast job's own rule (§5)."""
+    """``deals`` that count in the period's forecast, by the
+    forecast job's own rule (docs/domain/stalls-and-forecast.md)."""
     return forecast_deals(
         deals,
         today=today,
@@ -169,7 +171,8 @@ def user_quotas(*, user_ids: list[int], period: Period) -> dict[int, Decimal]:
 
 
 def team_quota(*, team: Team, period: Period) -> Decimal | None:
-    """The team's quota for the period; a team without its own uses its members' (§2)."""
+    """The team's quota for the period; a team without
+    its own uses its members' (docs/domain/deals.md)."""
     return quota_for(team, period.start, period.months[-1])
 
 
@@ -199,7 +202,8 @@ def lost_reasons(*, scope: Scope, period: Period) -> list[LostReasonFigures]:
 
 
 def stalled_deals(*, scope: Scope, now: datetime.datetime, limit: int) -> list[Deal]:
-    """Stalled open deals, longest stalled first, with ``days_stalled`` (whole days, §5)."""
+    """Stalled open deals, longest stalled first, with ``days_stalled``
+    (whole days, docs/domain/stalls-and-forecast.md)."""
     deals = list(
         scope.deals()
         .filter(status=Status.OPEN, is_stalled=True)

@@ -81,7 +81,8 @@ def activity_buckets(*, user: User, now: datetime.datetime) -> ActivityBuckets:
     tomorrow = company_midnight(today + datetime.timedelta(days=1))
     horizon = company_midnight(today + datetime.timedelta(days=1 + UPCOMING_DAYS))
     # A deal handed over to someone the user may not follow takes its activities along
-    # (§1): each of the user's open activities (a partial index finds them) is checked
+    # (docs/domain/roles-and-visibility.md): each of the user's
+    # open activities (a partial index finds them) is checked
     # against its own deal.
     mine = visible_through_deal(
         Activity.objects.filter(owner=user, done_at__isnull=True, due_at__isnull=False), user

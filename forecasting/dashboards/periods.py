@@ -1,4 +1,5 @@
-"""Months and quarters in the company time zone (TIME_ZONE, §2): periods are compared as
+"""Months and quarters in the company time zone
+(TIME_ZONE, docs/domain/deals.md): periods are compared as
 aware datetimes at its midnights, so a deal closed at 23:30 on the last evening of a month
 counts in that month."""
 

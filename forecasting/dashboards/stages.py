@@ -43,7 +43,8 @@ def pipeline_stages(*, pipeline: Pipeline) -> list[Stage]:
 def stage_figures(
     *, scope: Scope, pipeline: Pipeline, period: Period, now: datetime.datetime
 ) -> list[StageFigures]:
-    """Conversion to the next stage and average time in stage, per stage (§6). One query.
+    """Conversion to the next stage and average time in stage,
+    per stage (docs/domain/stalls-and-forecast.md). One query.
 
     A deal *passed through* a stage when a stage change entered it; it converted when a
     later stage change took it to a higher stage of the same pipeline, or it was won.

@@ -1,4 +1,5 @@
-"""The team dashboard (PRODUCT.md §6): every figure of one team for one period."""
+"""The team dashboard (docs/domain/stalls-and-forecast.md):
+every figure of one team for one period."""
 
 import datetime
 from dataclasses import dataclass

@@ -12,7 +12,8 @@ from pipelines.models import Pipeline
 
 
 def dashboard_teams(*, user: User) -> QuerySet[Team]:
-    """Admins open any team's dashboard, managers the teams they manage, reps none (§1)."""
+    """Admins open any team's dashboard, managers the teams they
+    manage, reps none (docs/domain/roles-and-visibility.md)."""
     if user.role == Role.ADMIN:
         return Team.objects.order_by("name")
     if user.role == Role.MANAGER:
@@ -24,7 +25,8 @@ def dashboard_teams(*, user: User) -> QuerySet[Team]:
 
 def dashboard_team_choice(*, user: User, team_id: int) -> tuple[Team, list[Team]]:
     """The team asked for and every team the user may open (for the team picker), in one
-    query. A team the user may not open answers 404, never 403 (§1)."""
+    query. A team the user may not open answers 404,
+    never 403 (docs/domain/roles-and-visibility.md)."""
     teams = list(dashboard_teams(user=user))
     team = next((team for team in teams if team.pk == team_id), None)
     if team is None:
@@ -57,7 +59,8 @@ class Scope:
 
     Made only by ``of_team`` and ``own``, which stand for the visibility check: a team's
     figures open only to admins and the team's managers (``dashboard_team_choice``), and a
-    manager sees every deal owned by a member or manager of a team they manage (§1,
+    manager sees every deal owned by a member or manager of
+    a team they manage (docs/domain/roles-and-visibility.md,
     deals/access.py); everyone sees their own deals. So filtering by owner is exactly what
     the viewer may see, and the history tables (stage changes, ticks, refusals) join their
     deal's owner instead of a visibility subquery, which PostgreSQL plans far better at

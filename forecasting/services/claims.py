@@ -1,4 +1,4 @@
-"""Claim rows by compare-and-swap: one UPDATE … RETURNING (ARCHITECTURE.md, convention 1).
+"""Claim rows by compare-and-swap: one UPDATE … RETURNING (docs/domain/stalls-and-forecast.md).
 
 The jobs must know exactly which rows *they* changed, so that a rerun or a second worker
 running at the same moment notifies nobody twice. An UPDATE whose WHERE clause still holds

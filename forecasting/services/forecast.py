@@ -1,4 +1,5 @@
-"""The forecast (PRODUCT.md §5): weighted, open and won amounts per period, in SQL.
+"""The forecast (docs/domain/stalls-and-forecast.md):
+weighted, open and won amounts per period, in SQL.
 
 One definition serves the snapshots written by ``recompute_forecasts`` and the live figures
 of the forecast API (``forecasting.selectors.forecast_live``):
@@ -40,7 +41,8 @@ from forecasting.services.claims import rows_claim
 from forecasting.services.notify import BATCH_SIZE
 from pipelines.models import Pipeline
 
-# Months of snapshots either side of the current one (§5: −12 … +12).
+# Months of snapshots either side of the current
+# one (docs/domain/stalls-and-forecast.md: −12 … +12).
 SNAPSHOT_MONTHS = 12
 CENT = Decimal("0.01")
 ZERO = Value(Decimal(0), output_field=MONEY_SUM_FIELD)

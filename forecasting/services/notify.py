@@ -1,4 +1,5 @@
-"""Notifying users from background jobs: in-app always, by email when configured (§5).
+"""Notifying users from background jobs: in-app always, by
+email when configured (docs/domain/stalls-and-forecast.md).
 
 In-app notifications are written in the job's transaction, so they exist exactly when the
 change they announce was committed. Emails leave after the commit, one per recipient and

@@ -1,4 +1,4 @@
-"""Quotas: monthly targets for users and teams (PRODUCT.md §2, §6, §7).
+"""Quotas: monthly targets for users and teams (docs/domain/stalls-and-forecast.md).
 
 ``quota_for`` is the one definition of "the quota of a user or team over some months" that
 the dashboards and the admin grid share. ``quotas_save`` writes the admin's grid.

@@ -1,4 +1,4 @@
-"""A reassigned deal notifies its new owner (PRODUCT.md §5)."""
+"""A reassigned deal notifies its new owner (docs/domain/stalls-and-forecast.md)."""
 
 from django.db import transaction
 

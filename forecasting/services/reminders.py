@@ -1,4 +1,5 @@
-"""remind_activities (PRODUCT.md §5): tell owners an activity is due soon, then overdue.
+"""remind_activities (docs/domain/stalls-and-forecast.md):
+tell owners an activity is due soon, then overdue.
 
 Each notice is claimed by compare-and-swap on its own column (``reminded_at``,
 ``overdue_notified_at``) in the statement that selects it, so a rerun or a second worker

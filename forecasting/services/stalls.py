@@ -1,4 +1,5 @@
-"""flag_stalled_deals (PRODUCT.md §5): which open deals have stopped making progress.
+"""flag_stalled_deals (docs/domain/stalls-and-forecast.md):
+which open deals have stopped making progress.
 
 A deal is stalled when it is open, its stage has a stall threshold, and
 now − max(stage entered at, last activity at) strictly exceeds threshold × 24 h; it has

@@ -1,4 +1,5 @@
-"""Dashboard pages (PRODUCT.md §6): the team dashboard and its analytics pages, the rep
+"""Dashboard pages (docs/domain/stalls-and-forecast.md):
+the team dashboard and its analytics pages, the rep
 home, and the team figures as JSON.
 
 Charts are drawn by static/js/charts.js from JSON data islands (``json_script``: data,

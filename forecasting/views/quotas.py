@@ -1,4 +1,4 @@
-"""Admin page: the quota grid, one year at a time (PRODUCT.md §7).
+"""Admin page: the quota grid, one year at a time (docs/domain/admin-pages.md).
 
 Rows are active users and teams, columns the twelve months with each quarter's sum (as
 ``quota_for`` computes it). A blank cell means no quota; a team cell left blank shows its

@@ -1,4 +1,4 @@
-"""The in-app admin pages are for admins only (PRODUCT.md §1, §7).
+"""The in-app admin pages are for admins only (docs/domain/admin-pages.md).
 
 Every URL of the admin URLconf is walked, so a page added later is covered without
 touching this file: reps and managers get 404 for GET and POST alike (never 403, never a

@@ -1,4 +1,5 @@
-"""Admin pages: the background job schedules (read-only) and the audit log (§5, §7)."""
+"""Admin pages: the background job schedules (read-only) and the audit
+log (docs/domain/stalls-and-forecast.md, docs/domain/admin-pages.md)."""
 
 from datetime import timedelta
 

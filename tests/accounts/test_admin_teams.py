@@ -1,4 +1,5 @@
-"""Admin pages: teams — create, rename, managers and members, delete (PRODUCT.md §1, §7)."""
+"""Admin pages: teams — create, rename, managers
+and members, delete (docs/domain/admin-pages.md)."""
 
 import datetime
 from decimal import Decimal

@@ -1,5 +1,5 @@
 """Admin pages: users — create (invite or one-time password), edit, role, deactivate with
-hand-over, reactivate (PRODUCT.md §1, §7)."""
+hand-over, reactivate (docs/domain/admin-pages.md)."""
 
 import datetime
 import html

@@ -1,4 +1,4 @@
-"""Signing in and out, the login rate limit and password changes (PRODUCT.md §7, §8).
+"""Signing in and out, the login rate limit and password changes (docs/domain/api.md).
 
 Logins go through the real form: django-axes needs the request that ``LoginView`` passes to
 ``authenticate()``, and its failure counts live in the database, so each test starts clean.
@@ -37,7 +37,8 @@ def test_login_page_asks_for_username_and_password(client):
 
 
 def test_rep_signs_in_and_lands_on_their_home(client, company):
-    """Reps land on their own home (PRODUCT.md §6), which links to the board."""
+    """Reps land on their own home
+    (docs/domain/stalls-and-forecast.md), which links to the board."""
     response = _sign_in(client, "rep1", follow=True)
 
     assert response.status_code == 200

@@ -1,4 +1,4 @@
-"""Deal actions through the API (PRODUCT.md §3, §8): each one's success and refusals.
+"""Deal actions through the API (docs/domain/api.md): each one's success and refusals.
 
 The rules themselves are tested on the services (tests/deals/); these tests check that
 the API reaches them and answers with the documented shapes.

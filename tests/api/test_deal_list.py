@@ -1,5 +1,5 @@
 """The deals list: the board's filters plus status, pipeline, stage and a close-date range;
-ordering and paging (PRODUCT.md §4, §8)."""
+ordering and paging (docs/domain/api.md)."""
 
 import datetime
 from decimal import Decimal

@@ -1,4 +1,5 @@
-"""GET /api/v1/forecast/: the live forecast of the deals the caller can see (§5, §8)."""
+"""GET /api/v1/forecast/: the live forecast of the deals the caller
+can see (docs/domain/stalls-and-forecast.md, docs/domain/api.md)."""
 
 import datetime
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""The OpenAPI schema and the interactive docs (PRODUCT.md §8, ARCHITECTURE.md §11)."""
+"""The OpenAPI schema and the interactive docs (docs/domain/api.md, docs/architecture.md)."""
 
 import re
 

@@ -1,5 +1,5 @@
 """The API against its own schema: schemathesis generates requests from /api/schema/ and
-runs them in process against the WSGI app (ARCHITECTURE.md, convention 12).
+runs them in process against the WSGI app (docs/architecture.md).
 
 Every answer must be a documented status with a documented JSON body, and none a 5xx.
 Examples are bounded and derandomized so the run is quick and repeatable.

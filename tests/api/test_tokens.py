@@ -1,4 +1,4 @@
-"""API tokens (PRODUCT.md §8): obtained with a password, stored hashed, shown once,
+"""API tokens (docs/domain/api.md): obtained with a password, stored hashed, shown once,
 listed and revoked by their owner alone; the token endpoint is rate limited."""
 
 import hashlib

@@ -1,4 +1,5 @@
-"""Who sees and changes what through the API (PRODUCT.md §1), persona by persona.
+"""Who sees and changes what through the API
+(docs/domain/roles-and-visibility.md), persona by persona.
 
 North: manager manages rep1 and rep2; South: manager2 manages rep3. "Sales" has team
 visibility, "Renewals" owner visibility. Invisible answers 404, visible but read-only 403.

@@ -3,7 +3,7 @@
 Playwright's sync API keeps an event loop running in the test thread for as long as it
 lives, and Django refuses ORM calls from a thread with a running loop. That loop only
 drives the browser, never Django code, so the guard (``DJANGO_ALLOW_ASYNC_UNSAFE``) is
-lifted here and only here (ARCHITECTURE.md, convention 12).
+lifted here and only here (docs/architecture.md).
 """
 
 import re

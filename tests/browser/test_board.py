@@ -1,4 +1,5 @@
-"""The board journeys that matter, in headless Chromium against the live server (§3–§4).
+"""The board journeys that matter, in headless Chromium against
+the live server (docs/domain/moves.md, docs/domain/board.md).
 
 Cards are ``#deal-<pk>``, a column's list of cards ``#cards-<stage pk>`` and its header
 ``#column-head-<stage pk>``; everything else is found by role, label or text, as a user

@@ -1,4 +1,4 @@
-"""The deal page as a dialog over the board (PRODUCT.md §2, §4), in headless Chromium.
+"""The deal page as a dialog over the board (docs/domain/board.md), in headless Chromium.
 
 The journey: on the board, click a card's title, the deal opens over the board; log a call
 from it; the call appears at the top of the deal's timeline and the deal shows when it was

@@ -1,4 +1,4 @@
-"""A jump over stages on a strict pipeline, in headless Chromium (PRODUCT.md §3, rule 2;
+"""A jump over stages on a strict pipeline, in headless Chromium (docs/domain/moves.md;
 docs/hardening/forward-jumps.md): the refused drag snaps back, the dialog lists what is
 missing grouped by stage, and completing it moves the card in one step."""
 

@@ -1,4 +1,5 @@
-"""The first journey of every user: sign in, land on the home page, sign out (PRODUCT.md §6)."""
+"""The first journey of every user: sign in, land on the
+home page, sign out (docs/domain/stalls-and-forecast.md)."""
 
 import re
 

@@ -1,4 +1,5 @@
-"""The stage designer in headless Chromium (PRODUCT.md §7): an admin drags a stage to a new
+"""The stage designer in headless Chromium
+(docs/domain/admin-pages.md): an admin drags a stage to a new
 place and adds a required checklist item; a rep then finds both on the board — the new
 column order, and a forward move refused with the dialog naming the new item.
 

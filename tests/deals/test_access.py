@@ -1,4 +1,5 @@
-"""The visibility matrix of PRODUCT.md §1: every role × own / teammate / other team deals ×
+"""The visibility matrix of docs/domain/roles-and-visibility.md:
+every role × own / teammate / other team deals ×
 team and owner pipelines, for seeing and for editing."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Activities on the deal page and "My activities" (PRODUCT.md §2, §6).
+"""Activities on the deal page and "My activities" (docs/domain/deals.md).
 
 What a user relies on: logging a done activity moves the deal's last activity and clears
 its stalled flag at once, scheduling one does not; done / undo / delete recompute; the

@@ -1,4 +1,4 @@
-"""Activities and the deal's last activity (PRODUCT.md §2, §5).
+"""Activities and the deal's last activity (docs/domain/deals.md).
 
 A done activity sets the deal's ``last_activity_at`` (the latest ``done_at``, never in the
 future) and clears its stalled flag in the same transaction; undoing or deleting one

@@ -1,4 +1,4 @@
-"""The kanban board pages (PRODUCT.md §3–§4) through Django's test client on PostgreSQL.
+"""The kanban board pages (docs/domain/board.md) through Django's test client on PostgreSQL.
 
 What a user relies on: the columns and their figures, who sees and may move which card,
 filters in the URL, paging per column, a fixed number of queries, and every answer of the

@@ -1,4 +1,5 @@
-"""Checklists (PRODUCT.md §2): which items hold for a deal, ticking and unticking by hand."""
+"""Checklists (docs/domain/checklists.md): which items
+hold for a deal, ticking and unticking by hand."""
 
 import datetime
 import threading

@@ -1,4 +1,4 @@
-"""Database rules on deals and checklist checks (PRODUCT.md §2).
+"""Database rules on deals and checklist checks (docs/domain/deals.md).
 
 PostgreSQL refuses a row that breaks a rule even when code bypasses the services (a raw
 ``update()``), and ``full_clean()`` explains the same rule in a sentence. The composite

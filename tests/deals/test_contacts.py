@@ -1,4 +1,4 @@
-"""Organizations and people (PRODUCT.md §1, §2): shared by the whole company.
+"""Organizations and people (docs/domain/deals.md): shared by the whole company.
 
 What a user relies on: anyone lists, searches, creates and edits them; a detail page shows
 their people and only the deals the user may see; only admins delete, and only what no

@@ -1,4 +1,4 @@
-"""The deal page (PRODUCT.md §2–§4): a full page and a dialog over the board.
+"""The deal page (docs/domain/board.md): a full page and a dialog over the board.
 
 What a user relies on: everything about the deal on one page, editable by those who may
 (read-only for teammates, 404 for anyone else), the stage path moving through deal_move
@@ -106,7 +106,7 @@ def test_a_deal_the_user_cannot_see_answers_404_on_page_dialog_and_actions(compa
             reverse("deal-edit", args=[deal.pk]), {"version": 1, "title": "Mine now"}
         )
         assert response.status_code == 404
-    # A teammate does not see an owner-pipeline deal either (PRODUCT.md §1).
+    # A teammate does not see an owner-pipeline deal either (docs/domain/roles-and-visibility.md).
     assert _page(login(company.rep2), private_deal).status_code == 404
     assert Deal.objects.get(pk=team_deal.pk).title != "Mine now"
 

@@ -1,4 +1,4 @@
-"""The Deals page (PRODUCT.md §4): open, won and lost deals, filtered, sorted, paged, and
+"""The Deals page (docs/domain/board.md): open, won and lost deals, filtered, sorted, paged, and
 bulk reassign / mark lost through the services, one transaction per deal, with a summary of
 what succeeded and what was refused and why."""
 

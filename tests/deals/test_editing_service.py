@@ -1,4 +1,4 @@
-"""Editing a deal's fields and reassigning it (PRODUCT.md §1, §2)."""
+"""Editing a deal's fields and reassigning it (docs/domain/deals.md)."""
 
 import datetime
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""CSV export of the deals list (PRODUCT.md §4, §9): exactly the filtered list, streamed,
+"""CSV export of the deals list (docs/domain/imports.md): exactly the filtered list, streamed,
 never a deal the user may not see, in a constant number of queries."""
 
 import csv

@@ -1,4 +1,4 @@
-"""Forward jumps (PRODUCT.md §3, rules 2 and 9; docs/hardening/forward-jumps.md).
+"""Forward jumps (docs/domain/moves.md; docs/hardening/forward-jumps.md).
 
 On a strict pipeline a forward move over stages needs the required exit items of every
 stage it leaves behind and the entry items of every stage it passes over; won from an

@@ -1,4 +1,4 @@
-"""CSV import (PRODUCT.md §9): upload, column mapping, dry run, the Celery job with its
+"""CSV import (docs/domain/imports.md): upload, column mapping, dry run, the Celery job with its
 progress bar, and the report.
 
 What a user relies on: values read as a person writes them ("12,5k", "€1.2m", several date

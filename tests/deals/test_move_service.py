@@ -1,4 +1,4 @@
-"""Moving a deal (PRODUCT.md §3): deal_move, deal_mark_won, deal_mark_lost, deal_reopen.
+"""Moving a deal (docs/domain/moves.md): deal_move, deal_mark_won, deal_mark_lost, deal_reopen.
 
 Each test names the rule it guards. Board order is checked with ``assert_dense``: the open
 deals of a column hold positions 0..n-1 in (position, id) order, whatever happened.

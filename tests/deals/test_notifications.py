@@ -1,4 +1,4 @@
-"""Notifications pages (PRODUCT.md §1, §2): the bell, the list, marking read.
+"""Notifications pages (docs/domain/deals.md): the bell, the list, marking read.
 
 Notifications belong to their recipient alone: another user's answers 404.
 """

@@ -1,4 +1,5 @@
-"""`manage.py seed_demo` (PRODUCT.md §10): the demo company, and history that obeys §3.
+"""`manage.py seed_demo` (docs/running.md): the demo company,
+and history that obeys the move rules (docs/domain/moves.md).
 
 Seeding bulk-inserts instead of calling deal_move, so these tests replay the move rules over
 the seeded history: board positions, closing, stage changes, checklists and overrides.
@@ -526,7 +527,7 @@ def assert_stage_history_is_consistent(deals):
 
 
 def _rule_checker(deals):
-    """is_satisfied(deal, item, since, at): the item held at ``at`` (PRODUCT.md §2)."""
+    """is_satisfied(deal, item, since, at): the item held at ``at`` (docs/domain/checklists.md)."""
     ticks = {
         (deal_id, item_id): checked_at
         for deal_id, item_id, checked_at in ChecklistCheck.objects.filter(
@@ -573,7 +574,7 @@ def _move_rule(required):
     Allowed pipelines: the exit items of the stage left and the entry items of the target
     (won: the exit items). Strict ones also the stages skipped: the exit items of every
     stage left behind, the entry items of every stage passed over; won: every later
-    stage's exit items (PRODUCT.md §3, rules 2 and 9).
+    stage's exit items (docs/domain/moves.md).
     """
     stages = defaultdict(list)
     for stage in Stage.objects.filter(is_archived=False).order_by("position"):
@@ -605,7 +606,7 @@ def assert_moves_obey_checklists(deals):
         for previous, change in itertools.pairwise(changes):
             overridden = set(change.overridden_items.all())
             if change.to_stage.position < change.from_stage.position:
-                assert not overridden  # a backward move needs nothing (§3.3)
+                assert not overridden  # a backward move needs nothing (docs/domain/moves.md)
                 assert not change.override_reason
                 continue
             needed = needs(change.from_stage, change.to_stage)

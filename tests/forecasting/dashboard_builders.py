@@ -105,7 +105,8 @@ class Expected:
 def expected_figures(
     deals: list[Deal], *, start: datetime.date, end: datetime.date, today: datetime.date
 ) -> dict[int, Expected]:
-    """Per owner id: §5's forecast rule and §6's figures, by hand.
+    """Per owner id: the forecast rule and the figures
+    of docs/domain/stalls-and-forecast.md, by hand.
 
     An open deal counts in its expected close month, or in the current month once that
     date has passed; a closed deal counts in the company-time-zone month it closed.

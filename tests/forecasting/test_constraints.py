@@ -1,4 +1,4 @@
-"""Database rules on quotas (PRODUCT.md §2, §7): the database refuses a broken row and
+"""Database rules on quotas (docs/domain/deals.md): the database refuses a broken row and
 ``full_clean()`` explains the rule in a sentence the quota form can show."""
 
 import datetime

@@ -1,5 +1,6 @@
 """Per-stage conversion and time in stage, checklist analytics and data-driven
-probabilities (PRODUCT.md §6), checked against Python over the rows the test wrote."""
+probabilities (docs/domain/stalls-and-forecast.md),
+checked against Python over the rows the test wrote."""
 
 import datetime
 import re

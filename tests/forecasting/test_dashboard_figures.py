@@ -1,4 +1,4 @@
-"""The team dashboard's figures (PRODUCT.md §6, with §5's forecast and §2's time rules).
+"""The team dashboard's figures (docs/domain/stalls-and-forecast.md).
 
 Every figure is checked against ``expected_figures``: plain Python over the deals the test
 created, not the SQL the dashboard runs. Figures are read from the dashboard's JSON

@@ -1,4 +1,5 @@
-"""The rep home (PRODUCT.md §6): my open deals by stage, my forecast against my quota,
+"""The rep home (docs/domain/stalls-and-forecast.md):
+my open deals by stage, my forecast against my quota,
 my overdue, today's and upcoming activities (days of the company time zone), my stalled
 deals."""
 

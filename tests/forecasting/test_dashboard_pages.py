@@ -1,4 +1,5 @@
-"""Dashboard pages (PRODUCT.md §6): who may open them (§1), where people land after signing
+"""Dashboard pages (docs/domain/stalls-and-forecast.md):
+who may open them (docs/domain/roles-and-visibility.md), where people land after signing
 in, the charts' data islands and their tables, scripts under the CSP, and a number of
 queries that does not grow with the number of deals."""
 

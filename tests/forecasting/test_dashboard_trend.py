@@ -1,4 +1,5 @@
-"""The forecast trend (PRODUCT.md §5–§6): how the forecast for a period moved, day by day,
+"""The forecast trend (docs/domain/stalls-and-forecast.md):
+how the forecast for a period moved, day by day,
 from the kept snapshots — per pipeline the day's last set, carried over days without a
 recompute, summed over the team's owners and the period's months, days of the company
 time zone."""

@@ -1,4 +1,4 @@
-"""With Redis down the web app keeps working (PRODUCT.md §5).
+"""With Redis down the web app keeps working (docs/domain/stalls-and-forecast.md).
 
 The move is saved, the failed enqueue is logged, and the dirty marker left in the database
 is what the periodic sweep recomputes once the broker is back.

@@ -1,4 +1,5 @@
-"""The forecast (PRODUCT.md §5, §6): snapshots and live figures against a plain computation.
+"""The forecast (docs/domain/stalls-and-forecast.md):
+snapshots and live figures against a plain computation.
 
 Weighted = value × effective probability / 100 for open deals by expected close month (an
 overdue one counts in the current month, one without a date is unscheduled); won deals

@@ -1,4 +1,4 @@
-"""The jobs on a real Celery worker and Redis (PRODUCT.md §5).
+"""The jobs on a real Celery worker and Redis (docs/domain/stalls-and-forecast.md).
 
 Each test enqueues the way the app does (a task call, or a service whose transaction
 commits) and waits for the worker's effect in the database.

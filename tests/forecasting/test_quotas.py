@@ -1,4 +1,4 @@
-"""Quotas: the admin grid and ``quota_for`` (PRODUCT.md §2, §6, §7).
+"""Quotas: the admin grid and ``quota_for`` (docs/domain/stalls-and-forecast.md).
 
 A quota is a monthly target of a user or a team; a quarter is the sum of its months; a
 team without its own quota for a month counts its members' quotas for that month.

@@ -1,4 +1,5 @@
-"""remind_activities and reassignment notices (PRODUCT.md §5): who is told what, once."""
+"""remind_activities and reassignment notices
+(docs/domain/stalls-and-forecast.md): who is told what, once."""
 
 import datetime
 

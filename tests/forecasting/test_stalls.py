@@ -1,4 +1,5 @@
-"""flag_stalled_deals (PRODUCT.md §5): the stall rule at its edges, idempotence, races.
+"""flag_stalled_deals (docs/domain/stalls-and-forecast.md):
+the stall rule at its edges, idempotence, races.
 
 A deal is stalled when it is open, its stage has a threshold, and
 now − max(stage entered at, last activity at) strictly exceeds threshold × 24 h; it is

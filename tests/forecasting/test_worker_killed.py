@@ -1,4 +1,4 @@
-"""A worker killed in the middle of a job loses nothing (PRODUCT.md §5).
+"""A worker killed in the middle of a job loses nothing (docs/domain/stalls-and-forecast.md).
 
 Jobs are acknowledged late: the broker keeps the message until the job has finished. Here a
 ``celery worker`` process takes ``flag_stalled_deals`` and is SIGKILLed while the job waits

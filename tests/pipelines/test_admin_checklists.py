@@ -1,4 +1,5 @@
-"""Admin pages: a stage's entry and exit checklist items in the designer (§2, §7).
+"""Admin pages: a stage's entry and exit checklist items in the
+designer (docs/domain/checklists.md, docs/domain/admin-pages.md).
 
 What the admin sets here is what the board enforces on the next move: the tests check the
 designer's answer and then deal_move's behaviour.

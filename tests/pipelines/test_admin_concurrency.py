@@ -1,4 +1,5 @@
-"""Stage order under concurrent admin changes, on PostgreSQL (§7; ARCHITECTURE.md §10).
+"""Stage order under concurrent admin changes, on PostgreSQL
+(docs/domain/admin-pages.md, docs/domain/moves.md).
 
 Two admins act on the same pipeline at the same instant (a barrier releases both threads,
 each on its own connection). Whatever the interleaving, positions stay unique and dense

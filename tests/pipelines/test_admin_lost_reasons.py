@@ -1,4 +1,5 @@
-"""Admin pages: the lost reasons offered when a deal is marked lost (§2, §7)."""
+"""Admin pages: the lost reasons offered when a deal is marked
+lost (docs/domain/deals.md, docs/domain/admin-pages.md)."""
 
 import pytest
 from django.urls import reverse

@@ -1,4 +1,5 @@
-"""Admin pages: pipelines — list, create, edit, archive/restore, duplicate, delete (§7)."""
+"""Admin pages: pipelines — list, create, edit, archive/restore,
+duplicate, delete (docs/domain/admin-pages.md)."""
 
 import pytest
 from django.urls import reverse

@@ -1,4 +1,5 @@
-"""Admin pages: the stage designer — add, edit, reorder and remove stages (§7).
+"""Admin pages: the stage designer — add, edit,
+reorder and remove stages (docs/domain/admin-pages.md).
 
 Designer actions are posted as htmx does (the answer is the redrawn stage list with the
 history and a status line out of band) unless a test is about the no-JavaScript path.

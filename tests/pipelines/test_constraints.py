@@ -1,4 +1,4 @@
-"""Database rules on stages and checklist items (PRODUCT.md §2).
+"""Database rules on stages and checklist items (docs/domain/deals.md).
 
 Each rule is checked twice: PostgreSQL refuses the row even when code bypasses the model
 (a raw ``update()``), and ``full_clean()`` explains the same rule in a sentence a form can

@@ -9,7 +9,7 @@ from pipelines.models import Pipeline
 
 class Command(BaseCommand):
     help = (
-        "Create the demo company (PRODUCT.md §10): users admin, manager (team North: rep1, "
+        "Create the demo company (docs/running.md): users admin, manager (team North: rep1, "
         "rep2) and manager2 (team South: rep3), the Sales and Renewals pipelines with "
         "checklists, and N deals with their history. The same --seed gives the same data. "
         "Runs once: if a demo user or pipeline already exists it says so and changes nothing."
