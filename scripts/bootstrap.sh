@@ -40,6 +40,6 @@ else
   fi
   .venv/bin/python -m pip --version >/dev/null 2>&1 || .venv/bin/python -m ensurepip --upgrade >/dev/null
   .venv/bin/python -m uv --version >/dev/null 2>&1 || .venv/bin/python -m pip install --quiet uv
-  # --inexact: an exact sync would uninstall uv and pip, which uv.lock does not list.
-  .venv/bin/python -m uv sync --quiet --frozen --inexact "$@"
+  # uv is a dev dependency in uv.lock, so the exact sync keeps it in .venv for next time.
+  .venv/bin/python -m uv sync --quiet --frozen "$@"
 fi
