@@ -58,6 +58,12 @@ def _page_context(request: HttpRequest, team_id: int, section: str) -> dict:
 
 
 @login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Reps land on their own home; managers and admins on the team dashboard."""
+    return redirect("rep-home" if request.user.role == Role.REP else "dashboard")
+
+
+@login_required
 @require_GET
 def dashboard_home(request: HttpRequest) -> HttpResponse:
     """Managers land on their first team, admins on the first team; reps on their home."""
