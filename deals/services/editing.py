@@ -6,7 +6,7 @@ from django.db import transaction
 from accounts.models import User
 from deals.access import can_reassign_to, ensure_can_edit
 from deals.models import Deal, DealEvent
-from deals.selectors import external_id_taken
+from deals.selectors.external_ids import external_id_taken
 from deals.services.events import deal_event_record
 from deals.services.versions import deal_bump_version
 from pipelinecrm.celery import enqueue_after_commit
