@@ -91,5 +91,6 @@ def deal_reassign(*, user: User, deal: Deal, new_owner: User, version: int | Non
         data={"old": previous.username, "new": new_owner.username},
     )
     pipeline_mark_forecast_dirty(pipeline_id=deal.pipeline_id)
+    # deals/tasks.py::notify_reassigned, under the name it had in forecasting.
     enqueue_after_commit("forecasting.tasks.notify_reassigned", deal.pk, new_owner.pk)
     return deal
