@@ -19,7 +19,7 @@ SERVICES_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${
 help:
 	@echo "make run      install, migrate, seed demo data, serve on http://127.0.0.1:8000 with worker and beat (PORT=8001 for another port)"
 	@echo "make test     the whole suite (lint, unit, API, jobs, browser) on PostgreSQL and Redis"
-	@echo "make lint     ruff check and format check"
+	@echo "make lint     ruff check and format check, and the layer contracts (lint-imports)"
 	@echo "make bench    benchmark (SMOKE=1 for a small, quick pass)"
 	@echo "make audit    the locked dependencies against PyPI's vulnerability data (pip-audit)"
 	@echo "make vendor   refresh static/vendor from package.json (needs npm)"
@@ -49,6 +49,7 @@ test: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 bench: venv
 	@$(SERVICES_ENV) scripts/ensure-services.sh

@@ -1,8 +1,7 @@
-"""Admin pages for users and teams, the admin overview,
-schedules and the audit log (docs/domain/admin-pages.md).
+"""Admin pages for users and teams, schedules and the audit log.
 
-Deactivating a user hands their open work over, which touches deals: that service lives
-in deals/services/handover.py and this view is where the two meet.
+A user's own page shows their open work and deactivating hands it over, which touches
+deals: those pages live in the console app (console/views.py).
 """
 
 from datetime import timedelta
@@ -20,11 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import admin_required
 from accounts.forms import (
-    DeactivateForm,
     TeamForm,
     UserCreateForm,
-    UserDetailsForm,
-    UserRoleForm,
     apply_service_errors,
 )
 from accounts.models import AuditEntry, Team, TeamMembership, User
@@ -37,35 +33,15 @@ from accounts.services import (
     user_create,
     user_invite,
     user_reactivate,
-    user_set_role,
-    user_update,
 )
-from deals.models import LostReason
-from deals.services.handover import user_offboard, user_open_work
 from pipelinecrm.exceptions import DomainError
 from pipelinecrm.responses import form_page
-from pipelines.models import Pipeline
 
 AUDIT_PAGE_SIZE = 50
 
 
 def _context(section: str, **extra) -> dict:
     return {"nav_section": "admin", "admin_section": section, **extra}
-
-
-@admin_required
-@require_GET
-def admin_home(request: HttpRequest) -> HttpResponse:
-    counts = {
-        "pipelines": Pipeline.objects.filter(is_active=True).count(),
-        "lost_reasons": LostReason.objects.filter(is_active=True).count(),
-        "users": User.objects.filter(is_active=True).count(),
-        "teams": Team.objects.count(),
-    }
-    history = list(AuditEntry.objects.select_related("actor")[:10])
-    return render(
-        request, "accounts/admin_home.html", _context("home", counts=counts, history=history)
-    )
 
 
 # -- Users -------------------------------------------------------------------------------
@@ -114,65 +90,6 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
     return form_page(request, "accounts/user_create.html", _context("users", form=form))
 
 
-def _user_page(request: HttpRequest, user: User, *, status: int = 200, **forms) -> HttpResponse:
-    context = _context(
-        "users",
-        person=user,
-        details_form=forms.get("details_form")
-        or UserDetailsForm(
-            initial={
-                "first_name": user.first_name,
-                "last_name": user.last_name,
-                "email": user.email,
-            }
-        ),
-        role_form=forms.get("role_form") or UserRoleForm(initial={"role": user.role}),
-        memberships=user.memberships.select_related("team").order_by("team__name"),
-        open_work=user_open_work(user=user),
-        history=audit_history(user),
-        refusal=forms.get("refusal", ""),
-    )
-    return render(request, "accounts/user_detail.html", context, status=status)
-
-
-@admin_required
-@require_GET
-def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
-    return _user_page(request, get_object_or_404(User, pk=user_id))
-
-
-@admin_required
-@require_POST
-def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
-    user = get_object_or_404(User, pk=user_id)
-    form = UserDetailsForm(request.POST)
-    if form.is_valid():
-        try:
-            user_update(actor=request.user, user=user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, f"{user.username}: details saved.")
-            return redirect("crm_admin:user", user_id=user.pk)
-    return _user_page(request, user, status=422, details_form=form)
-
-
-@admin_required
-@require_POST
-def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
-    user = get_object_or_404(User, pk=user_id)
-    form = UserRoleForm(request.POST)
-    if not form.is_valid():
-        return _user_page(request, user, status=422, role_form=form)
-    try:
-        user = user_set_role(actor=request.user, user=user, role=form.cleaned_data["role"])
-    except (ValidationError, DomainError) as error:
-        text = error.message if isinstance(error, DomainError) else " ".join(error.messages)
-        return _user_page(request, user, status=400, role_form=form, refusal=text)
-    messages.success(request, f"{user.display_name} is now {user.get_role_display().lower()}.")
-    return redirect("crm_admin:user", user_id=user.pk)
-
-
 @admin_required
 @require_POST
 def user_invite_view(request: HttpRequest, user_id: int) -> HttpResponse:
@@ -184,33 +101,6 @@ def user_invite_view(request: HttpRequest, user_id: int) -> HttpResponse:
     else:
         messages.success(request, f"A link to choose a password was sent to {user.email}.")
     return redirect("crm_admin:user", user_id=user.pk)
-
-
-@admin_required
-@require_http_methods(["GET", "POST"])
-def user_deactivate_view(request: HttpRequest, user_id: int) -> HttpResponse:
-    """Ask who takes over the user's open deals and open activities, then deactivate."""
-    user = get_object_or_404(User, pk=user_id, is_active=True)
-    form = DeactivateForm(request.POST if request.method == "POST" else None, leaving=user)
-    context = _context("users", person=user, form=form, open_work=user_open_work(user=user))
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = user_offboard(actor=request.user, user=user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except DomainError as error:
-            context["refusal"] = error.message
-        else:
-            handed = []
-            if result.deals:
-                handed.append(f"{result.deals} open deal{'s' if result.deals != 1 else ''}")
-            if result.activities:
-                count = result.activities
-                handed.append(f"{count} open activit{'ies' if count != 1 else 'y'}")
-            suffix = f" {' and '.join(handed)} handed over." if handed else ""
-            messages.success(request, f"{user.display_name} can no longer sign in.{suffix}")
-            return redirect("crm_admin:user", user_id=user.pk)
-    return form_page(request, "accounts/user_deactivate.html", context)
 
 
 @admin_required

@@ -14,11 +14,33 @@ from pipelinecrm.exceptions import Forbidden
 from pipelines.models import Pipeline
 
 
+def _editable_owners(user: User) -> tuple[int, QuerySet] | None:
+    """Whose deals ``user`` may change: their own and those of everyone in the teams they
+    manage (a subquery, not yet run); None means everyone's (admins). The one statement of
+    the rule: the SQL condition, the check of one deal and the set of owner ids all come
+    from here."""
+    if user.role == Role.ADMIN:
+        return None
+    return user.pk, managed_user_ids(user=user)
+
+
 def _editable_q(user: User, path: str = "") -> Q:
     """Deals ``user`` may change; ``path`` reaches the deal from a related model."""
-    if user.role == Role.ADMIN:
+    owners = _editable_owners(user)
+    if owners is None:
         return Q()
-    return Q(**{f"{path}owner": user}) | Q(**{f"{path}owner__in": managed_user_ids(user=user)})
+    own, managed = owners
+    return Q(**{f"{path}owner": own}) | Q(**{f"{path}owner__in": managed})
+
+
+def editable_owner_ids(user: User) -> set[int] | None:
+    """Owners whose deals ``user`` may change, to decide for many cards at once; None means
+    everyone (admins). One query at most."""
+    owners = _editable_owners(user)
+    if owners is None:
+        return None
+    own, managed = owners
+    return {own, *managed.values_list("user_id", flat=True)}
 
 
 def _visible_q(user: User, path: str = "") -> Q:
@@ -58,9 +80,11 @@ def can_edit(user: User, deal: Deal) -> bool:
     """Owner, a manager of a team the owner is in, or an admin."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.role == Role.ADMIN or deal.owner_id == user.pk:
+    owners = _editable_owners(user)
+    if owners is None:
         return True
-    return managed_user_ids(user=user).filter(user_id=deal.owner_id).exists()
+    own, managed = owners
+    return deal.owner_id == own or managed.filter(user_id=deal.owner_id).exists()
 
 
 def ensure_can_edit(user: User, deal: Deal, verb: str = "change") -> None:

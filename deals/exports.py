@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from deals.models import Deal
-from deals.selectors import deals_with_figures
+from deals.selectors.filters import deals_with_figures
 
 CHUNK_SIZE = 2000
 CENTS = Decimal("0.01")

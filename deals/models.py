@@ -399,7 +399,7 @@ class Notification(models.Model):
     def shown_text(self) -> str:
         """The text, unless it is about a deal the recipient may no longer see: then a
         sentence without its title (``deal_visible`` is annotated by
-        ``deals.page_selectors.notifications_for``; docs/hardening/gate-activities.md)."""
+        ``deals.selectors.notifications.notifications_for``; docs/hardening/gate-activities.md)."""
         if self.deal_id is None or self.deal_visible:
             return self.text
         return HIDDEN_DEAL_NOTICE

@@ -19,8 +19,9 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from accounts.models import Team, TeamMembership
+from forecasting.calendar import company_today, month_shift
 from forecasting.models import ForecastSnapshot, Quota
-from forecasting.services.forecast import company_today, forecasts_recompute, month_shift
+from forecasting.services.forecast import forecasts_recompute
 
 QUOTA_MONTHS = 6  # either side of the current month
 QUOTA_STRETCH = Decimal("1.1")  # quotas sit a little above the forecast

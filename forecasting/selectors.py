@@ -1,7 +1,8 @@
 """Reads of the forecast for pages and the API, computed live in SQL.
 
-``forecast_live`` uses the definition the snapshot job uses (``forecasting/services/
-forecast.py``), so the API and the stored history never disagree on what a forecast is.
+``forecast_live`` uses the definition the snapshot job uses
+(``forecasting/forecast_rules.py``), so the API and the stored history never disagree on
+what a forecast is.
 """
 
 import datetime
@@ -14,12 +15,9 @@ from django.db.models import QuerySet
 from django.utils import dateformat
 
 from deals.models import Deal
-from forecasting.services.forecast import (
-    company_today,
-    forecast_deals,
-    forecast_totals,
-    money,
-)
+from forecasting.calendar import company_today
+from forecasting.forecast_rules import forecast_deals, forecast_totals
+from forecasting.money import money
 
 GroupBy = Literal["owner", "team", "stage", "month"]
 

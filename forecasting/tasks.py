@@ -10,7 +10,6 @@ the next run does the same work.
 from celery import shared_task
 
 from forecasting.services.forecast import forecasts_recompute, forecasts_recompute_dirty
-from forecasting.services.reassignments import deal_notify_reassigned
 from forecasting.services.reminders import activities_remind
 from forecasting.services.retention import retention_apply
 from forecasting.services.stalls import deals_flag_stalled
@@ -38,11 +37,6 @@ def recompute_dirty_forecasts() -> list[int]:
 def remind_activities() -> dict:
     run = activities_remind()
     return {"due_soon": run.due_soon, "overdue": run.overdue}
-
-
-@shared_task(**JOB_OPTIONS, soft_time_limit=60, time_limit=90)
-def notify_reassigned(deal_id: int, new_owner_id: int) -> bool:
-    return deal_notify_reassigned(deal_id=deal_id, new_owner_id=new_owner_id)
 
 
 @shared_task(**JOB_OPTIONS, soft_time_limit=600, time_limit=660)

@@ -15,8 +15,6 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 
-from accounts.models import Role
-
 # Ids are PostgreSQL bigints: anything larger is refused as a field error, not a crash.
 MAX_ID = 2**63 - 1
 # Descriptions, guidance and notes: long enough for any real text, bounded all the same.
@@ -111,7 +109,7 @@ class ScopedQuerysetMixin:
 
 
 def is_admin(user) -> bool:
-    return bool(user and user.is_authenticated and user.role == Role.ADMIN)
+    return bool(user and user.is_authenticated and user.is_admin)
 
 
 class AdminWritesOnly(IsAuthenticated):

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "pipelines",
     "deals",
     "forecasting",
+    "console",
 ]
 
 MIDDLEWARE = [

@@ -1,22 +1,13 @@
 import logging
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from accounts.models import Role
 from pipelinecrm.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Reps land on their own home; managers and admins on the team dashboard."""
-    return redirect("rep-home" if request.user.role == Role.REP else "dashboard")
 
 
 @never_cache

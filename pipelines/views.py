@@ -3,8 +3,8 @@
 Designer actions answer htmx requests with the redrawn stage list (plus the history and a
 status line out of band) and plain form posts with a redirect, so the page works without
 JavaScript too. Refusals: a form's errors next to its fields (422), anything else as the
-status line (400/409). Removing a stage moves deals, so that one service lives in
-deals/services/stage_removal.py; these views are the one place the two meet.
+status line (400/409). Removing a stage moves deals, so that page lives in the console
+app (console/views.py).
 """
 
 from collections.abc import Callable
@@ -19,7 +19,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import admin_required
 from accounts.forms import apply_service_errors, form_error_text
 from accounts.selectors import audit_history
-from deals.services.stage_removal import stage_remove
 from pipelinecrm.exceptions import DomainError
 from pipelinecrm.responses import form_page
 from pipelines.forms import (
@@ -29,7 +28,6 @@ from pipelines.forms import (
     ShiftForm,
     StageForm,
     StageOrderForm,
-    StageRemoveForm,
 )
 from pipelines.models import ChecklistItem, Pipeline, Stage
 from pipelines.selectors import archived_stages, designer_stages, pipelines_for_admin
@@ -309,43 +307,6 @@ def stages_reorder_view(request: HttpRequest, pipeline_id: int) -> HttpResponse:
         return "Stage order saved."
 
     return _run(request, pipeline, action)
-
-
-@admin_required
-@require_http_methods(["GET", "POST"])
-def stage_remove_view(request: HttpRequest, stage_id: int) -> HttpResponse:
-    """Ask where the stage's open deals go, then remove it (archive if history refers to it)."""
-    stage = _active_stage(stage_id)
-    pipeline = stage.pipeline
-    form = StageRemoveForm(request.POST if request.method == "POST" else None, stage=stage)
-    context = {
-        "nav_section": "admin",
-        "admin_section": "pipelines",
-        "pipeline": pipeline,
-        "stage": stage,
-        "open_deals": stage.deals.filter(status="open").count(),
-        "form": form,
-    }
-    if request.method == "POST" and form.is_valid():
-        try:
-            removal = stage_remove(
-                actor=request.user, stage=stage, target=form.cleaned_data["target"]
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except DomainError as error:
-            context["refusal"] = error.message
-        else:
-            moved = (
-                f" Its {removal.deals_moved} open deal{'s' if removal.deals_moved != 1 else ''} "
-                f"moved to “{removal.target.name}”."
-                if removal.deals_moved
-                else ""
-            )
-            done = "archived (deals' history refers to it)" if removal.archived else "deleted"
-            messages.success(request, f"Stage “{removal.stage_name}” {done}.{moved}")
-            return redirect("crm_admin:pipeline", pipeline_id=pipeline.pk)
-    return form_page(request, "pipelines/stage_remove.html", context)
 
 
 # -- Checklist items -------------------------------------------------------------------

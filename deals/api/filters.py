@@ -3,7 +3,7 @@ from django.db.models import Q
 from django_filters import rest_framework as filters
 
 from deals.models import Activity, Deal, Notification, Organization, Person
-from deals.selectors import BoardFilters, deals_filtered
+from deals.selectors.filters import BoardFilters, deals_filtered
 from pipelines.models import ActivityKind
 
 ID = {"min_value": 1}
@@ -36,7 +36,7 @@ class DealFilter(filters.FilterSet):
         fields = []
 
     def board_filter(self, queryset, name, value):
-        """Same meaning as on the board: one implementation, in deals.selectors."""
+        """Same meaning as on the board: one implementation, in deals.selectors.filters."""
         criteria = {
             "owner": {"owner": value},
             "closing": {"closing_this_month": value == "month"},

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from accounts.models import User
 from deals.access import deals_visible_to
 from deals.models import Activity, Deal, DealEvent, LostReason, Notification, Organization, Person
-from deals.selectors import decorate_cards
+from deals.selectors.board import decorate_cards
 from pipelinecrm.api_base import (
     LONG_TEXT,
     IdOrNameField,

@@ -33,8 +33,9 @@ from deals.api.filters import (
     PersonFilter,
 )
 from deals.models import Activity, Deal, DealEvent, LostReason, Notification, Organization, Person
-from deals.page_selectors import notifications_for
-from deals.selectors import BoardFilters, board_columns, deals_with_figures
+from deals.selectors.board import board_columns
+from deals.selectors.filters import BoardFilters, deals_with_figures
+from deals.selectors.notifications import notifications_for
 from deals.services.activities import activity_delete, activity_log, activity_set_done
 from deals.services.checklist import checklist_item_check, checklist_item_uncheck
 from deals.services.contacts import organization_delete, person_delete

@@ -3,9 +3,10 @@
 from collections.abc import Callable, Iterable
 
 from accounts.models import User
+from deals.checklist_rules import move_required_items
 from deals.models import Deal
 from deals.services.activities import activity_log
-from deals.services.checklist import checklist_item_check, move_required_items
+from deals.services.checklist import checklist_item_check
 from deals.services.contacts import organization_get_or_create, person_get_or_create
 from deals.services.editing import deal_update
 from pipelinecrm.exceptions import InvalidRequest

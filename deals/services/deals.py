@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from deals.models import Deal, DealEvent, Organization, Person, StageChange
-from deals.selectors import external_id_taken
+from deals.selectors.external_ids import external_id_taken
 from deals.services.events import deal_event_record
 from deals.services.positions import make_room
 from pipelines.models import Pipeline, Stage

@@ -6,7 +6,7 @@ from django.db import transaction
 from accounts.models import User
 from deals.access import can_reassign_to, ensure_can_edit
 from deals.models import Deal, DealEvent
-from deals.selectors import external_id_taken
+from deals.selectors.external_ids import external_id_taken
 from deals.services.events import deal_event_record
 from deals.services.versions import deal_bump_version
 from pipelinecrm.celery import enqueue_after_commit
@@ -91,5 +91,6 @@ def deal_reassign(*, user: User, deal: Deal, new_owner: User, version: int | Non
         data={"old": previous.username, "new": new_owner.username},
     )
     pipeline_mark_forecast_dirty(pipeline_id=deal.pipeline_id)
+    # deals/tasks.py::notify_reassigned, under the name it had in forecasting.
     enqueue_after_commit("forecasting.tasks.notify_reassigned", deal.pk, new_owner.pk)
     return deal

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from deals.access import can_override, ensure_can_edit
+from deals.checklist_rules import move_missing_items
 from deals.models import Deal, DealEvent, LostReason, MoveRefusal, StageChange
-from deals.services.checklist import move_missing_items
 from deals.services.events import deal_event_record
 from deals.services.positions import close_gap, make_room
 from pipelinecrm.exceptions import (

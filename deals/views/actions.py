@@ -17,7 +17,7 @@ from accounts.forms import form_error_text
 from deals.access import can_edit, can_override, deal_get_visible_or_404
 from deals.forms import CompletionForm, LostForm, MoveForm, VersionForm
 from deals.models import Deal, LostReason
-from deals.selectors import board_card
+from deals.selectors.board import board_card
 from deals.services.completion import requirements_completer, tickable_items
 from deals.services.moves import deal_mark_lost, deal_mark_won, deal_move
 from deals.views.board import (

@@ -12,7 +12,8 @@ from accounts.forms import form_error_text
 from deals.access import deal_get_visible_or_404, visible_through_deal
 from deals.forms_deal import ActivityForm
 from deals.models import Activity
-from deals.page_selectors import DEAL_PAGE_QUERYSET, ActivityFilters, my_activities
+from deals.selectors.activities import ActivityFilters, my_activities
+from deals.selectors.deal_page import DEAL_PAGE_QUERYSET
 from deals.services.activities import activity_delete, activity_log, activity_set_done
 from deals.views.board import page_params
 from deals.views.deal import panel_id, panel_response, refusal_response

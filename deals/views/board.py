@@ -16,15 +16,14 @@ from django_htmx.http import trigger_client_event
 from accounts.models import User
 from deals.access import deal_owner_choices
 from deals.forms import DealCreateForm
-from deals.selectors import (
-    BoardFilters,
+from deals.selectors.board import (
     board_change_token,
     board_columns,
     board_owner_choices,
     column_cards,
     column_totals,
-    is_ascii_number,
 )
+from deals.selectors.filters import BoardFilters, is_ascii_number
 from deals.services.contacts import organization_get_or_create, person_get_or_create
 from deals.services.deals import deal_create
 from pipelinecrm.responses import form_page

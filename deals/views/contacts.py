@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from deals.access import deals_visible_to
 from deals.forms_contacts import OrganizationForm, PersonForm
 from deals.models import Organization, Person
-from deals.selectors import search_text
+from deals.selectors.filters import search_text
 from deals.services.contacts import organization_delete, organization_get_or_create, person_delete
 from pipelinecrm.exceptions import DomainError
 from pipelinecrm.responses import form_page

@@ -19,7 +19,7 @@ from deals.access import can_edit, deal_get_visible_or_404
 from deals.forms import LostForm
 from deals.forms_deal import ActivityForm, ChecklistTickForm, DealEditForm, StageForm
 from deals.models import Deal
-from deals.page_selectors import DEAL_PAGE_QUERYSET, deal_page, reassign_choices
+from deals.selectors.deal_page import DEAL_PAGE_QUERYSET, deal_page, reassign_choices
 from deals.services.checklist import checklist_item_check, checklist_item_uncheck
 from deals.services.contacts import organization_get_or_create, person_get_or_create
 from deals.services.editing import deal_reassign, deal_update

@@ -18,13 +18,13 @@ from deals.access import deals_visible_to
 from deals.exports import export_csv
 from deals.forms_list import BulkActionForm
 from deals.models import Deal, LostReason
-from deals.page_selectors import (
+from deals.selectors.deal_page import reassign_choices
+from deals.selectors.lists import (
     SORTS,
     DealListFilters,
     deals_list,
     deals_list_page,
     list_pipelines,
-    reassign_choices,
 )
 from deals.services.bulk import BulkOutcome, deals_bulk_mark_lost, deals_bulk_reassign
 

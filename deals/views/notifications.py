@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from deals.models import Notification
-from deals.page_selectors import notifications_for
+from deals.selectors.notifications import notifications_for
 
 PAGE_SIZE = 25
 TEMPLATE = "deals/notifications.html"

@@ -10,8 +10,9 @@ from accounts.selectors import managed_user_ids
 from deals.access import deals_visible_to
 from forecasting.api import serializers as s
 from forecasting.models import Quota
+from forecasting.quota_rules import TEAM, USER, quota_key
 from forecasting.selectors import forecast_live
-from forecasting.services.quotas import TEAM, USER, quota_key, quotas_save
+from forecasting.services.quotas import quotas_save
 from pipelinecrm.api_base import AdminWritesOnly, ScopedQuerysetMixin, is_admin, validated
 
 

@@ -13,10 +13,11 @@ from deals.expressions import ZERO
 from deals.models import Deal
 from forecasting.dashboards.periods import Period
 from forecasting.dashboards.teams import Scope
+from forecasting.forecast_rules import forecast_deals
 from forecasting.models import Quota
+from forecasting.money import money
+from forecasting.quota_rules import quota_for
 from forecasting.selectors import forecast_live
-from forecasting.services.forecast import forecast_deals, money
-from forecasting.services.quotas import quota_for
 
 STALLED_LIST_LIMIT = 50
 

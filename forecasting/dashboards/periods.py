@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from forecasting.services.forecast import month_shift
+from forecasting.calendar import month_shift
 
 
 def company_midnight(day: datetime.date) -> datetime.datetime:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from accounts.models import Team
 from deals.expressions import ZERO
 from deals.models import Deal
+from forecasting.calendar import company_today
 from forecasting.dashboards.figures import (
     STALLED_LIST_LIMIT,
     Figures,
@@ -21,7 +22,6 @@ from forecasting.dashboards.periods import Period
 from forecasting.dashboards.stages import StageFigures, stage_figures
 from forecasting.dashboards.teams import Scope, TeamPerson, team_people
 from forecasting.dashboards.trend import TrendPoint, forecast_trend
-from forecasting.services.forecast import company_today
 from pipelines.models import Pipeline
 
 

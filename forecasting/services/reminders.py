@@ -16,8 +16,8 @@ from django.utils import dateformat, timezone
 from accounts.models import User
 from deals.access import visible_through_deal
 from deals.models import Activity, Deal
+from deals.services.notifications import Notice, NotificationKind, notices_send
 from forecasting.services.claims import rows_claim
-from forecasting.services.notify import Notice, NotificationKind, notices_send
 from pipelines.models import ActivityKind
 
 REMINDER_LEAD = timedelta(minutes=15)

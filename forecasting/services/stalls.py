@@ -38,14 +38,14 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import dateformat, timezone
 
 from deals.models import Deal, DealEvent
-from forecasting.services.claims import rows_claim
-from forecasting.services.notify import (
+from deals.services.notifications import (
     BATCH_SIZE,
     Notice,
     NotificationKind,
     notices_email,
     notices_record,
 )
+from forecasting.services.claims import rows_claim
 from pipelines.models import Stage
 
 # Deals flagged per transaction: a first run over a large backlog holds the row locks of at

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_http_methods
 from accounts.decorators import admin_required
 from accounts.forms import AdminForm
 from accounts.models import AuditEntry
-from forecasting.services.quotas import TEAM, QuotaKey, QuotaRow, quota_grid, quotas_save
+from forecasting.quota_rules import TEAM, QuotaKey, QuotaRow, quota_grid
+from forecasting.services.quotas import quotas_save
 
 TEMPLATE = "forecasting/quotas.html"
 FIRST_YEAR, LAST_YEAR = 2000, 2100

@@ -8,8 +8,8 @@ hint of what is there), anonymous visitors go to the login page, admins get the 
 import pytest
 from django.urls import URLPattern, reverse
 
+from console import urls as admin_urls
 from deals.models import LostReason
-from pipelinecrm import admin_urls
 from tests.factories import make_item
 from tests.helpers import assert_no_inline_script
 

@@ -12,6 +12,7 @@ from deals.access import (
     deal_get_visible_or_404,
     deals_editable_by,
     deals_visible_to,
+    editable_owner_ids,
 )
 from tests.factories import make_deal, make_user
 
@@ -52,6 +53,9 @@ def test_visibility_matrix(company, viewer, owner, pipeline, sees, edits):
     assert deals_visible_to(user).filter(pk=deal.pk).exists() is sees
     assert deals_editable_by(user).filter(pk=deal.pk).exists() is edits
     assert can_edit(user, deal) is edits
+    # The board decides for many cards at once from the same rule.
+    owners = editable_owner_ids(user)
+    assert (owners is None or deal.owner_id in owners) is edits
     if sees:
         assert deal_get_visible_or_404(user, deal.pk) == deal
     else:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deals.models import Activity, Deal, DealEvent
-from deals.page_selectors import today_bounds
+from deals.selectors.activities import today_bounds
 from deals.services.activities import activity_log
 from tests.factories import make_deal
 

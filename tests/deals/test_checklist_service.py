@@ -10,13 +10,9 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from deals.checklist_rules import items_with_state, move_missing_items
 from deals.models import Activity, ChecklistCheck, Deal, DealEvent
-from deals.services.checklist import (
-    checklist_item_check,
-    checklist_item_uncheck,
-    items_with_state,
-    move_missing_items,
-)
+from deals.services.checklist import checklist_item_check, checklist_item_uncheck
 from deals.services.moves import deal_move
 from pipelinecrm.exceptions import Forbidden, InvalidRequest, VersionConflict
 from pipelines.models import ChecklistItem, Pipeline

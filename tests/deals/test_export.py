@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from deals.models import Deal, LostReason, Organization, Person
-from deals.page_selectors import DealListFilters, deals_list
+from deals.selectors.lists import DealListFilters, deals_list
 from deals.services.moves import deal_mark_lost
 from tests.factories import make_deal
 

@@ -15,10 +15,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.api.tokens import api_token_create
+from deals.checklist_rules import move_missing_items
 from deals.models import Activity, Deal
-from deals.selectors import BoardFilters, board_columns
+from deals.selectors.board import board_columns
+from deals.selectors.filters import BoardFilters
 from deals.services.activities import activity_log
-from deals.services.checklist import move_missing_items
 from deals.services.moves import deal_move
 from pipelinecrm.exceptions import ChecklistIncomplete
 from pipelines.models import ChecklistItem

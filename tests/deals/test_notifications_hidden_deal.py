@@ -14,7 +14,7 @@ from accounts.api.tokens import api_token_create
 from deals.models import HIDDEN_DEAL_NOTICE, Notification
 from deals.services.activities import activity_log
 from deals.services.editing import deal_reassign
-from forecasting.services.notify import NotificationKind
+from deals.services.notifications import NotificationKind
 from forecasting.services.reminders import activities_remind
 from tests.factories import make_deal
 

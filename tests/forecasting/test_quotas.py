@@ -12,8 +12,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEntry
+from forecasting.calendar import months_between
 from forecasting.models import Quota
-from forecasting.services.quotas import months_between, quota_for
+from forecasting.quota_rules import quota_for
 from tests.factories import make_team
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.utils import timezone
 from deals.models import Activity, Notification
 from deals.services.activities import activity_log
 from deals.services.editing import deal_reassign
-from forecasting.services.reassignments import deal_notify_reassigned
+from deals.services.notifications import deal_notify_reassigned
 from forecasting.services.reminders import activities_remind
 from tests.factories import make_deal
 

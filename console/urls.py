@@ -1,13 +1,14 @@
-"""The in-app admin pages under /admin/
-(docs/domain/admin-pages.md), admins only: everyone else 404.
+"""The in-app admin pages under /admin/, admins only: everyone else 404.
 
-One URLconf for the pages of three apps, so the list of admin URLs lives in one place
-(the access test walks it). Django's own admin stays at /django-admin/.
+One URLconf for the admin pages of every app, so the list of admin URLs lives in one place
+(the access test walks it); it sits in the console, the top layer, because it names views
+of every app (docs/architecture-layers.md). Django's own admin stays at /django-admin/.
 """
 
 from django.urls import path
 
 from accounts import views as accounts
+from console import views as console
 from deals.views import lost_reasons
 from forecasting.views import quotas
 from pipelines import views as pipelines
@@ -15,7 +16,7 @@ from pipelines import views as pipelines
 app_name = "crm_admin"
 
 urlpatterns = [
-    path("", accounts.admin_home, name="home"),
+    path("", console.admin_home, name="home"),
     # Pipelines and the stage designer
     path("pipelines/", pipelines.pipeline_list, name="pipelines"),
     path("pipelines/<int:pipeline_id>/", pipelines.pipeline_designer, name="pipeline"),
@@ -52,7 +53,7 @@ urlpatterns = [
     ),
     path("stages/<int:stage_id>/edit/", pipelines.stage_edit, name="stage-edit"),
     path("stages/<int:stage_id>/shift/", pipelines.stage_shift_view, name="stage-shift"),
-    path("stages/<int:stage_id>/remove/", pipelines.stage_remove_view, name="stage-remove"),
+    path("stages/<int:stage_id>/remove/", console.stage_remove_view, name="stage-remove"),
     path("stages/<int:stage_id>/items/new/", pipelines.item_create_view, name="item-create"),
     path("items/<int:item_id>/edit/", pipelines.item_edit, name="item-edit"),
     path("items/<int:item_id>/shift/", pipelines.item_shift_view, name="item-shift"),
@@ -77,13 +78,13 @@ urlpatterns = [
     # Users and teams
     path("users/", accounts.user_list, name="users"),
     path("users/new/", accounts.user_create_view, name="user-create"),
-    path("users/<int:user_id>/", accounts.user_detail, name="user"),
-    path("users/<int:user_id>/edit/", accounts.user_edit, name="user-edit"),
-    path("users/<int:user_id>/role/", accounts.user_role, name="user-role"),
+    path("users/<int:user_id>/", console.user_detail, name="user"),
+    path("users/<int:user_id>/edit/", console.user_edit, name="user-edit"),
+    path("users/<int:user_id>/role/", console.user_role, name="user-role"),
     path("users/<int:user_id>/invite/", accounts.user_invite_view, name="user-invite"),
     path(
         "users/<int:user_id>/deactivate/",
-        accounts.user_deactivate_view,
+        console.user_deactivate_view,
         name="user-deactivate",
     ),
     path(

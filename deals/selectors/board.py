@@ -3,110 +3,27 @@
 Every function here costs a fixed number of queries whatever the number of deals.
 """
 
-import datetime
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import (
-    Count,
-    Exists,
-    F,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Sum,
-    Window,
-)
+from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import Role, User
-from accounts.selectors import managed_user_ids, teammate_ids
-from deals.access import deal_owner_choices, deals_visible_to
-from deals.expressions import EFFECTIVE_PROBABILITY, MONEY_SUM_FIELD, WEIGHTED_VALUE, ZERO
+from accounts.selectors import teammate_ids
+from deals.access import deal_owner_choices, deals_visible_to, editable_owner_ids
+from deals.checklist_rules import done_activities, item_satisfied
+from deals.expressions import MONEY_SUM_FIELD, WEIGHTED_VALUE, ZERO
 from deals.models import Activity, ChecklistCheck, Deal
-from deals.services.checklist import done_activities, item_satisfied
+from deals.selectors.filters import BoardFilters, deals_filtered, deals_with_figures
 from pipelines.models import ChecklistItem, Pipeline, Stage
 
 # A key salt, not a secret: the secret is SECRET_KEY, which salted_hmac mixes in.
 BOARD_DIGEST_SALT = "deals.board-change-token"
-
-
-def is_ascii_number(text: str) -> bool:
-    """Plain digits only: ``str.isdigit`` also accepts "²", which ``int()`` refuses."""
-    return text.isascii() and text.isdigit()
-
-
-def search_text(params) -> str:
-    """The ``q`` of a query string, trimmed to 100 characters and without NUL (PostgreSQL
-    text cannot hold it, so a search for one would be a 500)."""
-    return params.get("q", "").replace("\x00", "").strip()[:100]
-
-
-@dataclass(frozen=True)
-class BoardFilters:
-    """The board's filters as they live in the URL (docs/domain/board.md)."""
-
-    owner: str = ""  # "" everyone I may see, "me", or a user id
-    stalled: bool = False
-    closing_this_month: bool = False
-    q: str = ""
-
-    @classmethod
-    def from_query(cls, params) -> "BoardFilters":
-        """Junk in the URL is ignored, never an error: a hand-edited link still opens."""
-        owner = params.get("owner", "").strip()
-        if owner not in {"", "me"} and not is_ascii_number(owner):
-            owner = ""
-        return cls(
-            owner=owner,
-            stalled=params.get("stalled") == "1",
-            closing_this_month=params.get("closing") == "month",
-            q=search_text(params),
-        )
-
-    def as_query(self) -> dict[str, str]:
-        query = {"owner": self.owner, "q": self.q}
-        if self.stalled:
-            query["stalled"] = "1"
-        if self.closing_this_month:
-            query["closing"] = "month"
-        return {k: v for k, v in query.items() if v}
-
-    @property
-    def active(self) -> bool:
-        return bool(self.as_query())
-
-
-def month_bounds(today: datetime.date) -> tuple[datetime.date, datetime.date]:
-    start = today.replace(day=1)
-    end = (start + datetime.timedelta(days=32)).replace(day=1)
-    return start, end
-
-
-def deals_filtered(*, user: User, filters: BoardFilters, queryset=None) -> QuerySet[Deal]:
-    """Visible deals narrowed by the board filters (also used by the deals list and export)."""
-    deals = deals_visible_to(user) if queryset is None else queryset
-    if filters.owner == "me":
-        deals = deals.filter(owner=user)
-    elif filters.owner:
-        deals = deals.filter(owner_id=int(filters.owner))
-    if filters.stalled:
-        deals = deals.filter(is_stalled=True)
-    if filters.closing_this_month:
-        start, end = month_bounds(timezone.localdate())
-        deals = deals.filter(expected_close_date__gte=start, expected_close_date__lt=end)
-    if filters.q:
-        deals = deals.filter(
-            Q(title__icontains=filters.q)
-            | Q(organization__name__icontains=filters.q)
-            | Q(person__name__icontains=filters.q)
-        )
-    return deals
 
 
 def board_deals(*, pipeline: Pipeline, user: User, filters: BoardFilters) -> QuerySet[Deal]:
@@ -123,18 +40,6 @@ class Column:
     weighted: Decimal = ZERO
     cards: list[Deal] = field(default_factory=list)
     next_offset: int | None = None
-
-
-def editable_owner_ids(user: User) -> set[int] | None:
-    """Owners whose deals ``user`` may edit; None means everyone (admins). One query."""
-    if user.role == Role.ADMIN:
-        return None
-    return {user.pk, *managed_user_ids(user=user).values_list("user_id", flat=True)}
-
-
-def deals_with_figures(deals: QuerySet[Deal]) -> QuerySet[Deal]:
-    """``probability`` (effective) and ``weighted`` computed in SQL, for lists of any size."""
-    return deals.annotate(probability=EFFECTIVE_PROBABILITY, weighted=WEIGHTED_VALUE)
 
 
 def _card_queryset(deals: QuerySet[Deal]) -> QuerySet[Deal]:
@@ -306,8 +211,3 @@ def board_card(*, deal_id: int, user: User) -> Deal | None:
     cards = list(_card_queryset(deals_visible_to(user).filter(pk=deal_id, status=Deal.Status.OPEN)))
     decorate_cards(cards, user)
     return cards[0] if cards else None
-
-
-def external_id_taken(*, owner: User, external_id: str) -> bool:
-    """External ids are unique per owner (docs/hardening/imports.md)."""
-    return Deal.objects.filter(owner=owner, external_id=external_id).exists()
