@@ -8,7 +8,7 @@ before it reached the broker is sent again by the periodic ``import_sweep``.
 
 from celery import shared_task
 
-from deals.services import imports
+from deals.csv_import import checking, recovery, retention, running
 from pipelinecrm.celery import JOB_OPTIONS
 
 JOB_TASK = {**JOB_OPTIONS, "soft_time_limit": 540, "time_limit": 600}
@@ -16,19 +16,19 @@ JOB_TASK = {**JOB_OPTIONS, "soft_time_limit": 540, "time_limit": 600}
 
 @shared_task(name="deals.tasks.import_run", **JOB_TASK)
 def import_run(job_id: int) -> str:
-    return imports.import_run(job_id=job_id)
+    return running.import_run(job_id=job_id)
 
 
 @shared_task(name="deals.tasks.import_check", **JOB_TASK)
 def import_check(job_id: int) -> str:
-    return imports.import_check_run(job_id=job_id)
+    return checking.import_check_run(job_id=job_id)
 
 
 @shared_task(name="deals.tasks.import_sweep", **JOB_TASK)
 def import_sweep() -> int:
-    return imports.imports_resume_stalled()
+    return recovery.imports_resume_stalled()
 
 
 @shared_task(name="deals.tasks.import_purge_files", **JOB_TASK)
 def import_purge_files() -> int:
-    return imports.imports_delete_old_files()
+    return retention.imports_delete_old_files()
