@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.models import Role
+from forecasting.dashboards import charts
 from forecasting.dashboards.checklists import checklist_figures
 from forecasting.dashboards.home import rep_home
 from forecasting.dashboards.periods import Period
@@ -24,7 +25,6 @@ from forecasting.dashboards.probabilities import (
 from forecasting.dashboards.team import TeamDashboard, team_dashboard
 from forecasting.dashboards.teams import Scope, dashboard_team_choice, dashboard_teams, team_people
 from forecasting.services.forecast import company_today
-from forecasting.views import charts
 from pipelines.models import Pipeline
 from pipelines.selectors import active_pipelines
 
