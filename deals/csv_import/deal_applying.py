@@ -1,5 +1,8 @@
-"""Deal plans of a CSV import → deals, through the same services as the pages.
+"""Deal plans of a CSV import → deals, through the same services as the pages. Each plan
+runs in its own savepoint (``plans.py``).
 
+- New deals are created directly in their stage (``deal_create``, an "imported" event, no
+  checklist), at the bottom of the column in file order so that an import does not bury
   the cards people are working on.
 - On update, fields go through ``deal_update``, a new owner through ``deal_reassign`` and a
   stage change through ``deal_move`` under the normal checklist rules: a row that lacks

@@ -12,10 +12,7 @@ Decisions:
   the one deal the importer may edit with the same title, organization and pipeline
   (case-insensitive); several such deals make the row ambiguous (reported, not guessed).
   Importing the same file twice therefore changes nothing the second time.
-- New deals are created directly in their stage (``deal_create``, an "imported" event, no
-  checklist), at the bottom of the column in file order so that an import does not bury
 - People match by email, else by name and organization, never by name alone.
-
 """
 
 from collections import defaultdict
