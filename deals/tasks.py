@@ -9,7 +9,7 @@ before it reached the broker is sent again by the periodic ``import_sweep``.
 
 from celery import shared_task
 
-from deals.services import imports
+from deals.csv_import import checking, recovery, retention, running
 from deals.services.notifications import deal_notify_reassigned
 from pipelinecrm.celery import JOB_OPTIONS
 
@@ -18,22 +18,22 @@ JOB_TASK = {**JOB_OPTIONS, "soft_time_limit": 540, "time_limit": 600}
 
 @shared_task(name="deals.tasks.import_run", **JOB_TASK)
 def import_run(job_id: int) -> str:
-    return imports.import_run(job_id=job_id)
+    return running.import_run(job_id=job_id)
 
 
 @shared_task(name="deals.tasks.import_check", **JOB_TASK)
 def import_check(job_id: int) -> str:
-    return imports.import_check_run(job_id=job_id)
+    return checking.import_check_run(job_id=job_id)
 
 
 @shared_task(name="deals.tasks.import_sweep", **JOB_TASK)
 def import_sweep() -> int:
-    return imports.imports_resume_stalled()
+    return recovery.imports_resume_stalled()
 
 
 @shared_task(name="deals.tasks.import_purge_files", **JOB_TASK)
 def import_purge_files() -> int:
-    return imports.imports_delete_old_files()
+    return retention.imports_delete_old_files()
 
 
 # The name is the one messages already on the broker carry: the task lived in forecasting

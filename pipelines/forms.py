@@ -1,5 +1,5 @@
 """Forms of the pipeline designer. They parse what the admin typed; the services in
-pipelines/services.py decide what is allowed and their ValidationErrors land on these."""
+pipelines/services/ decide what is allowed and their ValidationErrors land on these."""
 
 from django import forms
 

@@ -2,8 +2,9 @@
 
 The *catalogue* names the people, pipelines and shares. The *planner* decides what happened
 to each deal with one ``random.Random(seed)``, reasoning in minutes before "now", so a seed
-gives the same company whatever the date. The *writer* bulk-inserts the plan, which is what
-keeps 10,000 deals fast.
+gives the same company whatever the date. The *company* module makes the users, teams,
+pipelines and contacts; the *writer* bulk-inserts the deals' plans, which is what keeps
+10,000 deals fast.
 
 Bulk inserts bypass ``deal_move``, so the planner
 applies the move rules itself (docs/domain/moves.md): a

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record, ensure_admin, user_deactivate
+from deals.csv_import.cancelling import imports_cancel_for_user
 from deals.models import Activity, Deal, DealEvent, Notification
-from deals.services.imports import imports_cancel_for_user
 from pipelines.services import pipeline_mark_forecast_dirty
 
 

@@ -13,25 +13,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRefresh
 
-from deals.forms_import import MappingForm, UploadForm
-from deals.imports import (
-    DELIMITER_CODES,
-    DELIMITERS,
-    PREVIEW_ROWS,
-    TARGETS,
-    ImportFileError,
-    Table,
-    describe_date_order,
-)
+from deals.csv_import.checking import import_check_start
+from deals.csv_import.files import DELIMITER_CODES, DELIMITERS, PREVIEW_ROWS, ImportFileError, Table
+from deals.csv_import.forms import MappingForm, UploadForm
+from deals.csv_import.mapping import TARGETS
+from deals.csv_import.recovery import import_resume
+from deals.csv_import.running import import_queue
+from deals.csv_import.upload import import_redelimit, import_upload, job_rows
+from deals.csv_import.values import describe_date_order
 from deals.models import ImportJob
-from deals.services.imports import (
-    import_check_start,
-    import_queue,
-    import_redelimit,
-    import_resume,
-    import_upload,
-    job_rows,
-)
 from pipelinecrm.exceptions import DomainError
 
 RECENT_JOBS = 10

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Role
 from forecasting.calendar import company_today
+from forecasting.dashboards import charts
 from forecasting.dashboards.checklists import checklist_figures
 from forecasting.dashboards.home import rep_home
 from forecasting.dashboards.periods import Period
@@ -25,7 +26,6 @@ from forecasting.dashboards.probabilities import (
 )
 from forecasting.dashboards.team import TeamDashboard, team_dashboard
 from forecasting.dashboards.teams import Scope, dashboard_team_choice, dashboard_teams, team_people
-from forecasting.views import charts
 from pipelines.models import Pipeline
 from pipelines.selectors import active_pipelines
 

@@ -16,16 +16,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from deals.imports import (
-    CellError,
-    ChunkStream,
-    parse_amount,
-    parse_date,
-    read_table,
-    slashed_date_order,
-    sniff_encoding,
-    text_of,
-)
+from deals.csv_import.files import ChunkStream, read_table, sniff_encoding, text_of
+from deals.csv_import.running import import_run
+from deals.csv_import.values import CellError, parse_amount, parse_date, slashed_date_order
 from deals.models import (
     ChecklistCheck,
     Deal,
@@ -36,7 +29,6 @@ from deals.models import (
     Person,
     StageChange,
 )
-from deals.services.imports import import_run
 from pipelines.models import ChecklistItem
 from tests.factories import make_deal, make_item
 from tests.fixtures_celery import wait_for

@@ -5,8 +5,8 @@ managers and admins may opt in to override with the reason "CSV import"."""
 import pytest
 from django.urls import reverse
 
+from deals.csv_import.running import import_run
 from deals.models import Deal, DealEvent, StageChange
-from deals.services.imports import import_run
 from pipelines.models import ChecklistItem
 from tests.deals.test_import import _text, check, import_file, uploaded_job
 from tests.factories import make_deal, make_item, reload

@@ -18,10 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deals import tasks
-from deals.imports import CHUNK_BYTES
+from deals.csv_import.files import CHUNK_BYTES
+from deals.csv_import.running import import_run
+from deals.csv_import.upload import import_upload
 from deals.models import Deal, ImportChunk, ImportJob
 from deals.services.handover import user_offboard
-from deals.services.imports import import_run, import_upload
 from pipelinecrm.celery import app as celery_app
 from tests.deals.test_import import _text, check, run_now, uploaded_job
 from tests.fixtures_celery import wait_for

@@ -44,7 +44,7 @@ def _queue_import_as_the_web_does(job: ImportJob, env: dict[str, str]) -> None:
     script = (
         "import django; django.setup()\n"
         "from deals.models import ImportJob\n"
-        "from deals.services.imports import import_queue\n"
+        "from deals.csv_import.running import import_queue\n"
         f"import_queue(job=ImportJob.objects.get(pk={job.pk}))\n"
     )
     subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, env=env, check=True)

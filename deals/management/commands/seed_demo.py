@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from deals.demo.catalogue import DEMO_PASSWORD, DEMO_USERNAMES, MAX_DEALS
-from deals.demo.writer import demo_company_existing, demo_company_seed
+from deals.demo.company import demo_company_existing, demo_company_seed
 from deals.models import Deal
 from pipelines.models import Pipeline
 

@@ -3,7 +3,8 @@
 from django import forms
 
 from accounts.models import Role, User
-from deals.imports import DELIMITER_CODES, DELIMITERS, TARGETS
+from deals.csv_import.files import DELIMITER_CODES, DELIMITERS
+from deals.csv_import.mapping import TARGETS
 from deals.models import ImportJob
 from pipelines.models import Pipeline
 

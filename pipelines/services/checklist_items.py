@@ -1,0 +1,167 @@
+"""Admin writes on checklist items (docs/domain/admin-pages.md): each one transaction with its audit
+entry; an item deals have used is archived rather than deleted."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+
+from accounts.models import User
+from accounts.services import audit_changes, audit_record, ensure_admin
+from pipelinecrm.exceptions import InvalidRequest
+from pipelines.models import ChecklistItem, Stage
+from pipelines.services.positions import active_row_ids, renumber, swapped_with_neighbour
+
+ITEM_FIELDS = ("text", "is_required", "satisfied_by", "field_name", "activity_kind")
+
+
+def checklist_item_history() -> Q:
+    """Items that deals have used: ticked, blocking a move, or overridden (a Q over the
+    reverse relations, so pipelines need not import deals)."""
+    return Q(checks__isnull=False) | Q(refusals__isnull=False) | Q(overrides__isnull=False)
+
+
+def _renumber_items(*, stage_id: int, kind: str, active_ids: list[int]) -> None:
+    renumber(ChecklistItem.objects.filter(stage_id=stage_id, kind=kind), active_ids)
+
+
+def _active_item_ids(*, stage_id: int, kind: str) -> list[int]:
+    return active_row_ids(ChecklistItem.objects.filter(stage_id=stage_id, kind=kind))
+
+
+def _locked_active_stage(stage_id: int) -> Stage:
+    """Item changes hold their stage's row, as moves do while they read its checklist."""
+    stage = Stage.objects.select_for_update().select_related("pipeline").get(pk=stage_id)
+    if stage.is_archived:
+        raise InvalidRequest("This stage is archived.")
+    return stage
+
+
+def _save_item(item: ChecklistItem) -> None:
+    item.text = item.text.strip()
+    if not item.text:
+        raise ValidationError({"text": "Say what has to be done."})
+    # A choice that does not apply is dropped rather than refused: switching an item from
+    # "field" to "manual" should not first require clearing the field.
+    if item.satisfied_by != ChecklistItem.SatisfiedBy.FIELD:
+        item.field_name = ""
+    if item.satisfied_by != ChecklistItem.SatisfiedBy.ACTIVITY:
+        item.activity_kind = ""
+    item.full_clean(exclude=["position"])
+    item.save()
+
+
+@transaction.atomic
+def checklist_item_create(
+    *,
+    actor: User,
+    stage: Stage,
+    kind: str,
+    text: str,
+    is_required: bool = True,
+    satisfied_by: str = ChecklistItem.SatisfiedBy.MANUAL,
+    field_name: str = "",
+    activity_kind: str = "",
+) -> ChecklistItem:
+    """Add an item at the end of the stage's entry or exit list; the board enforces a
+    required item from the next move on."""
+    ensure_admin(actor)
+    stage = _locked_active_stage(stage.pk)
+    if kind not in ChecklistItem.Kind.values:
+        raise ValidationError({"kind": "Choose entry or exit."})
+    top = stage.checklist_items.filter(kind=kind).aggregate(top=Max("position"))["top"]
+    item = ChecklistItem(
+        stage=stage,
+        kind=kind,
+        text=text,
+        position=0 if top is None else top + 1,
+        is_required=is_required,
+        satisfied_by=satisfied_by,
+        field_name=field_name,
+        activity_kind=activity_kind,
+    )
+    active = _active_item_ids(stage_id=stage.pk, kind=kind)
+    _save_item(item)
+    _renumber_items(stage_id=stage.pk, kind=kind, active_ids=[*active, item.pk])
+    audit_record(
+        actor=actor,
+        target=item,
+        action="created",
+        changes={"stage": stage.name, "kind": kind}
+        | {field: getattr(item, field) for field in ITEM_FIELDS},
+    )
+    return item
+
+
+@transaction.atomic
+def checklist_item_update(
+    *,
+    actor: User,
+    item: ChecklistItem,
+    text: str,
+    is_required: bool,
+    satisfied_by: str,
+    field_name: str = "",
+    activity_kind: str = "",
+) -> ChecklistItem:
+    ensure_admin(actor)
+    _locked_active_stage(item.stage_id)
+    item = ChecklistItem.objects.get(pk=item.pk)
+    if item.is_archived:
+        raise InvalidRequest("This checklist item is archived.")
+    before = {field: getattr(item, field) for field in ITEM_FIELDS}
+    item.text, item.is_required, item.satisfied_by = text, is_required, satisfied_by
+    item.field_name, item.activity_kind = field_name, activity_kind
+    _save_item(item)
+    changes = audit_changes(before, {field: getattr(item, field) for field in ITEM_FIELDS})
+    if changes:
+        audit_record(actor=actor, target=item, action="edited", changes=changes)
+    return item
+
+
+@transaction.atomic
+def checklist_item_shift(*, actor: User, item: ChecklistItem, offset: int) -> None:
+    """Move an item one place up (-1) or down (+1) within its stage's entry or exit list."""
+    ensure_admin(actor)
+    _locked_active_stage(item.stage_id)
+    new, index, target = swapped_with_neighbour(
+        _active_item_ids(stage_id=item.stage_id, kind=item.kind),
+        item.pk,
+        offset,
+        archived="This checklist item is archived.",
+        at_end="The item cannot move further that way.",
+    )
+    _renumber_items(stage_id=item.stage_id, kind=item.kind, active_ids=new)
+    audit_record(
+        actor=actor, target=item, action="moved", changes={"position": [index + 1, target + 1]}
+    )
+
+
+@transaction.atomic
+def checklist_item_remove(*, actor: User, item: ChecklistItem) -> str:
+    """Delete an item no deal has used; archive one that checks, refused moves or
+    overrides refer to (hidden and no longer enforced, kept for analytics).
+
+    Returns ``"archived"`` or ``"deleted"``.
+    """
+    ensure_admin(actor)
+    stage = _locked_active_stage(item.stage_id)
+    item = ChecklistItem.objects.get(pk=item.pk)
+    if item.is_archived:
+        raise InvalidRequest("This checklist item is already archived.")
+    remaining = [pk for pk in _active_item_ids(stage_id=stage.pk, kind=item.kind) if pk != item.pk]
+    used = ChecklistItem.objects.filter(checklist_item_history(), pk=item.pk).exists()
+    if used:
+        ChecklistItem.objects.filter(pk=item.pk).update(is_archived=True)
+        audit_record(
+            actor=actor, target=item, action="archived", changes={"is_archived": [False, True]}
+        )
+    else:
+        audit_record(
+            actor=actor,
+            target=stage,
+            action="checklist item deleted",
+            changes={"item": item.text, "kind": item.kind},
+        )
+        item.delete()
+    _renumber_items(stage_id=stage.pk, kind=item.kind, active_ids=remaining)
+    return "archived" if used else "deleted"
