@@ -467,6 +467,7 @@ def test_bad_arguments_are_refused_with_a_message(args, message):
     assert not User.objects.exists()
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize(
     "args", [["--deals", "abc"], ["--deals", "-1"], ["--password", ""]], ids=str
 )

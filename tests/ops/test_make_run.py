@@ -13,6 +13,8 @@ import pytest
 from tests.fixtures_celery import wait_for
 from tests.ops.servers import BASE_DIR, VENV_BIN, free_port, get, spawn, stop
 
+pytestmark = pytest.mark.processes
+
 RESTART = str(BASE_DIR / "scripts" / "restart-on-exit.sh")
 
 

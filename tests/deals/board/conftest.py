@@ -14,20 +14,5 @@ from deals.models import LostReason
 
 
 @pytest.fixture
-def stages(company):
-    return company.stages
-
-
-@pytest.fixture
-def prospecting(stages):
-    return stages[0]
-
-
-@pytest.fixture
-def qualification(stages):
-    return stages[1]
-
-
-@pytest.fixture
 def lost_reason(db):
     return LostReason.objects.create(name="Price too high")

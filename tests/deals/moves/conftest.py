@@ -11,7 +11,7 @@ import pytest
 from deals.models import LostReason
 from deals.services.checklist import checklist_item_check
 from tests.deals.moves.helpers import ACTIVITY, ENTRY, EXIT, FIELD, make_column
-from tests.factories import make_deal, make_item
+from tests.factories import make_item
 
 
 @pytest.fixture
@@ -29,9 +29,9 @@ def sales(company):
 
 
 @pytest.fixture
-def deal(company, sales):
-    """rep1's open deal in Qualification."""
-    return make_deal(company.rep1, sales.pipeline, sales.qualification)
+def deal_stage(sales):
+    """``deal`` is rep1's open deal in Qualification."""
+    return sales.qualification
 
 
 @pytest.fixture
