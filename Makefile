@@ -14,11 +14,12 @@ PYTEST_ARGS ?=
 # The database and Redis of tests and benchmarks: the environment's, else the local servers.
 SERVICES_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)}
 
-.PHONY: help venv run test pytest lint format bench audit vendor deploy-check clean
+.PHONY: help venv run test test-fast pytest lint format bench audit vendor deploy-check clean
 
 help:
 	@echo "make run      install, migrate, seed demo data, serve on http://127.0.0.1:8000 with worker and beat (PORT=8001 for another port)"
 	@echo "make test     the whole suite (lint, unit, API, jobs, browser) on PostgreSQL and Redis"
+	@echo "make test-fast the suite without browser, live worker or process tests, on a kept test database"
 	@echo "make lint     ruff check and format check, and the layer contracts (lint-imports)"
 	@echo "make bench    benchmark (SMOKE=1 for a small, quick pass)"
 	@echo "make audit    the locked dependencies against PyPI's vulnerability data (pip-audit)"
@@ -45,6 +46,13 @@ test: venv
 	@if docker info >/dev/null 2>&1; then docker compose config --quiet && echo "docker compose config: ok"; fi
 	$(SERVICES_ENV) \
 		$(PY) -m pytest $(PYTEST_ARGS)
+
+# The inner loop: what needs neither Chromium, a live Celery worker nor a process of its own
+# (markers in pyproject.toml), on the test database of the previous run (--reuse-db).
+test-fast: venv
+	@$(SERVICES_ENV) scripts/ensure-services.sh
+	$(SERVICES_ENV) \
+		$(PY) -m pytest -m "not browser and not celery and not processes" --reuse-db $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

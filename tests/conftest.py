@@ -4,7 +4,9 @@ import os
 from types import SimpleNamespace
 
 import pytest
+from rest_framework.test import APIClient
 
+from accounts.api.tokens import api_token_create
 from accounts.models import Role
 from pipelines.models import Pipeline
 from tests import factories
@@ -39,6 +41,40 @@ def company(db):
         private=private,
         stages=list(sales.stages.order_by("position")),
     )
+
+
+@pytest.fixture
+def deal_stage(company):
+    """Where ``deal`` stands: the first stage of Sales, unless a package or module says
+    otherwise by defining its own ``deal_stage``."""
+    return company.stages[0]
+
+
+@pytest.fixture
+def deal_title():
+    """The title of ``deal``; a module whose assertions quote another title defines its own."""
+    return "Acme renewal"
+
+
+@pytest.fixture
+def deal(company, deal_stage, deal_title):
+    """rep1's open deal in Sales, worth 1000.00."""
+    return factories.make_deal(company.rep1, company.sales, deal_stage, title=deal_title)
+
+
+@pytest.fixture
+def api(db):
+    """``api(user)``: an API client sending ``Authorization: Token <key>`` for ``user``;
+    ``api()`` an anonymous one."""
+
+    def _client(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            _, key = api_token_create(user=user, name="tests")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    return _client
 
 
 @pytest.fixture

@@ -10,6 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.processes
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # What a process needs to run at all. Everything else is left out: the test process carries

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.processes
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Pages a person opens first; each must answer 200 on the embedded defaults.

@@ -137,6 +137,7 @@ def proxied(nginx, browser_company):
         yield Browser(nginx, CLIENT_A), Browser(nginx, CLIENT_B)
 
 
+@pytest.mark.processes
 def test_one_variable_sets_the_proxy_count_of_the_lockout_and_the_api_throttles():
     script = (
         "from django.conf import settings as s; "
@@ -163,6 +164,7 @@ def browser_company(transactional_db, company):
     return company
 
 
+@pytest.mark.processes
 def test_behind_the_proxy_a_clients_failures_lock_that_client_only(proxied):
     attacker, owner = proxied
 
@@ -174,6 +176,7 @@ def test_behind_the_proxy_a_clients_failures_lock_that_client_only(proxied):
     assert owner.sign_in("admin", PASSWORD) == 302
 
 
+@pytest.mark.processes
 def test_a_forged_forwarded_for_neither_escapes_nor_restarts_the_count(proxied):
     attacker, owner = proxied
     for _ in range(3):
@@ -187,6 +190,7 @@ def test_a_forged_forwarded_for_neither_escapes_nor_restarts_the_count(proxied):
     assert owner.sign_in("admin", PASSWORD) == 302
 
 
+@pytest.mark.processes
 def test_the_owners_success_does_not_reset_another_clients_count(proxied):
     attacker, owner = proxied
     for _ in range(4):
@@ -199,6 +203,7 @@ def test_the_owners_success_does_not_reset_another_clients_count(proxied):
     assert attacker.sign_in("admin", WRONG) == LOCKED
 
 
+@pytest.mark.processes
 def test_the_api_token_throttle_counts_each_client_behind_the_proxy(proxied):
     attacker, owner = proxied
 

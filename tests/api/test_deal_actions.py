@@ -16,11 +16,6 @@ def _url(deal: Deal, action: str = "") -> str:
 
 
 @pytest.fixture
-def deal(company):
-    return factories.make_deal(company.rep1, company.sales, title="Acme renewal")
-
-
-@pytest.fixture
 def exit_item(company):
     return factories.make_item(company.stages[0], text="Budget confirmed")
 

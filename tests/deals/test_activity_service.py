@@ -20,9 +20,8 @@ HOUR = datetime.timedelta(hours=1)
 
 
 @pytest.fixture
-def deal(company):
+def deal(deal):
     """rep1's deal, flagged stalled by the job two days ago."""
-    deal = make_deal(company.rep1, company.sales)
     Deal.objects.filter(pk=deal.pk).update(
         is_stalled=True, stalled_since=timezone.now() - 48 * HOUR
     )

@@ -6,21 +6,15 @@ import html
 import re
 from decimal import Decimal
 
-import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from deals.models import Deal, DealEvent, LostReason
+from deals.models import Deal, DealEvent
 from deals.services.bulk import NO_VERSION, deals_bulk_mark_lost, deals_bulk_reassign
 from deals.services.editing import deal_update
 from tests.factories import make_deal, reload
 
 CONFLICT = "Someone else changed this deal in the meantime; nothing was applied."
-
-
-@pytest.fixture
-def price(db):
-    return LostReason.objects.create(name="Price")
 
 
 def _messages(response) -> list[str]:

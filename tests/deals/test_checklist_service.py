@@ -24,14 +24,9 @@ FIELD, ACTIVITY = ChecklistItem.SatisfiedBy.FIELD, ChecklistItem.SatisfiedBy.ACT
 
 
 @pytest.fixture
-def qualification(company):
-    return company.stages[1]
-
-
-@pytest.fixture
-def deal(company, qualification):
-    """rep1's deal in Qualification."""
-    return make_deal(company.rep1, company.sales, qualification)
+def deal_stage(qualification):
+    """``deal`` is rep1's deal in Qualification."""
+    return qualification
 
 
 @pytest.fixture

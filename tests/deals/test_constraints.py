@@ -19,11 +19,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def deal(company):
-    return factories.make_deal(company.rep1, company.sales)
-
-
 def _validation_errors(instance) -> dict[str, list[str]]:
     with pytest.raises(ValidationError) as excinfo:
         instance.full_clean()

@@ -7,7 +7,6 @@ import html as html_lib
 import re
 from decimal import Decimal
 
-import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import TeamMembership
-from deals.models import Deal, DealEvent, LostReason, Organization
+from deals.models import Deal, DealEvent, Organization
 from deals.services.moves import deal_mark_lost, deal_mark_won
 from tests.factories import make_deal
 
@@ -32,11 +31,6 @@ def _titles(response) -> list[str]:
 
 def _list(client, **params):
     return client.get(reverse("deals-list"), params)
-
-
-@pytest.fixture
-def price(db):
-    return LostReason.objects.create(name="Price")
 
 
 def test_the_list_holds_open_won_and_lost_deals_the_user_may_see(company, login, price):

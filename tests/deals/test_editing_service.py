@@ -24,9 +24,8 @@ def forecast_is_dirty(deal: Deal) -> bool:
 
 
 @pytest.fixture
-def deal(company):
+def deal(deal):
     """rep1's deal worth 1000.00, with the forecast freshly computed."""
-    deal = make_deal(company.rep1, company.sales, title="Acme renewal")
     Pipeline.objects.update(forecast_dirty_since=None)
     return deal
 

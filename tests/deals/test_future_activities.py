@@ -12,9 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from accounts.api.tokens import api_token_create
 from deals.checklist_rules import move_missing_items
 from deals.models import Activity, Deal
 from deals.selectors.board import board_columns
@@ -23,15 +21,10 @@ from deals.services.activities import activity_log
 from deals.services.moves import deal_move
 from pipelinecrm.exceptions import ChecklistIncomplete
 from pipelines.models import ChecklistItem
-from tests.factories import make_deal, make_item, reload
+from tests.factories import make_item, reload
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 YEAR_2100 = datetime.datetime(2100, 1, 1, 9, 0, tzinfo=datetime.UTC)
-
-
-@pytest.fixture
-def qualification(company):
-    return company.stages[1]
 
 
 @pytest.fixture
@@ -46,19 +39,9 @@ def meeting_item(qualification):
 
 
 @pytest.fixture
-def deal(company, qualification):
-    return make_deal(company.rep1, company.sales, qualification)
-
-
-@pytest.fixture
-def api(db):
-    def _client(user) -> APIClient:
-        _, key = api_token_create(user=user, name="tests")
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-        return client
-
-    return _client
+def deal_stage(qualification):
+    """``deal`` is rep1's deal in Qualification."""
+    return qualification
 
 
 def _local(moment: datetime.datetime) -> str:

@@ -24,7 +24,6 @@ from deals.models import (
     Deal,
     DealEvent,
     ImportJob,
-    LostReason,
     Organization,
     Person,
     StageChange,
@@ -86,11 +85,6 @@ def import_file(client, content, pipeline=None, **form) -> ImportJob:
     assert response.status_code == 302, _text(response)
     job.refresh_from_db()
     return run_now(client, job)
-
-
-@pytest.fixture
-def price(db):
-    return LostReason.objects.create(name="Price")
 
 
 # -- reading values ------------------------------------------------------------------------------

@@ -12,14 +12,13 @@ from deals.services.activities import activity_log
 from deals.services.editing import deal_reassign
 from deals.services.notifications import deal_notify_reassigned
 from forecasting.services.reminders import activities_remind
-from tests.factories import make_deal
 
 MINUTE = datetime.timedelta(minutes=1)
 
 
 @pytest.fixture
-def deal(company):
-    return make_deal(company.rep1, company.sales, title="Acme rollout")
+def deal_title():
+    return "Acme rollout"
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ from pipelines.models import Pipeline, Stage
 from tests.factories import make_deal
 from tests.fixtures_celery import wait_for
 
-pytestmark = pytest.mark.celery
+pytestmark = [pytest.mark.processes, pytest.mark.celery]
 
 VISIBILITY_TIMEOUT = 2
 CLAIM_TIMEOUT = 1

@@ -22,6 +22,8 @@ import pytest
 from scripts.audit import locked_requirements
 from tests.ops.servers import BASE_DIR, free_port
 
+pytestmark = pytest.mark.processes
+
 JINJA2_ADVISORY = {
     "id": "PYSEC-2019-217",
     "aliases": ["CVE-2019-10906", "GHSA-462w-v97r-4m45"],

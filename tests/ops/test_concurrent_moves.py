@@ -17,7 +17,7 @@ from deals.models import Deal, StageChange
 from tests.factories import make_deal
 from tests.ops.servers import BASE_DIR, database_url, free_port
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.processes, pytest.mark.django_db(transaction=True)]
 
 MOVES_PER_PROCESS = 40
 

@@ -21,6 +21,8 @@ from tests.ops.servers import (
 )
 from tests.test_deploy import production_env
 
+pytestmark = pytest.mark.processes
+
 GUNICORN = [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py"]
 APP = "pipelinecrm.wsgi"
 

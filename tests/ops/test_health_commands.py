@@ -14,6 +14,8 @@ from tests.ops.servers import BASE_DIR, VENV_BIN, database_url, spawn, stop
 from tests.test_compose import SERVICES, command_line
 from tests.test_deploy import production_env
 
+pytestmark = pytest.mark.processes
+
 
 def compose_check(service: str) -> str:
     """The shell line of the service's health check, with compose's `$$` escape undone."""

@@ -16,6 +16,8 @@ import pytest
 from tests.fixtures_celery import wait_for
 from tests.ops.servers import BASE_DIR, VENV_BIN, free_port, get, spawn, stop
 
+pytestmark = pytest.mark.processes
+
 RESTART = str(BASE_DIR / "scripts" / "restart-on-exit.sh")
 RUN_DEV = str(BASE_DIR / "scripts" / "run-dev.sh")
 DEMO_PASSWORD = "first-minutes"

@@ -21,7 +21,7 @@ from tests.factories import make_deal
 from tests.fixtures_celery import wait_for
 from tests.ops.servers import BASE_DIR, RedisServer, app_environment, start_celery, stop
 
-pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.processes, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
 DAY = datetime.timedelta(days=1)
 # Startup on a loaded two-core machine takes a while; these only bound a failure.

@@ -16,7 +16,7 @@ from pipelinecrm.beat import BEAT_LOCK_KEY
 from tests.fixtures_celery import wait_for
 from tests.ops.servers import RedisServer, app_environment, start_celery, stop
 
-pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.processes, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
 SENT = "Sending due task flag stalled deals"
 STANDING_BY = "standing by; another beat holds the beat lock"
