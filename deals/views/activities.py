@@ -14,8 +14,9 @@ from deals.forms_deal import ActivityForm
 from deals.models import Activity
 from deals.page_selectors import DEAL_PAGE_QUERYSET, ActivityFilters, my_activities
 from deals.services.activities import activity_delete, activity_log, activity_set_done
-from deals.views.board import page_params
-from deals.views.deal import panel_id, panel_response, refusal_response
+from deals.views.board_answers import page_params
+from deals.views.panel import panel_id, panel_response
+from deals.views.refusals import Page, refusal_answer
 from pipelinecrm.exceptions import DomainError
 from pipelines.models import ActivityKind
 
@@ -76,7 +77,7 @@ def deal_activity_new(request: HttpRequest, deal_id: int) -> HttpResponse:
             notes=data["notes"],
         )
     except (ValidationError, DomainError) as error:
-        return refusal_response(request, deal, error)
+        return refusal_answer(request, deal, error, page=Page.DEAL)
     verb = "Logged" if done else "Scheduled"
     return panel_response(
         request, deal.pk, message=f"{verb}: {activity.get_kind_display().lower()}."
