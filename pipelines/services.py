@@ -411,6 +411,30 @@ def stage_shift(*, actor: User, stage: Stage, offset: int) -> None:
     _reorder(actor=actor, pipeline=pipeline, old=current, new=new)
 
 
+@transaction.atomic
+def stage_place(*, actor: User, stage: Stage, position: int) -> None:
+    """Put a stage at index ``position`` (0-based) among its pipeline's active stages:
+    the API's reorder, one stage at a time."""
+    ensure_admin(actor)
+    pipeline = pipeline_structure_lock(pipeline_id=stage.pipeline_id)
+    current = active_stage_ids(pipeline_id=pipeline.pk)
+    new = placed_at(current, stage.pk, position, archived="This stage is archived.")
+    _reorder(actor=actor, pipeline=pipeline, old=current, new=new)
+
+
+def placed_at(ids: list[int], pk: int, position: int, *, archived: str) -> list[int]:
+    """``ids`` with ``pk`` moved to index ``position``; refused with ``archived`` when
+    ``pk`` is not among them, and as a field error when the index is outside the list."""
+    if pk not in ids:
+        raise InvalidRequest(archived)
+    if not 0 <= position < len(ids):
+        raise InvalidRequest(
+            f"Position {position} is outside this list (0–{len(ids) - 1}).", field="position"
+        )
+    rest = [other for other in ids if other != pk]
+    return [*rest[:position], pk, *rest[position:]]
+
+
 def swapped_with_neighbour(
     ids: list[int], pk: int, offset: int, *, archived: str, at_end: str
 ) -> tuple[list[int], int, int]:
@@ -605,6 +629,24 @@ def checklist_item_shift(*, actor: User, item: ChecklistItem, offset: int) -> No
     _renumber_items(stage_id=item.stage_id, kind=item.kind, active_ids=new)
     audit_record(
         actor=actor, target=item, action="moved", changes={"position": [index + 1, target + 1]}
+    )
+
+
+@transaction.atomic
+def checklist_item_place(*, actor: User, item: ChecklistItem, position: int) -> None:
+    """Put an item at index ``position`` (0-based) of its stage's entry or exit list."""
+    ensure_admin(actor)
+    _locked_active_stage(item.stage_id)
+    current = _active_item_ids(stage_id=item.stage_id, kind=item.kind)
+    new = placed_at(current, item.pk, position, archived="This checklist item is archived.")
+    if new == current:
+        return
+    _renumber_items(stage_id=item.stage_id, kind=item.kind, active_ids=new)
+    audit_record(
+        actor=actor,
+        target=item,
+        action="moved",
+        changes={"position": [current.index(item.pk) + 1, position + 1]},
     )
 
 

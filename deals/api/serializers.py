@@ -168,7 +168,19 @@ class MoveSerializer(StrictSerializer):
         max_value=MAX_POSITION,
         required=False,
         allow_null=True,
-        help_text="0-based index among all open deals of the target stage; default: top.",
+        help_text="0-based index among all open deals of the target stage. At most one of "
+        "position, before and after; none: the top of the column.",
+    )
+    before = id_field(
+        required=False,
+        allow_null=True,
+        help_text="Land just above this open deal of the target stage (a neighbour instead "
+        "of an index, as the board sends it).",
+    )
+    after = id_field(
+        required=False,
+        allow_null=True,
+        help_text="Land just below this open deal of the target stage.",
     )
     version = _version()
     pipeline = id_field(
@@ -182,6 +194,15 @@ class MoveSerializer(StrictSerializer):
         allow_blank=True,
         help_text="Managers of the owner's team and admins: skip missing checklist items.",
     )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        given = [name for name in ("position", "before", "after") if attrs.get(name) is not None]
+        if len(given) > 1:
+            raise serializers.ValidationError(
+                {name: ["Give at most one of position, before and after."] for name in given}
+            )
+        return attrs
 
 
 class WonSerializer(StrictSerializer):
