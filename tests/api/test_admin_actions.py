@@ -66,7 +66,7 @@ def test_a_bad_stage_position_is_a_400_field_error(api, company, body, field):
 
 
 def test_an_admin_reorders_a_checklist_item_and_reps_cannot(api, company):
-    first, second, third = (make_item(company.stages[0], text=t) for t in ("A", "B", "C"))
+    *_, third = (make_item(company.stages[0], text=t) for t in ("A", "B", "C"))
 
     refused = api(company.rep1).patch(f"/api/v1/checklist-items/{third.pk}/", {"position": 0})
     done = api(company.admin).patch(f"/api/v1/checklist-items/{third.pk}/", {"position": 0})
