@@ -195,15 +195,6 @@ class MoveSerializer(StrictSerializer):
         help_text="Managers of the owner's team and admins: skip missing checklist items.",
     )
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        given = [name for name in ("position", "before", "after") if attrs.get(name) is not None]
-        if len(given) > 1:
-            raise serializers.ValidationError(
-                {name: ["Give at most one of position, before and after."] for name in given}
-            )
-        return attrs
-
 
 class WonSerializer(StrictSerializer):
     version = _version()

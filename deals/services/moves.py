@@ -13,10 +13,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from deals.access import can_override, deals_visible_to, ensure_can_edit
+from deals.access import can_override, ensure_can_edit
 from deals.models import Deal, DealEvent, LostReason, MoveRefusal, StageChange
 from deals.services.checklist import move_missing_items
 from deals.services.events import deal_event_record
+from deals.services.placement import Placement
 from deals.services.positions import close_gap, make_room
 from pipelinecrm.exceptions import (
     ChecklistIncomplete,
@@ -93,47 +94,6 @@ def _check_requirements(
     return missing
 
 
-@dataclass(frozen=True)
-class _Placement:
-    """Where the card lands: an index, or the neighbour it lands above or below."""
-
-    position: int | None = None
-    before: int | None = None
-    after: int | None = None
-
-    def __post_init__(self) -> None:
-        given = [
-            name for name in ("position", "before", "after") if getattr(self, name) is not None
-        ]
-        if len(given) > 1:
-            raise InvalidRequest("Give at most one of position, before and after.", field=given[-1])
-
-    def index(self, *, user: User, deal: Deal, stage_id: int) -> int:
-        """The index in the locked target column; the top when nothing is given."""
-        if self.before is None and self.after is None:
-            return 0 if self.position is None else self.position
-        field, neighbour_id = ("before", self.before) if self.before else ("after", self.after)
-        # An invisible neighbour is treated as a missing one: the answer must not tell a
-        # caller that a deal they may not see sits in that column.
-        neighbour = (
-            deals_visible_to(user)
-            .filter(pk=neighbour_id, stage_id=stage_id, status=Deal.Status.OPEN)
-            .exclude(pk=deal.pk)
-            .values_list("position", flat=True)
-            .first()
-        )
-        if neighbour is None:
-            raise InvalidRequest(
-                "The board changed meanwhile: that neighbour is not an open deal of the "
-                "target column.",
-                field=field,
-            )
-        index = neighbour if field == "before" else neighbour + 1
-        # Within its own column a card moving down leaves a gap above its landing place.
-        moving_down = deal.stage_id == stage_id and deal.position < index
-        return index - 1 if moving_down else index
-
-
 def _shift_for_move(*, deal: Deal, to_stage_id: int, to_position: int) -> None:
     """Close the gap the card leaves and open one where it lands, in one UPDATE."""
     from_stage_id, from_position = deal.stage_id, deal.position
@@ -193,7 +153,7 @@ def deal_move(
                 deal=deal,
                 stage_id=stage_id,
                 version=version,
-                placement=_Placement(position=position, before=before, after=after),
+                placement=Placement(position=position, before=before, after=after),
                 pipeline_id=pipeline if isinstance(pipeline, int | None) else pipeline.pk,
                 override_reason=override_reason,
                 complete=complete,
@@ -219,7 +179,7 @@ def _deal_move(
     deal: Deal,
     stage_id: int,
     version: int | None,
-    placement: "_Placement",
+    placement: Placement,
     pipeline_id: int | None,
     override_reason: str,
     complete: Callable[[Deal, Stage | None], None] | None,

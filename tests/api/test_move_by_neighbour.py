@@ -50,7 +50,9 @@ def test_position_and_a_neighbour_together_are_refused_with_field_errors(rep1, c
     response = _move(rep1, deal, stage=qualification.pk, position=0, before=neighbour.pk)
 
     assert response.status_code == 400
-    assert set(response.json()["errors"]) == {"position", "before"}
+    assert response.json()["errors"] == {
+        "before": ["Give at most one of position, before and after."]
+    }
     assert reload(deal).stage == company.stages[0]
 
 
