@@ -125,11 +125,6 @@ class ActivityForm(forms.Form):
         return data
 
 
-class StageForm(forms.Form):
-    stage = forms.IntegerField(min_value=1)
-    version = forms.IntegerField(min_value=1)
-
-
 class ChecklistTickForm(forms.Form):
     item = forms.IntegerField(min_value=1)
     checked = forms.TypedChoiceField(choices=[("1", "tick"), ("0", "untick")], coerce=int)

@@ -10,6 +10,9 @@ from deals.views import (
     imports,
     notifications,
 )
+from deals.views.refusals import Page
+
+ON_DEAL_PAGE = {"page": Page.DEAL}
 
 urlpatterns = [
     path("board/", board.board_home, name="board"),
@@ -29,6 +32,8 @@ urlpatterns = [
         board.deal_new,
         name="deal-new",
     ),
+    # One view per action for the board and the deal page; the deal page's names below
+    # pass ``page`` so the answer re-renders its panel (deals/views/refusals.py).
     path("deals/<int:deal_id>/move/", actions.deal_move_view, name="deal-move"),
     path("deals/<int:deal_id>/won/", actions.deal_won_view, name="deal-won"),
     path("deals/<int:deal_id>/lost/", actions.deal_lost_view, name="deal-lost"),
@@ -54,11 +59,18 @@ urlpatterns += [
     path("deals/<int:deal_id>/", deal.deal_detail, name="deal-detail"),
     path("deals/<int:deal_id>/dialog/", deal.deal_dialog, name="deal-dialog"),
     path("deals/<int:deal_id>/edit/", deal.deal_edit, name="deal-edit"),
-    path("deals/<int:deal_id>/stage/", deal.deal_stage, name="deal-stage"),
+    path("deals/<int:deal_id>/stage/", actions.deal_move_view, ON_DEAL_PAGE, name="deal-stage"),
     path("deals/<int:deal_id>/checklist/", deal.deal_checklist, name="deal-checklist"),
-    path("deals/<int:deal_id>/mark-won/", deal.deal_won, name="deal-page-won"),
-    path("deals/<int:deal_id>/mark-lost/", deal.deal_lost, name="deal-page-lost"),
-    path("deals/<int:deal_id>/reopen/", deal.deal_reopen_view, name="deal-page-reopen"),
+    path(
+        "deals/<int:deal_id>/mark-won/", actions.deal_won_view, ON_DEAL_PAGE, name="deal-page-won"
+    ),
+    path(
+        "deals/<int:deal_id>/mark-lost/",
+        actions.deal_lost_view,
+        ON_DEAL_PAGE,
+        name="deal-page-lost",
+    ),
+    path("deals/<int:deal_id>/reopen/", actions.deal_reopen_view, name="deal-page-reopen"),
     path("deals/<int:deal_id>/activities/", activities.deal_activity_new, name="deal-activity-new"),
     path("activities/", activities.activities_page, name="activities"),
     path("activities/<int:activity_id>/done/", activities.activity_done, name="activity-done"),

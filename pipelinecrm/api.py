@@ -18,6 +18,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler, set_rollback
 
 from accounts.api.views import ApiTokenViewSet, TeamViewSet, TokenObtainView, UserViewSet
+from deals.api.admin_actions import StageRemovalViewSet, UserDeactivationViewSet
 from deals.api.views import (
     ActivityViewSet,
     BoardView,
@@ -45,6 +46,9 @@ router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("people", PersonViewSet, basename="person")
 router.register("activities", ActivityViewSet, basename="activity")
 router.register("users", UserViewSet, basename="user")
+# Admin actions that move or reassign deals: served by deals/api on the lower apps' paths.
+router.register("stages", StageRemovalViewSet, basename="stage-removal")
+router.register("users", UserDeactivationViewSet, basename="user-deactivation")
 router.register("teams", TeamViewSet, basename="team")
 router.register("quotas", QuotaViewSet, basename="quota")
 router.register("notifications", NotificationViewSet, basename="notification")

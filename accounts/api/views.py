@@ -4,7 +4,7 @@ the role again and writes the audit entry (docs/domain/admin-pages.md)."""
 import logging
 
 from django.contrib.auth import authenticate
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from redis.exceptions import RedisError
@@ -153,6 +153,12 @@ class UserFilter(filters.FilterSet):
         )
 
 
+def users_visible_to(user) -> QuerySet[User]:
+    """Everyone sees the active users; admins also the deactivated ones."""
+    users = User.objects.all()
+    return users if is_admin(user) else users.filter(is_active=True)
+
+
 @extend_schema_view(
     create=extend_schema(request=s.UserCreateSerializer, responses={201: s.UserCreatedSerializer}),
     partial_update=extend_schema(request=s.UserUpdateSerializer),
@@ -164,8 +170,8 @@ class UserViewSet(
     viewsets.GenericViewSet,
 ):
     """Everyone lists the active users; admins also see deactivated ones, create users and
-    change names, email and role. Deactivating hands the user's open deals over to someone
-    and is done in the admin pages."""
+    change names, email and role. Deactivating hands the user's open deals over to someone,
+    so it lives with the deals: ``POST users/{id}/deactivate/`` in deals/api."""
 
     queryset = User.objects.none()
     serializer_class = s.UserSerializer
@@ -176,8 +182,7 @@ class UserViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def scoped_queryset(self, user):
-        users = User.objects.all()
-        return users if is_admin(user) else users.filter(is_active=True)
+        return users_visible_to(user)
 
     def create(self, request):
         data = validated(s.UserCreateSerializer, request)

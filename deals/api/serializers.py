@@ -168,7 +168,19 @@ class MoveSerializer(StrictSerializer):
         max_value=MAX_POSITION,
         required=False,
         allow_null=True,
-        help_text="0-based index among all open deals of the target stage; default: top.",
+        help_text="0-based index among all open deals of the target stage. At most one of "
+        "position, before and after; none: the top of the column.",
+    )
+    before = id_field(
+        required=False,
+        allow_null=True,
+        help_text="Land just above this open deal of the target stage (a neighbour instead "
+        "of an index, as the board sends it).",
+    )
+    after = id_field(
+        required=False,
+        allow_null=True,
+        help_text="Land just below this open deal of the target stage.",
     )
     version = _version()
     pipeline = id_field(

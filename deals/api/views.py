@@ -2,7 +2,6 @@
 queryset comes from deals/access.py, so an invisible deal is a 404 here as everywhere."""
 
 from django.conf import settings
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -39,8 +38,8 @@ from deals.selectors.notifications import notifications_for
 from deals.services.activities import activity_delete, activity_log, activity_set_done
 from deals.services.checklist import checklist_item_check, checklist_item_uncheck
 from deals.services.contacts import organization_delete, person_delete
+from deals.services.deal_forms import deal_edit
 from deals.services.deals import deal_create
-from deals.services.editing import deal_reassign, deal_update
 from deals.services.moves import deal_mark_lost, deal_mark_won, deal_move, deal_reopen
 from pipelinecrm.api_base import (
     AdminDeletesOnly,
@@ -140,23 +139,12 @@ class DealViewSet(
     def partial_update(self, request, pk=None):
         deal = self._editable_deal()
         data = validated(s.DealUpdateSerializer, request)
-        expected = data.pop("version")
-        owner = data.pop("owner", None)
-        with transaction.atomic():
-            if data:
-                before = deal.version
-                deal = deal_update(user=request.user, deal=deal, version=expected, **data)
-                if deal.version != before:
-                    # That write checked the caller's version; the reassignment continues
-                    # from the version it produced.
-                    expected = deal.version
-            if owner is not None:
-                deal = deal_reassign(
-                    user=request.user, deal=deal, new_owner=owner, version=expected
-                )
+        deal = deal_edit(user=request.user, deal=deal, **data)
         return self._answer(deal)
 
-    @_action_schema(s.MoveSerializer, {409: MOVE_REFUSED}, "Move to a stage (and position)")
+    @_action_schema(
+        s.MoveSerializer, {409: MOVE_REFUSED}, "Move to a stage (at an index or by a neighbour)"
+    )
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
         deal = self._editable_deal()
@@ -167,6 +155,8 @@ class DealViewSet(
             stage=data["stage"],
             version=data["version"],
             position=data.get("position"),
+            before=data.get("before"),
+            after=data.get("after"),
             pipeline=data.get("pipeline"),
             override_reason=data.get("override_reason", ""),
         )

@@ -26,6 +26,15 @@ def person_get_or_create(*, name: str, organization: Organization | None) -> Per
     return existing or Person.objects.create(name=name, organization=organization)
 
 
+@transaction.atomic
+def person_save(*, person: Person, organization_name: str) -> Person:
+    """Save a new or edited person with their organization named in words (found or
+    created), together: a refused save leaves no new organization behind."""
+    person.organization = organization_get_or_create(name=organization_name)
+    person.save()
+    return person
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 

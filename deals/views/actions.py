@@ -1,8 +1,9 @@
-"""Board actions over htmx: move (drag, dialog, "Move to…"), won, lost.
+"""Deal actions: move, won, lost, reopen — one view each, for the board and the deal page.
 
-Each view validates its input, calls one service and maps the service's refusals to a
-fragment: missing checklist items open the completion dialog (409), a version conflict
-refreshes the card (409), a forbidden action (403) or bad input (400) shows a message.
+Each view validates its input, calls one service, and answers for the page the request
+came from (``page``, set by the URL it posted to in deals/urls.py): the board's cards,
+column heads and toasts (board_answers.py), or the deal panel (panel.py). Refusals go
+through the one mapping in refusals.py (docs/deal-actions.md).
 """
 
 from django.contrib.auth.decorators import login_required
@@ -14,109 +15,170 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.forms import form_error_text
-from deals.access import can_edit, can_override, deal_get_visible_or_404
+from deals.access import can_edit, deal_get_visible_or_404
 from deals.forms import CompletionForm, LostForm, MoveForm, VersionForm
 from deals.models import Deal, LostReason
 from deals.selectors.board import board_card
 from deals.services.completion import requirements_completer, tickable_items
-from deals.services.moves import deal_mark_lost, deal_mark_won, deal_move
-from deals.views.board import (
+from deals.services.moves import deal_mark_lost, deal_mark_won, deal_move, deal_reopen
+from deals.views.board_answers import (
     closed_dialog_response,
     column_heads_response,
     from_board,
     refreshed_columns_response,
 )
-from pipelinecrm.exceptions import (
-    ChecklistIncomplete,
-    DomainError,
-    InvalidRequest,
-    VersionConflict,
-)
+from deals.views.panel import panel_response
+from deals.views.refusals import Page, invalid_form_answer, refusal_answer
+from pipelinecrm.exceptions import DomainError, Forbidden
 from pipelinecrm.responses import form_page
-from pipelines.models import ChecklistItem, Pipeline, Stage
+from pipelines.models import Pipeline, Stage
 
 DEALS = Deal.objects.select_related("stage", "pipeline", "owner", "organization")
 
 
-def message_response(request: HttpRequest, text: str, status: int, level: str = "error"):
-    response = render(
-        request, "deals/board.html#message", {"message": text, "level": level}, status=status
+def _after_move(request: HttpRequest, deal: Deal, stages: list[Stage], source: str):
+    """A drag already shows the card in place: refresh it and both totals. A dialog move
+    re-renders the affected columns. Over the deal page the dialog just closes."""
+    if not from_board(request):
+        return closed_dialog_response()
+    if source == "drag":
+        context = {"card": board_card(deal_id=deal.pk, user=request.user)}
+        return column_heads_response(request, stages, context, "deals/board.html#moved")
+    return refreshed_columns_response(request, stages[0].pipeline, stages)
+
+
+def _after_close(request: HttpRequest, deal: Deal, text: str, page: Page) -> HttpResponse:
+    """Won or lost: the card leaves the board and its column's totals follow; the deal
+    page shows its panel as it is now."""
+    if page is Page.DEAL:
+        return panel_response(request, deal.pk, message=text)
+    if not from_board(request):
+        return closed_dialog_response()
+    context = {"deal": deal, "message": text}
+    response = column_heads_response(request, [deal.stage], context, "deals/board.html#closed")
+    return trigger_client_event(response, "close-dialog", {})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deal_move_view(request: HttpRequest, deal_id: int, page: Page = Page.BOARD) -> HttpResponse:
+    """A drag, the "Move to…" dialog, the checklist dialog's retry, or the deal page's
+    stage path: all through ``deal_move``."""
+    deal = deal_get_visible_or_404(request.user, deal_id, DEALS)
+    if request.method == "GET":
+        return _move_dialog(request, deal)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return invalid_form_answer(request, deal, form, page=page)
+    move = form.cleaned_data
+    try:
+        result = deal_move(
+            user=request.user,
+            deal=deal,
+            stage=move["stage"],
+            version=move["version"],
+            position=move["position"],
+            before=move["before"],
+            after=move["after"],
+            pipeline=move["pipeline"],
+            override_reason=move["override_reason"],
+            complete=_completion(request, deal, entering_stage_id=move["stage"]),
+        )
+    except (ValidationError, DomainError) as error:
+        return refusal_answer(request, deal, error, page=page, action="move", move=move)
+    if page is Page.DEAL:
+        return panel_response(request, deal.pk, message=f"Moved to {result.to_stage.name}.")
+    if not result.changed_stage and move["source"] == "drag":
+        return _after_move(request, result.deal, [result.to_stage], "drag")
+    return _after_move(
+        request, result.deal, [result.from_stage, result.to_stage], move["source"] or "dialog"
     )
-    return reswap(retarget(response, "#toast"), "innerHTML")
 
 
-def refused_dialog(
-    request: HttpRequest,
-    deal: Deal,
-    missing: list[ChecklistItem],
-    *,
-    action: str,
-    move: dict,
-) -> HttpResponse:
-    """The checklist dialog of a refused move or win (409): its form completes the missing
-    items and retries in one request. The board and the deal page each say where it goes."""
+def _move_dialog(request: HttpRequest, deal: Deal) -> HttpResponse:
+    """The keyboard-friendly "Move to…" dialog: every stage of every active pipeline."""
+    if not can_edit(request.user, deal):
+        refusal = Forbidden("You can see this deal but not move it.")
+        return refusal_answer(request, deal, refusal, page=Page.BOARD)
+    pipelines = Pipeline.objects.filter(Q(pk=deal.pipeline_id) | Q(is_active=True)).order_by("name")
+    stages = (
+        Stage.objects.filter(pipeline__in=pipelines, is_archived=False)
+        .select_related("pipeline")
+        .order_by("pipeline__name", "pipeline_id", "position")
+    )
     context = {
         "deal": deal,
-        "missing": missing,
-        "action": action,
-        "move": move,
-        "can_override": can_override(request.user, deal),
-        "target_stage": Stage.objects.filter(pk=move.get("stage")).first(),
+        "stages": stages,
+        "lost_reasons": LostReason.objects.filter(is_active=True),
     }
-    return render(request, "deals/board.html#move-refused", context, status=409)
-
-
-def _refused_dialog(
-    request: HttpRequest, deal: Deal, missing: list[ChecklistItem], *, action: str, move: dict
-) -> HttpResponse:
-    response = refused_dialog(request, deal, missing, action=action, move=move)
-    response = trigger_client_event(response, "move-refused", {"deal": deal.pk})
+    response = render(request, "deals/board.html#move-dialog", context)
     return reswap(retarget(response, "#dialog-slot"), "innerHTML")
 
 
-def _conflict_response(request: HttpRequest, deal: Deal, message: str) -> HttpResponse:
-    """Refresh the card that changed under the user and say so."""
-    card = board_card(deal_id=deal.pk, user=request.user)
-    response = render(
-        request,
-        "deals/board.html#conflict",
-        {"message": message, "card": card, "deal": deal},
-        status=409,
-    )
-    response = trigger_client_event(response, "board-changed", {})
-    return reswap(retarget(response, "#toast"), "innerHTML")
+@login_required
+@require_POST
+def deal_won_view(request: HttpRequest, deal_id: int, page: Page = Page.BOARD) -> HttpResponse:
+    deal = deal_get_visible_or_404(request.user, deal_id, DEALS)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return invalid_form_answer(request, deal, form, page=page)
+    data = form.cleaned_data
+    try:
+        won = deal_mark_won(
+            user=request.user,
+            deal=deal,
+            version=data["version"],
+            override_reason=data["override_reason"],
+            complete=_completion(request, deal),
+        )
+    except (ValidationError, DomainError) as error:
+        move = {"version": data["version"]}
+        return refusal_answer(request, deal, error, page=page, action="won", move=move)
+    text = "Marked as won. 🎉" if page is Page.DEAL else f"“{won.title}” marked as won. 🎉"
+    return _after_close(request, won, text, page)
 
 
-def _refusal_response(
-    request: HttpRequest, deal: Deal, error: ValidationError | DomainError
-) -> HttpResponse:
-    """A conflict refreshes the card; any other refusal explains itself in a message."""
-    if isinstance(error, VersionConflict):
-        return _conflict_response(request, deal, error.message)
-    if isinstance(error, ValidationError):
-        return message_response(request, " ".join(error.messages), status=400)
-    return message_response(request, error.message, status=error.status)
+@login_required
+@require_http_methods(["GET", "POST"])
+def deal_lost_view(request: HttpRequest, deal_id: int, page: Page = Page.BOARD) -> HttpResponse:
+    deal = deal_get_visible_or_404(request.user, deal_id, DEALS)
+    form = LostForm(request.POST or None, initial={"version": deal.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            lost = deal_mark_lost(
+                user=request.user,
+                deal=deal,
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except (ValidationError, DomainError) as error:
+            return refusal_answer(request, deal, error, page=page, action="lost")
+        text = "Marked as lost." if page is Page.DEAL else f"“{lost.title}” marked as lost."
+        return _after_close(request, lost, text, page)
+    if request.method == "POST" and page is Page.DEAL:
+        return invalid_form_answer(request, deal, form, page=page, status=422, lost_form=form)
+    if request.method == "GET" and not can_edit(request.user, deal):
+        refusal = Forbidden("You can see this deal but not change it.")
+        return refusal_answer(request, deal, refusal, page=page, action="lost")
+    response = form_page(request, "deals/board.html#lost-dialog", {"deal": deal, "form": form})
+    return reswap(retarget(response, "#dialog-slot"), "innerHTML")
 
 
-def _neighbour_position(
-    *, request: HttpRequest, deal: Deal, stage_id: int, before: int | None, after: int | None
-) -> int | None:
-    """Turn the neighbouring cards the board sends into an index in the whole column."""
-    neighbour_id = before or after
-    if neighbour_id is None:
-        return None
-    neighbour = (
-        Deal.objects.filter(pk=neighbour_id, stage_id=stage_id, status=Deal.Status.OPEN)
-        .values("position")
-        .first()
-    )
-    if neighbour is None:
-        raise InvalidRequest("The board changed meanwhile; it has been refreshed.")
-    position = neighbour["position"] if before else neighbour["position"] + 1
-    same_column_moving_down = (
-        deal.stage_id == stage_id and deal.position is not None and deal.position < position
-    )
-    return position - 1 if same_column_moving_down else position
+@login_required
+@require_POST
+def deal_reopen_view(request: HttpRequest, deal_id: int) -> HttpResponse:
+    """Reopen a won or lost deal: only the deal page offers it (closed deals are not on
+    the board)."""
+    deal = deal_get_visible_or_404(request.user, deal_id, DEALS)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return invalid_form_answer(request, deal, form, page=Page.DEAL)
+    try:
+        reopened = deal_reopen(user=request.user, deal=deal, version=form.cleaned_data["version"])
+    except (ValidationError, DomainError) as error:
+        return refusal_answer(request, deal, error, page=Page.DEAL, action="reopen")
+    return panel_response(request, deal.pk, message=f"Reopened in {reopened.stage.name}.")
 
 
 def _completion(request: HttpRequest, deal: Deal, entering_stage_id: int | None = None):
@@ -156,133 +218,3 @@ def _manual_item_ids(deal: Deal, entering_stage_id: int | None) -> list[int]:
         if entering is None:
             return []  # the move itself answers that the stage does not exist
     return [item.pk for item in tickable_items(deal=deal, entering=entering)]
-
-
-def _after_move(request: HttpRequest, deal: Deal, stages: list[Stage], source: str):
-    """A drag already shows the card in place: refresh it and both totals. A dialog move
-    re-renders the affected columns. Over the deal page the dialog just closes."""
-    if not from_board(request):
-        return closed_dialog_response()
-    if source == "drag":
-        context = {"card": board_card(deal_id=deal.pk, user=request.user)}
-        return column_heads_response(request, stages, context, "deals/board.html#moved")
-    return refreshed_columns_response(request, stages[0].pipeline, stages)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def deal_move_view(request: HttpRequest, deal_id: int) -> HttpResponse:
-    deal = deal_get_visible_or_404(request.user, deal_id, DEALS)
-    if request.method == "GET":
-        return _move_dialog(request, deal)
-    form = MoveForm(request.POST)
-    if not form.is_valid():
-        return message_response(request, form_error_text(form), status=400)
-    move = form.cleaned_data
-    try:
-        position = move["position"]
-        if position is None:
-            position = _neighbour_position(
-                request=request,
-                deal=deal,
-                stage_id=move["stage"],
-                before=move["before"],
-                after=move["after"],
-            )
-        result = deal_move(
-            user=request.user,
-            deal=deal,
-            stage=move["stage"],
-            version=move["version"],
-            position=position,
-            pipeline=move["pipeline"],
-            override_reason=move["override_reason"],
-            complete=_completion(request, deal, entering_stage_id=move["stage"]),
-        )
-    except ChecklistIncomplete as refusal:
-        return _refused_dialog(
-            request, deal, refusal.missing, action="move", move={**move, "position": position}
-        )
-    except (ValidationError, DomainError) as error:
-        return _refusal_response(request, deal, error)
-    if not result.changed_stage and move["source"] == "drag":
-        return _after_move(request, result.deal, [result.to_stage], "drag")
-    return _after_move(
-        request, result.deal, [result.from_stage, result.to_stage], move["source"] or "dialog"
-    )
-
-
-def _move_dialog(request: HttpRequest, deal: Deal) -> HttpResponse:
-    """The keyboard-friendly "Move to…" dialog: every stage of every active pipeline."""
-    if not can_edit(request.user, deal):
-        return message_response(request, "You can see this deal but not move it.", status=403)
-    pipelines = Pipeline.objects.filter(Q(pk=deal.pipeline_id) | Q(is_active=True)).order_by("name")
-    stages = (
-        Stage.objects.filter(pipeline__in=pipelines, is_archived=False)
-        .select_related("pipeline")
-        .order_by("pipeline__name", "pipeline_id", "position")
-    )
-    context = {
-        "deal": deal,
-        "stages": stages,
-        "lost_reasons": LostReason.objects.filter(is_active=True),
-    }
-    response = render(request, "deals/board.html#move-dialog", context)
-    return reswap(retarget(response, "#dialog-slot"), "innerHTML")
-
-
-@login_required
-@require_POST
-def deal_won_view(request: HttpRequest, deal_id: int) -> HttpResponse:
-    deal = deal_get_visible_or_404(request.user, deal_id, DEALS)
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        return message_response(request, form_error_text(form), status=400)
-    data = form.cleaned_data
-    try:
-        won = deal_mark_won(
-            user=request.user,
-            deal=deal,
-            version=data["version"],
-            override_reason=data["override_reason"],
-            complete=_completion(request, deal),
-        )
-    except ChecklistIncomplete as refusal:
-        return _refused_dialog(
-            request, deal, refusal.missing, action="won", move={"version": data["version"]}
-        )
-    except (ValidationError, DomainError) as error:
-        return _refusal_response(request, deal, error)
-    return _closed_response(request, won, f"“{won.title}” marked as won. 🎉")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def deal_lost_view(request: HttpRequest, deal_id: int) -> HttpResponse:
-    deal = deal_get_visible_or_404(request.user, deal_id, DEALS)
-    form = LostForm(request.POST or None, initial={"version": deal.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            lost = deal_mark_lost(
-                user=request.user,
-                deal=deal,
-                version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-            )
-        except DomainError as error:
-            return _refusal_response(request, deal, error)
-        return _closed_response(request, lost, f"“{lost.title}” marked as lost.")
-    if request.method == "GET" and not can_edit(request.user, deal):
-        return message_response(request, "You can see this deal but not change it.", status=403)
-    response = form_page(request, "deals/board.html#lost-dialog", {"deal": deal, "form": form})
-    return reswap(retarget(response, "#dialog-slot"), "innerHTML")
-
-
-def _closed_response(request: HttpRequest, deal: Deal, text: str) -> HttpResponse:
-    """The card leaves the board; its column's totals follow."""
-    if not from_board(request):
-        return closed_dialog_response()
-    context = {"deal": deal, "message": text}
-    response = column_heads_response(request, [deal.stage], context, "deals/board.html#closed")
-    return trigger_client_event(response, "close-dialog", {})

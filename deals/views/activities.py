@@ -15,8 +15,9 @@ from deals.models import Activity
 from deals.selectors.activities import ActivityFilters, my_activities
 from deals.selectors.deal_page import DEAL_PAGE_QUERYSET
 from deals.services.activities import activity_delete, activity_log, activity_set_done
-from deals.views.board import page_params
-from deals.views.deal import panel_id, panel_response, refusal_response
+from deals.views.board_answers import page_params
+from deals.views.panel import panel_id, panel_response
+from deals.views.refusals import Page, refusal_answer
 from pipelinecrm.exceptions import DomainError
 from pipelines.models import ActivityKind
 
@@ -77,7 +78,7 @@ def deal_activity_new(request: HttpRequest, deal_id: int) -> HttpResponse:
             notes=data["notes"],
         )
     except (ValidationError, DomainError) as error:
-        return refusal_response(request, deal, error)
+        return refusal_answer(request, deal, error, page=Page.DEAL)
     verb = "Logged" if done else "Scheduled"
     return panel_response(
         request, deal.pk, message=f"{verb}: {activity.get_kind_display().lower()}."

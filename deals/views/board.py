@@ -1,14 +1,10 @@
 """The board: one page per pipeline, its columns as fragments, live refresh, new deals."""
 
-from urllib.parse import parse_qs, urlsplit
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import Resolver404, resolve
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
@@ -21,11 +17,10 @@ from deals.selectors.board import (
     board_columns,
     board_owner_choices,
     column_cards,
-    column_totals,
 )
 from deals.selectors.filters import BoardFilters, is_ascii_number
-from deals.services.contacts import organization_get_or_create, person_get_or_create
-from deals.services.deals import deal_create
+from deals.services.deal_forms import deal_create_with_contacts
+from deals.views.board_answers import refreshed_columns_response
 from pipelinecrm.responses import form_page
 from pipelines.models import Pipeline, Stage
 from pipelines.selectors import active_pipelines
@@ -163,84 +158,17 @@ def deal_new(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpRespo
     )
     context = {"pipeline": pipeline, "stage": stage, "form": form}
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            organization = organization_get_or_create(name=form.cleaned_data["organization_name"])
-            person = person_get_or_create(
-                name=form.cleaned_data["person_name"], organization=organization
-            )
-            deal_create(
-                user=request.user,
-                title=form.cleaned_data["title"],
-                pipeline=pipeline,
-                stage=stage,
-                owner=form.cleaned_data["owner"],
-                value=form.cleaned_data["value"],
-                organization=organization,
-                person=person,
-                expected_close_date=form.cleaned_data["expected_close_date"],
-            )
+        data = form.cleaned_data
+        deal_create_with_contacts(
+            user=request.user,
+            title=data["title"],
+            pipeline=pipeline,
+            stage=stage,
+            owner=data["owner"],
+            value=data["value"],
+            expected_close_date=data["expected_close_date"],
+            organization_name=data["organization_name"],
+            person_name=data["person_name"],
+        )
         return refreshed_columns_response(request, pipeline, [stage], message="Deal created.")
     return form_page(request, "deals/board.html#new-deal-dialog", context)
-
-
-def request_filters(request: HttpRequest) -> BoardFilters:
-    """The board's filters: from the query string, or for htmx posts from the page's URL."""
-    if request.method == "GET" or not request.htmx or not request.htmx.current_url:
-        return BoardFilters.from_query(request.GET)
-    return BoardFilters.from_query(page_params(request))
-
-
-def page_params(request: HttpRequest) -> dict[str, str]:
-    """The query string of the page an htmx request came from (its filters), last value
-    of each name; empty for other requests."""
-    current_url = request.htmx.current_url if request.htmx else None
-    if not current_url:
-        return {}
-    query = parse_qs(urlsplit(current_url).query)
-    return {key: values[-1] for key, values in query.items()}
-
-
-def from_board(request: HttpRequest) -> bool:
-    """Whether an htmx request was sent from a board page (the deal page shares the
-    board's checklist dialog, and has no columns to update)."""
-    current_url = request.htmx.current_url if request.htmx else None
-    if not current_url:
-        return True  # not htmx: the board's own forms and their fallbacks
-    try:
-        return resolve(urlsplit(current_url).path).url_name in ("board", "board-pipeline")
-    except Resolver404:
-        return False
-
-
-def closed_dialog_response() -> HttpResponse:
-    """Nothing to swap: the page that opened the dialog refreshes itself when it closes."""
-    return trigger_client_event(HttpResponse(), "close-dialog", {})
-
-
-def refreshed_columns_response(
-    request: HttpRequest, pipeline: Pipeline, stages: list[Stage], message: str = ""
-) -> HttpResponse:
-    """Re-render whole columns out of band (used after dialog moves and new deals)."""
-    filters = request_filters(request)
-    columns = board_columns(
-        pipeline=pipeline,
-        user=request.user,
-        filters=filters,
-        limit=settings.BOARD_PAGE_SIZE,
-        stage_ids=[stage.pk for stage in stages],
-    )
-    response = render(
-        request,
-        "deals/board.html#columns-oob",
-        {"pipeline": pipeline, "columns": columns, "filters": filters, "message": message},
-    )
-    return trigger_client_event(response, "close-dialog", {})
-
-
-def column_heads_response(
-    request: HttpRequest, stages: list[Stage], context: dict, template: str
-) -> HttpResponse:
-    """Render ``template`` plus the totals of ``stages`` out of band."""
-    filters = request_filters(request)
-    heads = column_totals(stages=stages, user=request.user, filters=filters)
-    return render(request, template, {**context, "heads": heads, "filters": filters})

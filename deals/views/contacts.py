@@ -4,7 +4,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +14,7 @@ from deals.access import deals_visible_to
 from deals.forms_contacts import OrganizationForm, PersonForm
 from deals.models import Organization, Person
 from deals.selectors.filters import search_text
-from deals.services.contacts import organization_delete, organization_get_or_create, person_delete
+from deals.services.contacts import organization_delete, person_delete, person_save
 from pipelinecrm.exceptions import DomainError
 from pipelinecrm.responses import form_page
 
@@ -182,13 +181,9 @@ def person_options(request: HttpRequest) -> HttpResponse:
 
 
 def _save_person(form: PersonForm) -> Person:
-    with transaction.atomic():
-        person = form.save(commit=False)
-        person.organization = organization_get_or_create(
-            name=form.cleaned_data["organization_name"]
-        )
-        person.save()
-    return person
+    return person_save(
+        person=form.save(commit=False), organization_name=form.cleaned_data["organization_name"]
+    )
 
 
 @login_required

@@ -87,11 +87,40 @@ class StageCreateSerializer(StrictSerializer):
     guidance = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True)
 
 
-class StageUpdateSerializer(AllFieldsOptionalMixin, StageCreateSerializer):
+POSITION_HELP = (
+    "Reorder: the 0-based index to move it to among the active {siblings}; the others "
+    "shift. Send it on its own, without other fields."
+)
+
+
+def position_field(siblings: str) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=0,
+        max_value=10_000,
+        required=False,
+        help_text=POSITION_HELP.format(siblings=siblings),
+    )
+
+
+class ReorderAloneMixin:
+    """A reorder is its own change (and its own audit entry): refused next to an edit, so
+    a bad index cannot leave half a PATCH applied."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "position" in attrs and len(attrs) > 1:
+            raise serializers.ValidationError(
+                {"position": ["Send position on its own, without other fields."]}
+            )
+        return attrs
+
+
+class StageUpdateSerializer(ReorderAloneMixin, AllFieldsOptionalMixin, StageCreateSerializer):
     pipeline = None
     is_archived = serializers.BooleanField(
         help_text="true archives the stage (it must hold no open deals); it cannot be undone."
     )
+    position = position_field("stages of its pipeline")
 
     def validate_is_archived(self, value: bool) -> bool:
         if not value:
@@ -148,6 +177,10 @@ class ChecklistItemUpdateSerializer(StrictSerializer):
         allow_blank=True,
         help_text="The kind of done activity, for items satisfied by an activity.",
     )
+
+
+class ChecklistItemPatchSerializer(ReorderAloneMixin, ChecklistItemUpdateSerializer):
+    position = position_field("items of its stage's list (entry or exit)")
 
 
 class ChecklistItemCreateSerializer(ChecklistItemUpdateSerializer):

@@ -1,6 +1,7 @@
 """Pipelines, stages and checklist items: everyone reads what is active, admins also see
 what is archived and change things, through the services the stage designer uses."""
 
+from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -20,6 +21,7 @@ from pipelines.models import ChecklistItem, Pipeline, Stage
 from pipelines.selectors import pipelines_visible_to
 
 IN_USE = OpenApiResponse(ErrorSerializer, description="Refused: history still refers to it.")
+INVALID = OpenApiResponse(ErrorSerializer, description="Invalid request; field errors.")
 
 
 class AdminDesignedViewSet(
@@ -86,9 +88,21 @@ class StageFilter(filters.FilterSet):
         fields = ["pipeline", "is_archived"]
 
 
+def stages_visible_to(user) -> QuerySet[Stage]:
+    """Admins see every stage; everyone else the active stages of active pipelines."""
+    stages = Stage.objects.all()
+    if is_admin(user):
+        return stages
+    return stages.filter(is_archived=False, pipeline__is_active=True)
+
+
 @extend_schema_view(
     create=extend_schema(request=s.StageCreateSerializer, responses={201: s.StageSerializer}),
-    partial_update=extend_schema(request=s.StageUpdateSerializer),
+    partial_update=extend_schema(
+        summary="Edit, archive, or reorder (position) a stage",
+        request=s.StageUpdateSerializer,
+        responses={200: s.StageSerializer, 400: INVALID},
+    ),
 )
 class StageViewSet(AdminDesignedViewSet):
     queryset = Stage.objects.none()
@@ -99,10 +113,7 @@ class StageViewSet(AdminDesignedViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def scoped_queryset(self, user):
-        stages = Stage.objects.all()
-        if is_admin(user):
-            return stages
-        return stages.filter(is_archived=False, pipeline__is_active=True)
+        return stages_visible_to(user)
 
     def create(self, request):
         data = validated(s.StageCreateSerializer, request)
@@ -112,6 +123,9 @@ class StageViewSet(AdminDesignedViewSet):
     def partial_update(self, request, pk=None):
         stage = self.get_object()
         data = validated(s.StageUpdateSerializer, request)
+        if "position" in data:
+            services.stage_place(actor=request.user, stage=stage, position=data["position"])
+            return self.answer(Stage.objects.get(pk=stage.pk))
         archive = data.pop("is_archived", False)
         if data:
             fields = current_or(
@@ -136,7 +150,11 @@ class ChecklistItemFilter(filters.FilterSet):
     create=extend_schema(
         request=s.ChecklistItemCreateSerializer, responses={201: s.ChecklistItemSerializer}
     ),
-    partial_update=extend_schema(request=s.ChecklistItemUpdateSerializer),
+    partial_update=extend_schema(
+        summary="Edit or reorder (position) a checklist item",
+        request=s.ChecklistItemPatchSerializer,
+        responses={200: s.ChecklistItemSerializer, 400: INVALID},
+    ),
     destroy=extend_schema(
         summary="Remove an item: deleted if no deal used it, else archived (kept for reports)",
         responses={204: None, 400: IN_USE},
@@ -164,7 +182,10 @@ class ChecklistItemViewSet(AdminDesignedViewSet):
 
     def partial_update(self, request, pk=None):
         item = self.get_object()
-        data = validated(s.ChecklistItemUpdateSerializer, request)
+        data = validated(s.ChecklistItemPatchSerializer, request)
+        if "position" in data:
+            services.checklist_item_place(actor=request.user, item=item, position=data["position"])
+            return self.answer(ChecklistItem.objects.get(pk=item.pk))
         fields = current_or(
             data, item, "text", "is_required", "satisfied_by", "field_name", "activity_kind"
         )

@@ -8,6 +8,7 @@ Callers import from ``pipelines.services``: the functions below are the package'
 from pipelines.services.checklist_items import (
     checklist_item_create,
     checklist_item_history,
+    checklist_item_place,
     checklist_item_remove,
     checklist_item_shift,
     checklist_item_update,
@@ -21,11 +22,17 @@ from pipelines.services.pipelines import (
     pipeline_set_active,
     pipeline_update,
 )
-from pipelines.services.positions import active_stage_ids, positions_case, swapped_with_neighbour
+from pipelines.services.positions import (
+    active_stage_ids,
+    placed_at,
+    positions_case,
+    swapped_with_neighbour,
+)
 from pipelines.services.stages import (
     stage_archive,
     stage_create,
     stage_delete,
+    stage_place,
     stage_shift,
     stage_update,
     stages_reorder,
@@ -35,6 +42,7 @@ __all__ = [
     "active_stage_ids",
     "checklist_item_create",
     "checklist_item_history",
+    "checklist_item_place",
     "checklist_item_remove",
     "checklist_item_shift",
     "checklist_item_update",
@@ -45,10 +53,12 @@ __all__ = [
     "pipeline_set_active",
     "pipeline_structure_lock",
     "pipeline_update",
+    "placed_at",
     "positions_case",
     "stage_archive",
     "stage_create",
     "stage_delete",
+    "stage_place",
     "stage_shift",
     "stage_update",
     "stages_lock",

@@ -9,7 +9,12 @@ from accounts.models import User
 from accounts.services import audit_changes, audit_record, ensure_admin
 from pipelinecrm.exceptions import InvalidRequest
 from pipelines.models import ChecklistItem, Stage
-from pipelines.services.positions import active_row_ids, renumber, swapped_with_neighbour
+from pipelines.services.positions import (
+    active_row_ids,
+    placed_at,
+    renumber,
+    swapped_with_neighbour,
+)
 
 ITEM_FIELDS = ("text", "is_required", "satisfied_by", "field_name", "activity_kind")
 
@@ -133,6 +138,24 @@ def checklist_item_shift(*, actor: User, item: ChecklistItem, offset: int) -> No
     _renumber_items(stage_id=item.stage_id, kind=item.kind, active_ids=new)
     audit_record(
         actor=actor, target=item, action="moved", changes={"position": [index + 1, target + 1]}
+    )
+
+
+@transaction.atomic
+def checklist_item_place(*, actor: User, item: ChecklistItem, position: int) -> None:
+    """Put an item at index ``position`` (0-based) of its stage's entry or exit list."""
+    ensure_admin(actor)
+    _locked_active_stage(item.stage_id)
+    current = _active_item_ids(stage_id=item.stage_id, kind=item.kind)
+    new = placed_at(current, item.pk, position, archived="This checklist item is archived.")
+    if new == current:
+        return
+    _renumber_items(stage_id=item.stage_id, kind=item.kind, active_ids=new)
+    audit_record(
+        actor=actor,
+        target=item,
+        action="moved",
+        changes={"position": [current.index(item.pk) + 1, position + 1]},
     )
 
 

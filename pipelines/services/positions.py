@@ -37,6 +37,19 @@ def positions_case(order: list[int]) -> Case:
     )
 
 
+def placed_at(ids: list[int], pk: int, position: int, *, archived: str) -> list[int]:
+    """``ids`` with ``pk`` moved to index ``position``; refused with ``archived`` when
+    ``pk`` is not among them, and as a field error when the index is outside the list."""
+    if pk not in ids:
+        raise InvalidRequest(archived)
+    if not 0 <= position < len(ids):
+        raise InvalidRequest(
+            f"Position {position} is outside this list (0–{len(ids) - 1}).", field="position"
+        )
+    rest = [other for other in ids if other != pk]
+    return [*rest[:position], pk, *rest[position:]]
+
+
 def swapped_with_neighbour(
     ids: list[int], pk: int, offset: int, *, archived: str, at_end: str
 ) -> tuple[list[int], int, int]:

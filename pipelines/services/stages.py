@@ -15,7 +15,12 @@ from pipelines.models import Pipeline, Stage
 from pipelines.services.checklist_items import checklist_item_history
 from pipelines.services.forecast_marker import pipeline_mark_forecast_dirty
 from pipelines.services.locks import pipeline_structure_lock
-from pipelines.services.positions import active_stage_ids, renumber, swapped_with_neighbour
+from pipelines.services.positions import (
+    active_stage_ids,
+    placed_at,
+    renumber,
+    swapped_with_neighbour,
+)
 
 STAGE_FIELDS = ("name", "probability", "stall_threshold_days", "guidance")
 # The case-insensitive unique name constraint; its message is the one the admin reads.
@@ -164,6 +169,17 @@ def stage_shift(*, actor: User, stage: Stage, offset: int) -> None:
         archived="This stage is archived.",
         at_end="The stage cannot move further that way.",
     )
+    _reorder(actor=actor, pipeline=pipeline, old=current, new=new)
+
+
+@transaction.atomic
+def stage_place(*, actor: User, stage: Stage, position: int) -> None:
+    """Put a stage at index ``position`` (0-based) among its pipeline's active stages:
+    the API's reorder, one stage at a time."""
+    ensure_admin(actor)
+    pipeline = pipeline_structure_lock(pipeline_id=stage.pipeline_id)
+    current = active_stage_ids(pipeline_id=pipeline.pk)
+    new = placed_at(current, stage.pk, position, archived="This stage is archived.")
     _reorder(actor=actor, pipeline=pipeline, old=current, new=new)
 
 
