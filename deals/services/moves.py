@@ -231,7 +231,8 @@ def _deal_move(
     override_reason: str,
     complete: Callable[[Deal, Stage | None], None] | None,
 ) -> MoveResult:
-    # 1. Lock the two columns, then the deal (counting the target's cards); check the version.
+    # 1. Lock the two columns, then the deal (counting the target's cards, reading the
+    #    neighbour and whether the user may edit it); check the version.
     stages = _locked_stages({deal.stage_id, stage_id})
     if stage_id not in stages:
         raise InvalidRequest("That stage does not exist.", field="stage")
