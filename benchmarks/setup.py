@@ -5,7 +5,8 @@ import secrets
 
 import psycopg
 
-BENCH_DATABASE = "pipelinecrm_bench"
+# Its own name per run if several people benchmark on one server at once.
+BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "pipelinecrm_bench")
 
 
 def bench_database_url() -> str:

@@ -32,7 +32,7 @@ from deals.api.filters import (
     PersonFilter,
 )
 from deals.models import Activity, Deal, DealEvent, LostReason, Notification, Organization, Person
-from deals.selectors.board import board_columns
+from deals.selectors.board import board_columns, decorate_moved
 from deals.selectors.filters import BoardFilters, deals_with_figures
 from deals.selectors.notifications import notifications_for
 from deals.services.activities import activity_delete, activity_log, activity_set_done
@@ -160,7 +160,11 @@ class DealViewSet(
             pipeline=data.get("pipeline"),
             override_reason=data.get("override_reason", ""),
         )
-        return self._answer(result.deal)
+        # The mover may edit the deal and it is open: its checklist progress in one query.
+        fresh = self.scoped_queryset(request.user).get(pk=result.deal.pk)
+        return Response(
+            s.DealSerializer(decorate_moved(fresh), context=self.get_serializer_context()).data
+        )
 
     @_action_schema(s.WonSerializer, {409: MOVE_REFUSED}, "Mark won")
     @action(detail=True, methods=["post"])

@@ -16,7 +16,7 @@ from django.utils.crypto import salted_hmac
 from accounts.models import Role, User
 from accounts.selectors import teammate_ids
 from deals.access import deal_owner_choices, deals_visible_to, editable_owner_ids
-from deals.checklist_rules import done_activities, item_satisfied
+from deals.checklist_rules import done_activities, item_satisfied, items_with_state
 from deals.expressions import MONEY_SUM_FIELD, WEIGHTED_VALUE, ZERO
 from deals.models import Activity, ChecklistCheck, Deal
 from deals.selectors.filters import BoardFilters, deals_filtered, deals_with_figures
@@ -42,13 +42,23 @@ class Column:
     next_offset: int | None = None
 
 
-def _card_queryset(deals: QuerySet[Deal]) -> QuerySet[Deal]:
-    now = timezone.now()
+def card_activity_flags() -> dict[str, Exists]:
+    """The card's activity badges, as annotations: an open activity, an overdue one."""
     open_activities = Activity.objects.filter(deal=OuterRef("pk"), done_at__isnull=True)
+    return {
+        "has_next_activity": Exists(open_activities),
+        "has_overdue_activity": Exists(open_activities.filter(due_at__lt=timezone.now())),
+    }
+
+
+def _card_queryset(deals: QuerySet[Deal]) -> QuerySet[Deal]:
     return deals_with_figures(deals.select_related("owner", "organization", "stage")).annotate(
-        has_next_activity=Exists(open_activities),
-        has_overdue_activity=Exists(open_activities.filter(due_at__lt=now)),
+        **card_activity_flags()
     )
+
+
+def _stalled_days(card: Deal, now) -> int | None:
+    return (now - card.stalled_since).days if card.is_stalled and card.stalled_since else None
 
 
 def decorate_cards(cards: list[Deal], user: User) -> None:
@@ -94,9 +104,7 @@ def decorate_cards(cards: list[Deal], user: User) -> None:
             for item in items
         )
         card.is_editable = editable is None or card.owner_id in editable
-        card.stalled_days = (
-            (now - card.stalled_since).days if card.is_stalled and card.stalled_since else None
-        )
+        card.stalled_days = _stalled_days(card, now)
 
 
 # A column's figures over all its (filtered) open deals, whatever is shown of them.
@@ -211,3 +219,36 @@ def board_card(*, deal_id: int, user: User) -> Deal | None:
     cards = list(_card_queryset(deals_visible_to(user).filter(pk=deal_id, status=Deal.Status.OPEN)))
     decorate_cards(cards, user)
     return cards[0] if cards else None
+
+
+def moved_card(*, moved: Deal, read: Deal) -> Deal:
+    """The card of a deal its viewer just dragged, decorated like the board's, in one
+    query (its stage's required exit items with their state).
+
+    ``moved`` is the deal as the move left it; ``read`` the same deal as the request read
+    it before the move, with ``card_activity_flags`` and its owner and organization: a
+    drag changes neither (docs/performance/move-request.md).
+    """
+    for relation in ("owner", "organization"):
+        if getattr(moved, f"{relation}_id") == getattr(read, f"{relation}_id"):
+            setattr(moved, relation, getattr(read, relation))
+    moved.has_next_activity = read.has_next_activity
+    moved.has_overdue_activity = read.has_overdue_activity
+    return decorate_moved(moved)
+
+
+def decorate_moved(deal: Deal) -> Deal:
+    """``decorate_cards`` for one deal its viewer just moved, in one query (its stage's
+    required exit items with their state); the mover may edit it: the move checked."""
+    exit_items = ChecklistItem.objects.filter(
+        stage_id=deal.stage_id,
+        kind=ChecklistItem.Kind.EXIT,
+        is_required=True,
+        is_archived=False,
+    )
+    items = items_with_state(deal=deal, items=exit_items)
+    deal.checklist_required = len(items)
+    deal.checklist_done = sum(item.is_satisfied for item in items)
+    deal.is_editable = True
+    deal.stalled_days = _stalled_days(deal, timezone.now())
+    return deal

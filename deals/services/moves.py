@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, Count, F, Q, Subquery, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from deals.access import can_override, ensure_can_edit
+from deals.access import can_override, deals_editable_by, ensure_can_edit
 from deals.checklist_rules import move_missing_items
 from deals.models import Deal, DealEvent, LostReason, MoveRefusal, StageChange
 from deals.services.events import deal_event_record
@@ -55,14 +55,29 @@ def _locked_stages(stage_ids: set[int]) -> dict[int, Stage]:
     return {stage.pk: stage for stage in stages}
 
 
-def _locked_deal(deal: Deal, version: int | None, *, count_open_in: int | None = None) -> Deal:
-    """Lock the deal and check the version; optionally count a column's open cards.
+def _locked_deal(
+    deal: Deal,
+    version: int | None,
+    *,
+    count_open_in: int | None = None,
+    neighbour_position: Subquery | None = None,
+    editable_by: User | None = None,
+) -> Deal:
+    """Lock the deal and check the version; optionally count a column's open cards and
+    read the position of the neighbour a card lands by (``neighbour_position``).
 
-    The count (``open_count``) must come from this statement, issued once the columns are
-    locked: a count taken in the statement that waited for a column lock would describe
-    the column as it was before the wait, not as the move will find it.
+    The count (``open_count``) and the neighbour must come from this statement, issued
+    once the columns are locked: a read in the statement that waited for a column lock
+    would describe the column as it was before the wait, not as the move will find it.
+    With ``editable_by`` the statement also answers whether that user may change the deal
+    (``is_editable``, the rule of deals/access.py), so the check costs no statement.
     """
     rows = Deal.objects.select_for_update(of=("self",))
+    if editable_by is not None:
+        editable = deals_editable_by(editable_by).filter(pk=OuterRef("pk"))
+        rows = rows.annotate(is_editable=Exists(editable))
+    if neighbour_position is not None:
+        rows = rows.annotate(neighbour_position=neighbour_position)
     if count_open_in is not None:
         open_cards = (
             Deal.objects.filter(stage_id=count_open_in, status=Deal.Status.OPEN)
@@ -97,28 +112,57 @@ def _check_requirements(
     return missing
 
 
-def _shift_for_move(*, deal: Deal, to_stage_id: int, to_position: int) -> None:
-    """Close the gap the card leaves and open one where it lands, in one UPDATE."""
+def _column(name: str):
+    """The model field behind a column name (``stage_id`` is the stage's key)."""
+    field = Deal._meta.get_field(name.removesuffix("_id"))
+    return field.target_field if field.is_relation else field
+
+
+def _move_rows(*, deal: Deal, to_stage: Stage, to_position: int, now) -> None:
+    """Place the card and shift its neighbours in one UPDATE (docs/domain/moves.md).
+
+    The cards below the place it leaves move up, those from its landing place down; the
+    card itself takes its index, a new version and, between columns, its new stage. One
+    statement rather than three: the (stage, position) constraint is deferred, so the
+    statement never collides with itself.
+    """
     from_stage_id, from_position = deal.stage_id, deal.position
-    if from_stage_id == to_stage_id:
+    is_card = Q(pk=deal.pk)
+    if from_stage_id == to_stage.pk:
         if to_position < from_position:
-            rows = Q(position__gte=to_position, position__lt=from_position)
+            shifted = Q(position__gte=to_position, position__lt=from_position)
             delta = 1
         else:
-            rows = Q(position__gt=from_position, position__lte=to_position)
+            shifted = Q(position__gt=from_position, position__lte=to_position)
             delta = -1
-        Deal.objects.filter(rows, stage_id=from_stage_id, status=Deal.Status.OPEN).exclude(
-            pk=deal.pk
-        ).update(position=F("position") + delta)
-        return
-    leaving = Q(stage_id=from_stage_id, position__gt=from_position)
-    arriving = Q(stage_id=to_stage_id, position__gte=to_position)
-    Deal.objects.filter(leaving | arriving, status=Deal.Status.OPEN).update(
-        position=Case(
-            When(stage_id=from_stage_id, then=F("position") - 1),
-            default=F("position") + 1,
-        )
+        shifted &= Q(stage_id=from_stage_id)
+        shifts = [When(shifted, then=F("position") + delta)]
+    else:
+        leaving = Q(stage_id=from_stage_id, position__gt=from_position)
+        arriving = Q(stage_id=to_stage.pk, position__gte=to_position)
+        shifted = leaving | arriving
+        shifts = [When(leaving, then=F("position") - 1), When(arriving, then=F("position") + 1)]
+    card_only = {"version": F("version") + 1, "updated_at": now}
+    if from_stage_id != to_stage.pk:
+        card_only |= {
+            "stage_id": to_stage.pk,
+            "pipeline_id": to_stage.pipeline_id,
+            "stage_entered_at": now,
+            "is_stalled": False,
+            "stalled_since": None,
+        }
+    changes = {
+        name: Case(When(is_card, then=value), default=F(name), output_field=_column(name))
+        for name, value in card_only.items()
+    }
+    changes["position"] = Case(
+        When(is_card, then=Value(to_position)),
+        *shifts,
+        default=F("position"),
+        output_field=_column("position"),
     )
+    moving_rows = is_card | (shifted & Q(status=Deal.Status.OPEN) & ~is_card)
+    Deal.objects.filter(moving_rows).update(**changes)
 
 
 def deal_move(
@@ -187,12 +231,20 @@ def _deal_move(
     override_reason: str,
     complete: Callable[[Deal, Stage | None], None] | None,
 ) -> MoveResult:
-    # 1. Lock the two columns, then the deal (counting the target's cards); check the version.
+    # 1. Lock the two columns, then the deal (counting the target's cards, reading the
+    #    neighbour and whether the user may edit it); check the version.
     stages = _locked_stages({deal.stage_id, stage_id})
     if stage_id not in stages:
         raise InvalidRequest("That stage does not exist.", field="stage")
-    fresh = _locked_deal(deal, version, count_open_in=stage_id)
-    ensure_can_edit(user, fresh, "move")
+    fresh = _locked_deal(
+        deal,
+        version,
+        count_open_in=stage_id,
+        neighbour_position=placement.neighbour_position(user=user, deal=deal, stage_id=stage_id),
+        editable_by=user,
+    )
+    if not fresh.is_editable:
+        raise Forbidden("You can see this deal but not move it.")
     if fresh.status != Deal.Status.OPEN:
         raise InvalidRequest("Only open deals move between stages; reopen it first.")
     if fresh.stage_id != deal.stage_id:
@@ -217,7 +269,11 @@ def _deal_move(
     # 3. The index among all open cards of the target column, top by default.
     same_stage = to_stage.pk == from_stage.pk
     last_index = fresh.open_count - 1 if same_stage else fresh.open_count
-    target_position = placement.index(user=user, deal=fresh, stage_id=to_stage.pk)
+    target_position = placement.index(
+        deal=fresh,
+        stage_id=to_stage.pk,
+        neighbour_position=getattr(fresh, "neighbour_position", None),
+    )
     if target_position < 0 or target_position > last_index:
         raise InvalidRequest(
             f"Position {target_position} is outside this column (0–{last_index}).",
@@ -247,17 +303,7 @@ def _deal_move(
 
     # 5. Apply: positions, the deal, its history — all in this transaction (docs/domain/moves.md).
     now = timezone.now()
-    _shift_for_move(deal=fresh, to_stage_id=to_stage.pk, to_position=target_position)
-    changes = {"position": target_position, "version": F("version") + 1, "updated_at": now}
-    if not same_stage:
-        changes |= {
-            "stage_id": to_stage.pk,
-            "pipeline_id": to_stage.pipeline_id,
-            "stage_entered_at": now,
-            "is_stalled": False,
-            "stalled_since": None,
-        }
-    Deal.objects.filter(pk=fresh.pk).update(**changes)
+    _move_rows(deal=fresh, to_stage=to_stage, to_position=target_position, now=now)
     time_in_from_stage = now - fresh.stage_entered_at
     fresh.position, fresh.updated_at, fresh.version = target_position, now, fresh.version + 1
     if not same_stage:

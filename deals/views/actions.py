@@ -18,9 +18,15 @@ from accounts.forms import form_error_text
 from deals.access import can_edit, deal_get_visible_or_404
 from deals.forms import CompletionForm, LostForm, MoveForm, VersionForm
 from deals.models import Deal, LostReason
-from deals.selectors.board import board_card
+from deals.selectors.board import board_card, card_activity_flags, moved_card
 from deals.services.completion import requirements_completer, tickable_items
-from deals.services.moves import deal_mark_lost, deal_mark_won, deal_move, deal_reopen
+from deals.services.moves import (
+    MoveResult,
+    deal_mark_lost,
+    deal_mark_won,
+    deal_move,
+    deal_reopen,
+)
 from deals.views.board_answers import (
     closed_dialog_response,
     column_heads_response,
@@ -36,15 +42,22 @@ from pipelines.models import Pipeline, Stage
 DEALS = Deal.objects.select_related("stage", "pipeline", "owner", "organization")
 
 
-def _after_move(request: HttpRequest, deal: Deal, stages: list[Stage], source: str):
-    """A drag already shows the card in place: refresh it and both totals. A dialog move
-    re-renders the affected columns. Over the deal page the dialog just closes."""
+def _after_move(request: HttpRequest, result: MoveResult, read: Deal, source: str, completed: bool):
+    """A drag already shows the card in place: refresh it and the totals of its columns.
+    A dialog move re-renders the affected columns. Over the deal page the dialog just
+    closes."""
     if not from_board(request):
         return closed_dialog_response()
-    if source == "drag":
-        context = {"card": board_card(deal_id=deal.pk, user=request.user)}
-        return column_heads_response(request, stages, context, "deals/board.html#moved")
-    return refreshed_columns_response(request, stages[0].pipeline, stages)
+    stages = [result.to_stage]
+    if result.changed_stage or source != "drag":
+        stages.insert(0, result.from_stage)
+    if source != "drag":
+        return refreshed_columns_response(request, stages[0].pipeline, stages)
+    if completed:  # the dialog's completions change the card's badges: read it again
+        card = board_card(deal_id=result.deal.pk, user=request.user)
+    else:
+        card = moved_card(moved=result.deal, read=read)
+    return column_heads_response(request, stages, {"card": card}, "deals/board.html#moved")
 
 
 def _after_close(request: HttpRequest, deal: Deal, text: str, page: Page) -> HttpResponse:
@@ -64,7 +77,9 @@ def _after_close(request: HttpRequest, deal: Deal, text: str, page: Page) -> Htt
 def deal_move_view(request: HttpRequest, deal_id: int, page: Page = Page.BOARD) -> HttpResponse:
     """A drag, the "Move to…" dialog, the checklist dialog's retry, or the deal page's
     stage path: all through ``deal_move``."""
-    deal = deal_get_visible_or_404(request.user, deal_id, DEALS)
+    # The card's activity badges come with the deal: a drag's answer needs no re-read.
+    cards = DEALS.annotate(**card_activity_flags())
+    deal = deal_get_visible_or_404(request.user, deal_id, cards)
     if request.method == "GET":
         return _move_dialog(request, deal)
     form = MoveForm(request.POST)
@@ -72,6 +87,7 @@ def deal_move_view(request: HttpRequest, deal_id: int, page: Page = Page.BOARD) 
         return invalid_form_answer(request, deal, form, page=page)
     move = form.cleaned_data
     try:
+        complete = _completion(request, deal, entering_stage_id=move["stage"])
         result = deal_move(
             user=request.user,
             deal=deal,
@@ -82,17 +98,14 @@ def deal_move_view(request: HttpRequest, deal_id: int, page: Page = Page.BOARD) 
             after=move["after"],
             pipeline=move["pipeline"],
             override_reason=move["override_reason"],
-            complete=_completion(request, deal, entering_stage_id=move["stage"]),
+            complete=complete,
         )
     except (ValidationError, DomainError) as error:
         return refusal_answer(request, deal, error, page=page, action="move", move=move)
     if page is Page.DEAL:
         return panel_response(request, deal.pk, message=f"Moved to {result.to_stage.name}.")
-    if not result.changed_stage and move["source"] == "drag":
-        return _after_move(request, result.deal, [result.to_stage], "drag")
-    return _after_move(
-        request, result.deal, [result.from_stage, result.to_stage], move["source"] or "dialog"
-    )
+    source = move["source"] or "dialog"
+    return _after_move(request, result, deal, source, completed=complete is not None)
 
 
 def _move_dialog(request: HttpRequest, deal: Deal) -> HttpResponse:

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from deals.models import Notification, Organization
 from deals.services.activities import activity_log
@@ -102,3 +104,27 @@ def test_a_deals_timeline(api, company, deals, django_assert_max_num_queries, co
         response = client.get(f"/api/v1/deals/{deal.pk}/events/")
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_a_move_by_neighbour(api, company, count):
+    stages = company.stages
+    for _ in range(count):
+        factories.make_deal(company.rep1, company.sales, stage=stages[1])
+    deal = factories.make_deal(company.rep1, company.sales, stage=stages[0])
+    neighbour = company.rep1.deals.filter(stage=stages[1]).order_by("position")[count // 2]
+    client = api(company.rep1)
+    client.get("/api/v1/users/")  # the token's first use records it (not counted below)
+    body = {"stage": stages[1].pk, "version": deal.version, "before": neighbour.pk}
+
+    # the token with its user (1), the deal if visible (1); deal_move: savepoint (1), lock
+    # both columns (1), lock the deal counting the target's cards and reading the
+    # neighbour's position (1), exit/entry items (1), one UPDATE of the card and both
+    # columns' positions (1), stage change (1), event (1), forecast flag (1), release
+    # savepoint (1); the answer: the deal with its figures (1), its exit items' state (1).
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(f"/api/v1/deals/{deal.pk}/move/", body, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["position"] == count // 2
+    assert len(queries) == 13
