@@ -1,5 +1,10 @@
 """Deals and what hangs off them. Every write calls the service the pages call; every
-queryset comes from deals/access.py, so an invisible deal is a 404 here as everywhere."""
+queryset comes from deals/access.py, so an invisible deal is a 404 here as everywhere.
+
+A little over the 400 lines we aim for: most of it is the OpenAPI description of each
+action (its bodies and its 400/403/404/409 answers), which belongs beside the action it
+documents; the logic of each viewset is a few lines that call a service.
+"""
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
