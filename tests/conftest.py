@@ -78,6 +78,16 @@ def api(db):
 
 
 @pytest.fixture
+def browser_company(transactional_db, company):
+    """The personas of ``company``, committed so that the live server's thread sees them.
+
+    Requesting ``transactional_db`` makes pytest-django run ``company``'s ``db`` without the
+    wrapping transaction; the tables are flushed after the test.
+    """
+    return company
+
+
+@pytest.fixture
 def admin_client(client, company):
     """The test client signed in as the company's admin (in place of pytest-django's)."""
     client.force_login(company.admin)

@@ -22,18 +22,13 @@ from django.conf import settings
 from django.test import override_settings
 
 from tests.factories import PASSWORD
+from tests.ops.servers import free_port
 
 CLIENT_A = "127.0.0.2"
 CLIENT_B = "127.0.0.3"
 LOCKED = 429
 WRONG = "not-the-password"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Browser:
@@ -84,7 +79,7 @@ def nginx(live_server, tmp_path):
     """A real nginx on a free loopback port in front of the live server, appending the
     client's address to X-Forwarded-For as a production proxy does."""
     upstream = urlparse(live_server.url).port
-    port = _free_port()
+    port = free_port()
     config = tmp_path / "nginx.conf"
     config.write_text(
         textwrap.dedent(f"""
@@ -156,12 +151,6 @@ def test_one_variable_sets_the_proxy_count_of_the_lockout_and_the_api_throttles(
 
     assert read() == ["0", "0", "pipelinecrm.client_ip.client_ip"]
     assert read(TRUSTED_PROXY_COUNT="2")[:2] == ["2", "2"]
-
-
-@pytest.fixture
-def browser_company(transactional_db, company):
-    """The personas, committed so that the live server's thread sees them."""
-    return company
 
 
 @pytest.mark.processes

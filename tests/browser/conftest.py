@@ -62,16 +62,6 @@ def context(context):
 
 
 @pytest.fixture
-def browser_company(transactional_db, company):
-    """The personas of ``company``, committed so that the live server's thread sees them.
-
-    Requesting ``transactional_db`` makes pytest-django run ``company``'s ``db`` without the
-    wrapping transaction; the tables are flushed after the test.
-    """
-    return company
-
-
-@pytest.fixture
 def logged_in_page(page: Page, live_server, browser_company):
     """``logged_in_page(user)``: sign in through the real login form and return the page."""
 

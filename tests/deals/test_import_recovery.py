@@ -7,7 +7,6 @@ deactivating a user stops their imports."""
 import datetime
 import math
 import re
-import socket
 import tracemalloc
 from contextlib import contextmanager
 
@@ -26,14 +25,9 @@ from deals.services.handover import user_offboard
 from pipelinecrm.celery import app as celery_app
 from tests.deals.test_import import _text, check, run_now, uploaded_job
 from tests.fixtures_celery import wait_for
+from tests.ops.servers import free_port
 
 pytestmark = pytest.mark.django_db
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager
@@ -45,7 +39,7 @@ def broker_unreachable():
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
 
-    celery_app.conf.broker_write_url = f"redis://127.0.0.1:{_closed_port()}/2"
+    celery_app.conf.broker_write_url = f"redis://127.0.0.1:{free_port()}/2"
     fresh_producers()
     try:
         yield
