@@ -32,6 +32,12 @@ def team_people_ids(team: Team) -> dict[str, list[int]]:
     return people
 
 
+def users_visible_to(user: User) -> QuerySet[User]:
+    """Everyone sees the active users; admins also the deactivated ones."""
+    users = User.objects.all()
+    return users if user.is_authenticated and user.is_admin else users.filter(is_active=True)
+
+
 def active_users() -> QuerySet[User]:
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
 

@@ -87,10 +87,15 @@ def can_edit(user: User, deal: Deal) -> bool:
     return deal.owner_id == own or managed.filter(user_id=deal.owner_id).exists()
 
 
+def edit_forbidden(verb: str = "change") -> Forbidden:
+    """The refusal (403) of a user who may see a deal but not ``verb`` it."""
+    return Forbidden(f"You can see this deal but not {verb} it.")
+
+
 def ensure_can_edit(user: User, deal: Deal, verb: str = "change") -> None:
     """Refuse (403) a user who may see ``deal`` but not ``verb`` it."""
     if not can_edit(user, deal):
-        raise Forbidden(f"You can see this deal but not {verb} it.")
+        raise edit_forbidden(verb)
 
 
 def can_override(user: User, deal: Deal) -> bool:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
@@ -152,6 +152,10 @@ class ErrorSerializer(serializers.Serializer):
         required=False,
         help_text="Field name → list of messages (`non_field_errors` for the whole body).",
     )
+
+
+# The documented 400 answer of an operation that validates its body.
+INVALID = OpenApiResponse(ErrorSerializer, description="Invalid request; field errors.")
 
 
 class MissingItemSerializer(serializers.Serializer):

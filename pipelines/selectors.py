@@ -34,6 +34,14 @@ def pipelines_visible_to(user: User) -> QuerySet[Pipeline]:
     return pipelines if is_admin else pipelines.filter(is_active=True)
 
 
+def stages_visible_to(user: User) -> QuerySet[Stage]:
+    """Admins see every stage; everyone else the active stages of active pipelines."""
+    stages = Stage.objects.all()
+    if user.is_authenticated and user.is_admin:
+        return stages
+    return stages.filter(is_archived=False, pipeline__is_active=True)
+
+
 def active_pipelines() -> list[Pipeline]:
     """The pipelines with a board, by name: the board's and the dashboards' pickers."""
     return list(Pipeline.objects.filter(is_active=True).order_by("name", "id"))

@@ -4,7 +4,7 @@ the role again and writes the audit entry (docs/domain/admin-pages.md)."""
 import logging
 
 from django.contrib.auth import authenticate
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from redis.exceptions import RedisError
@@ -19,13 +19,12 @@ from accounts import services
 from accounts.api import serializers as s
 from accounts.api.tokens import api_token_create
 from accounts.models import ApiToken, Role, Team, User
-from accounts.selectors import team_people_ids
+from accounts.selectors import team_people_ids, users_visible_to
 from pipelinecrm.api_base import (
     AdminWritesOnly,
     ErrorSerializer,
     ScopedQuerysetMixin,
     current_or,
-    is_admin,
     validated,
 )
 
@@ -151,12 +150,6 @@ class UserFilter(filters.FilterSet):
             | Q(first_name__icontains=value)
             | Q(last_name__icontains=value)
         )
-
-
-def users_visible_to(user) -> QuerySet[User]:
-    """Everyone sees the active users; admins also the deactivated ones."""
-    users = User.objects.all()
-    return users if is_admin(user) else users.filter(is_active=True)
 
 
 @extend_schema_view(

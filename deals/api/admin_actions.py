@@ -14,11 +14,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api.serializers import UserSerializer
-from accounts.api.views import users_visible_to
 from accounts.models import User
+from accounts.selectors import users_visible_to
 from deals.services.handover import user_offboard
 from deals.services.stage_removal import stage_remove
 from pipelinecrm.api_base import (
+    INVALID,
     AdminWritesOnly,
     ErrorSerializer,
     RelatedIdField,
@@ -26,10 +27,9 @@ from pipelinecrm.api_base import (
     StrictSerializer,
     validated,
 )
-from pipelines.api.views import stages_visible_to
 from pipelines.models import Stage
+from pipelines.selectors import stages_visible_to
 
-INVALID = OpenApiResponse(ErrorSerializer, description="Invalid request; field errors.")
 ADMINS_ONLY = OpenApiResponse(ErrorSerializer, description="Only an admin can do this.")
 
 

@@ -47,6 +47,7 @@ from deals.services.deal_forms import deal_edit
 from deals.services.deals import deal_create
 from deals.services.moves import deal_mark_lost, deal_mark_won, deal_move, deal_reopen
 from pipelinecrm.api_base import (
+    INVALID,
     AdminDeletesOnly,
     ChecklistIncompleteSerializer,
     ErrorSerializer,
@@ -70,7 +71,6 @@ MOVE_REFUSED = OpenApiResponse(
 )
 FORBIDDEN = OpenApiResponse(ErrorSerializer, description="You see the deal but may not change it.")
 ITEM_ID = OpenApiParameter("item_id", int, OpenApiParameter.PATH, description="Checklist item")
-INVALID = OpenApiResponse(ErrorSerializer, description="Invalid request; field errors.")
 IN_USE = OpenApiResponse(ErrorSerializer, description="Refused: deals or people still use it.")
 
 

@@ -18,10 +18,6 @@ TASK_OF_STATUS = {
 }
 
 
-def _stalled_before() -> datetime.datetime:
-    return timezone.now() - datetime.timedelta(minutes=settings.IMPORT_STALE_MINUTES)
-
-
 def _requeue(*, job_id: int, status: str, stalled_before: datetime.datetime) -> bool:
     """Send the job's task again, unless someone else just did (compare-and-swap on
     ``updated_at``, so the sweep and a "Resume" click cannot both send it)."""
@@ -37,7 +33,7 @@ def imports_resume_stalled() -> int:
     """The periodic sweep: re-enqueue active jobs that stopped advancing (a lost message,
     e.g. the broker was down when it was sent). A duplicate delivery is harmless: the run
     resumes after its last committed batch and a second runner stands down."""
-    stalled_before = _stalled_before()
+    stalled_before = ImportJob.stalled_before()
     stalled = ImportJob.objects.filter(
         status__in=ImportJob.ACTIVE, updated_at__lt=stalled_before
     ).values_list("pk", "status")
@@ -56,6 +52,6 @@ def import_resume(*, job: ImportJob) -> ImportJob:
             "This import is advancing; it can be resumed once it has stopped for "
             f"{settings.IMPORT_STALE_MINUTES} minutes."
         )
-    _requeue(job_id=job.pk, status=job.status, stalled_before=_stalled_before())
+    _requeue(job_id=job.pk, status=job.status, stalled_before=ImportJob.stalled_before())
     job.refresh_from_db()
     return job

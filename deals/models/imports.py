@@ -114,12 +114,16 @@ class ImportJob(models.Model):
     def is_running(self) -> bool:
         return self.status in self.ACTIVE
 
+    @staticmethod
+    def stalled_before() -> datetime.datetime:
+        """An active job not advanced since then has stalled (IMPORT_STALE_MINUTES)."""
+        return timezone.now() - datetime.timedelta(minutes=settings.IMPORT_STALE_MINUTES)
+
     @property
     def is_stalled(self) -> bool:
         """Active but not advanced for IMPORT_STALE_MINUTES: its message was probably lost
         (the broker was down when it was sent); its owner may resume it."""
-        stale_after = datetime.timedelta(minutes=settings.IMPORT_STALE_MINUTES)
-        return self.is_running and self.updated_at < timezone.now() - stale_after
+        return self.is_running and self.updated_at < self.stalled_before()
 
     @property
     def percent(self) -> int:

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from deals.access import can_override, deals_editable_by, ensure_can_edit
+from deals.access import can_override, deals_editable_by, edit_forbidden, ensure_can_edit
 from deals.checklist_rules import move_missing_items
 from deals.models import Deal, DealEvent, LostReason, MoveRefusal, StageChange
 from deals.services.events import deal_event_record
@@ -244,7 +244,7 @@ def _deal_move(
         editable_by=user,
     )
     if not fresh.is_editable:
-        raise Forbidden("You can see this deal but not move it.")
+        raise edit_forbidden("move")
     if fresh.status != Deal.Status.OPEN:
         raise InvalidRequest("Only open deals move between stages; reopen it first.")
     if fresh.stage_id != deal.stage_id:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.forms import form_error_text
-from deals.access import can_edit, deal_get_visible_or_404
+from deals.access import can_edit, deal_get_visible_or_404, edit_forbidden
 from deals.forms import CompletionForm, LostForm, MoveForm, VersionForm
 from deals.models import Deal, LostReason
 from deals.selectors.board import board_card, card_activity_flags, moved_card
@@ -35,7 +35,7 @@ from deals.views.board_answers import (
 )
 from deals.views.panel import panel_response
 from deals.views.refusals import Page, invalid_form_answer, refusal_answer
-from pipelinecrm.exceptions import DomainError, Forbidden
+from pipelinecrm.exceptions import DomainError
 from pipelinecrm.responses import form_page
 from pipelines.models import Pipeline, Stage
 
@@ -111,7 +111,7 @@ def deal_move_view(request: HttpRequest, deal_id: int, page: Page = Page.BOARD) 
 def _move_dialog(request: HttpRequest, deal: Deal) -> HttpResponse:
     """The keyboard-friendly "Move to…" dialog: every stage of every active pipeline."""
     if not can_edit(request.user, deal):
-        refusal = Forbidden("You can see this deal but not move it.")
+        refusal = edit_forbidden("move")
         return refusal_answer(request, deal, refusal, page=Page.BOARD)
     pipelines = Pipeline.objects.filter(Q(pk=deal.pipeline_id) | Q(is_active=True)).order_by("name")
     stages = (
@@ -172,7 +172,7 @@ def deal_lost_view(request: HttpRequest, deal_id: int, page: Page = Page.BOARD) 
     if request.method == "POST" and page is Page.DEAL:
         return invalid_form_answer(request, deal, form, page=page, status=422, lost_form=form)
     if request.method == "GET" and not can_edit(request.user, deal):
-        refusal = Forbidden("You can see this deal but not change it.")
+        refusal = edit_forbidden()
         return refusal_answer(request, deal, refusal, page=page, action="lost")
     response = form_page(request, "deals/board.html#lost-dialog", {"deal": deal, "form": form})
     return reswap(retarget(response, "#dialog-slot"), "innerHTML")

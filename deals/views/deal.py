@@ -13,14 +13,14 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
 from accounts.models import User
-from deals.access import can_edit, deal_get_visible_or_404
+from deals.access import can_edit, deal_get_visible_or_404, edit_forbidden
 from deals.forms_deal import ChecklistTickForm, DealEditForm
 from deals.selectors.deal_page import DEAL_PAGE_QUERYSET, reassign_choices
 from deals.services.checklist import checklist_item_check, checklist_item_uncheck
 from deals.services.deal_forms import deal_edit_with_contacts
 from deals.views.panel import PANEL, panel_context, panel_id, panel_response
 from deals.views.refusals import Page, invalid_form_answer, refusal_answer
-from pipelinecrm.exceptions import DomainError, Forbidden, VersionConflict
+from pipelinecrm.exceptions import DomainError, VersionConflict
 from pipelines.models import ChecklistItem
 
 
@@ -48,7 +48,7 @@ def deal_dialog(request: HttpRequest, deal_id: int) -> HttpResponse:
 def deal_edit(request: HttpRequest, deal_id: int) -> HttpResponse:
     deal = deal_get_visible_or_404(request.user, deal_id, DEAL_PAGE_QUERYSET)
     if not can_edit(request.user, deal):
-        refusal = Forbidden("You can see this deal but not change it.")
+        refusal = edit_forbidden()
         return refusal_answer(request, deal, refusal, page=Page.DEAL)
     form = DealEditForm(request.POST, deal=deal, owner_choices=reassign_choices(request.user))
     if not form.is_valid():

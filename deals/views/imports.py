@@ -3,8 +3,6 @@ file is checked by the worker), then the import runs as a Celery job while the p
 its progress bar (htmx polls a fragment every second), and finally the report of created,
 updated and failed rows."""
 
-import itertools
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,12 +12,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRefresh
 
 from deals.csv_import.checking import import_check_start
-from deals.csv_import.files import DELIMITER_CODES, DELIMITERS, PREVIEW_ROWS, ImportFileError, Table
+from deals.csv_import.files import (
+    DELIMITER_CODES,
+    DELIMITERS,
+    PREVIEW_ROWS,
+    ImportFileError,
+    read_table,
+)
 from deals.csv_import.forms import MappingForm, UploadForm
 from deals.csv_import.mapping import TARGETS
 from deals.csv_import.recovery import import_resume
 from deals.csv_import.running import import_queue
-from deals.csv_import.upload import import_redelimit, import_upload, job_rows
+from deals.csv_import.upload import import_redelimit, import_upload, job_rows, job_text
 from deals.csv_import.values import describe_date_order
 from deals.models import ImportJob
 from pipelinecrm.exceptions import DomainError
@@ -100,10 +104,9 @@ def _job_page(request: HttpRequest, job: ImportJob, form=None, error: str = "", 
     if job.file_deleted_at is not None and not job.is_finished:
         context["file_deleted"] = True
     elif not (job.is_running or job.is_finished):
-        header, rows = job_rows(job)
-        preview = Table(header=header, rows=list(itertools.islice(rows, PREVIEW_ROWS)))
+        preview = read_table(job_text(job), job.delimiter, limit=PREVIEW_ROWS)
         context |= {
-            "form": form or _mapping_form(request, job, header),
+            "form": form or _mapping_form(request, job, preview.header),
             "preview": preview,
             "preview_width": range(len(preview.header)),
             "targets": TARGETS[job.kind],

@@ -70,7 +70,8 @@ def forecasts_recompute_dirty(*, now: datetime.datetime | None = None) -> list[i
     markers are put back at once; should its worker be killed, a later run finds the claim
     stale and takes its pipelines over.
     """
-    claims = _forecast_claim(now=timezone.now())
+    now = now or timezone.now()
+    claims = _forecast_claim(now=now)
     if not claims:
         return []
     pipeline_ids = sorted(set(claims.values()))

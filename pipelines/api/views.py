@@ -1,13 +1,13 @@
 """Pipelines, stages and checklist items: everyone reads what is active, admins also see
 what is archived and change things, through the services the stage designer uses."""
 
-from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from pipelinecrm.api_base import (
+    INVALID,
     AdminWritesOnly,
     ErrorSerializer,
     ScopedQuerysetMixin,
@@ -18,10 +18,9 @@ from pipelinecrm.api_base import (
 from pipelines import services
 from pipelines.api import serializers as s
 from pipelines.models import ChecklistItem, Pipeline, Stage
-from pipelines.selectors import pipelines_visible_to
+from pipelines.selectors import pipelines_visible_to, stages_visible_to
 
 IN_USE = OpenApiResponse(ErrorSerializer, description="Refused: history still refers to it.")
-INVALID = OpenApiResponse(ErrorSerializer, description="Invalid request; field errors.")
 
 
 class AdminDesignedViewSet(
@@ -86,14 +85,6 @@ class StageFilter(filters.FilterSet):
     class Meta:
         model = Stage
         fields = ["pipeline", "is_archived"]
-
-
-def stages_visible_to(user) -> QuerySet[Stage]:
-    """Admins see every stage; everyone else the active stages of active pipelines."""
-    stages = Stage.objects.all()
-    if is_admin(user):
-        return stages
-    return stages.filter(is_archived=False, pipeline__is_active=True)
 
 
 @extend_schema_view(

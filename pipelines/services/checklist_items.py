@@ -128,17 +128,15 @@ def checklist_item_shift(*, actor: User, item: ChecklistItem, offset: int) -> No
     """Move an item one place up (-1) or down (+1) within its stage's entry or exit list."""
     ensure_admin(actor)
     _locked_active_stage(item.stage_id)
-    new, index, target = swapped_with_neighbour(
-        _active_item_ids(stage_id=item.stage_id, kind=item.kind),
+    current = _active_item_ids(stage_id=item.stage_id, kind=item.kind)
+    new, _, _ = swapped_with_neighbour(
+        current,
         item.pk,
         offset,
         archived="This checklist item is archived.",
         at_end="The item cannot move further that way.",
     )
-    _renumber_items(stage_id=item.stage_id, kind=item.kind, active_ids=new)
-    audit_record(
-        actor=actor, target=item, action="moved", changes={"position": [index + 1, target + 1]}
-    )
+    _reorder_items(actor=actor, item=item, old=current, new=new)
 
 
 @transaction.atomic
@@ -148,14 +146,19 @@ def checklist_item_place(*, actor: User, item: ChecklistItem, position: int) -> 
     _locked_active_stage(item.stage_id)
     current = _active_item_ids(stage_id=item.stage_id, kind=item.kind)
     new = placed_at(current, item.pk, position, archived="This checklist item is archived.")
-    if new == current:
+    _reorder_items(actor=actor, item=item, old=current, new=new)
+
+
+def _reorder_items(*, actor: User, item: ChecklistItem, old: list[int], new: list[int]) -> None:
+    """Renumber the item's list in the ``new`` order and audit where the item went."""
+    if new == old:
         return
     _renumber_items(stage_id=item.stage_id, kind=item.kind, active_ids=new)
     audit_record(
         actor=actor,
         target=item,
         action="moved",
-        changes={"position": [current.index(item.pk) + 1, position + 1]},
+        changes={"position": [old.index(item.pk) + 1, new.index(item.pk) + 1]},
     )
 
 
