@@ -61,6 +61,11 @@ _REST_MS = 1_000
 _NUDGES = (2, -2, 3, -3, 4, -4, 5, -5)
 
 
+def is_post_to(fragment: str):
+    """For ``page.expect_response``: a POST whose URL contains ``fragment``."""
+    return lambda response: fragment in response.url and response.request.method == "POST"
+
+
 def drag(
     page: Page, source: Locator, target: Locator, *, steps: int = 12, grip: Locator | None = None
 ) -> None:

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from deals.models import Deal, LostReason
 from pipelines.models import ChecklistItem
 from tests.browser.conftest import ACTION_TIMEOUT_MS, NAVIGATION_TIMEOUT_MS
-from tests.browser.helpers import drag
+from tests.browser.helpers import drag, is_post_to
 from tests.factories import PASSWORD, make_deal, make_item
 
 # Six columns side by side: wide enough that every column is inside the viewport.
@@ -25,10 +25,6 @@ pytestmark = [
     pytest.mark.browser_context_args(viewport={"width": 1920, "height": 1000}),
 ]
 LIVE_REFRESH_TIMEOUT_MS = 15_000
-
-
-def is_post_to(fragment: str):
-    return lambda response: fragment in response.url and response.request.method == "POST"
 
 
 def card(page: Page, deal: Deal):

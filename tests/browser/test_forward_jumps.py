@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from pipelines.models import ChecklistItem, Pipeline
-from tests.browser.helpers import drag
+from tests.browser.helpers import drag, is_post_to
 from tests.factories import make_deal, make_item, make_pipeline
 
 pytestmark = [
@@ -16,10 +16,6 @@ pytestmark = [
     pytest.mark.browser_context_args(viewport={"width": 1920, "height": 1000}),
 ]
 EXIT, ENTRY = ChecklistItem.Kind.EXIT, ChecklistItem.Kind.ENTRY
-
-
-def is_post_to(fragment: str):
-    return lambda response: fragment in response.url and response.request.method == "POST"
 
 
 def test_a_drag_over_two_stages_lists_their_items_by_stage_and_completes_them(

@@ -11,17 +11,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from pipelines.models import ChecklistItem, Stage
-from tests.browser.helpers import drag
+from tests.browser.helpers import drag, is_post_to
 from tests.factories import make_deal
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.browser_context_args(viewport={"width": 1920, "height": 1400}),
 ]
-
-
-def is_post_to(fragment: str):
-    return lambda response: fragment in response.url and response.request.method == "POST"
 
 
 def stage_row(page: Page, name: str):

@@ -13,9 +13,7 @@ from types import SimpleNamespace
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.test import APIClient
 
-from accounts.api.tokens import api_token_create
 from deals.models import ChecklistCheck, DealEvent, MoveRefusal, StageChange
 from deals.services.activities import activity_log
 from deals.services.checklist import checklist_item_check
@@ -288,11 +286,9 @@ def test_the_completer_refuses_an_item_the_move_does_not_need(company, strict, o
 # --- the API ------------------------------------------------------------------------------
 
 
-def test_api_refusal_lists_the_items_of_each_skipped_stage_with_their_stage(company, strict):
+def test_api_refusal_lists_the_items_of_each_skipped_stage_with_their_stage(company, strict, api):
     deal = make_deal(company.rep1, strict.pipeline, strict.prospecting)
-    client = APIClient()
-    _, key = api_token_create(user=company.rep1, name="tests")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    client = api(company.rep1)
 
     response = client.post(
         f"/api/v1/deals/{deal.pk}/move/",

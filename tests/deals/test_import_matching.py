@@ -6,22 +6,13 @@ organization."""
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from rest_framework.test import APIClient
 
-from accounts.api.tokens import api_token_create
 from deals.models import Deal, Organization, Person
 from deals.services.handover import user_offboard
 from tests.deals.test_import import _text, check, import_file, run_now, uploaded_job
 from tests.factories import make_deal, reload
 
 pytestmark = pytest.mark.django_db
-
-
-def _api(user) -> APIClient:
-    client = APIClient()
-    _, key = api_token_create(user=user, name="tests")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
 
 
 # -- external ids -----------------------------------------------------------------------------
@@ -62,9 +53,9 @@ def test_a_teammates_deal_the_importer_only_sees_is_not_updated_either(company, 
     assert Deal.objects.filter(external_id="T-1").count() == 2
 
 
-def test_api_create_with_an_invisible_deals_external_id_answers_as_with_a_new_one(company):
+def test_api_create_with_an_invisible_deals_external_id_answers_as_with_a_new_one(company, api):
     make_deal(company.rep3, company.sales, title="South secret", external_id="S-1")
-    api = _api(company.rep1)
+    api = api(company.rep1)
     body = {"title": "Mine", "pipeline": company.sales.pk, "stage": company.stages[0].pk}
 
     taken_elsewhere = api.post("/api/v1/deals/", body | {"external_id": "S-1"}, format="json")
@@ -79,11 +70,11 @@ def test_api_create_with_an_invisible_deals_external_id_answers_as_with_a_new_on
     assert Deal.objects.filter(external_id="S-1").count() == 2
 
 
-def test_a_reassignment_that_would_clash_is_refused_with_a_clear_message(company):
+def test_a_reassignment_that_would_clash_is_refused_with_a_clear_message(company, api):
     deal = make_deal(company.rep1, company.sales, title="Rep1's", external_id="X-1")
     make_deal(company.rep2, company.sales, title="Rep2's", external_id="X-1")
 
-    answer = _api(company.manager).patch(
+    answer = api(company.manager).patch(
         f"/api/v1/deals/{deal.pk}/", {"version": deal.version, "owner": company.rep2.pk}
     )
 

@@ -8,9 +8,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from accounts.api.tokens import api_token_create
 from deals.models import HIDDEN_DEAL_NOTICE, Notification
 from deals.services.activities import activity_log
 from deals.services.editing import deal_reassign
@@ -39,13 +37,6 @@ def stalled_notice(company, deal):
 def _give_away(company, deal):
     """To rep3, of another team: rep1 no longer sees the deal."""
     deal_reassign(user=company.admin, deal=deal, new_owner=company.rep3, version=None)
-
-
-def _api(user) -> APIClient:
-    _, key = api_token_create(user=user, name="tests")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
 
 
 def test_the_page_shows_the_title_while_the_deal_is_visible(company, login, stalled_notice):
@@ -88,8 +79,8 @@ def test_the_bell_counts_it_without_naming_it(company, login, deal, stalled_noti
     assert TITLE not in bell
 
 
-def test_the_api_hides_title_and_deal_id(company, deal, stalled_notice):
-    client = _api(company.rep1)
+def test_the_api_hides_title_and_deal_id(company, deal, stalled_notice, api):
+    client = api(company.rep1)
     before = client.get("/api/v1/notifications/").json()["results"]
     _give_away(company, deal)
 

@@ -24,11 +24,6 @@ def _request(user, *, htmx: bool = True):
     return request
 
 
-@pytest.fixture
-def deal(company):
-    return make_deal(company.rep1, company.sales, title="Acme renewal")
-
-
 def _refusals(company) -> dict:
     item = make_item(company.stages[0], text="Budget confirmed")
     return {

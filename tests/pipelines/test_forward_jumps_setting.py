@@ -7,9 +7,7 @@ import yaml
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
-from rest_framework.test import APIClient
 
-from accounts.api.tokens import api_token_create
 from accounts.models import AuditEntry
 from pipelines.models import Pipeline
 from pipelines.services import pipeline_create, pipeline_duplicate
@@ -23,13 +21,6 @@ def _audit(target, action: str) -> AuditEntry:
     return AuditEntry.objects.get(
         object_type=target._meta.label_lower, object_id=str(target.pk), action=action
     )
-
-
-def _api(user) -> APIClient:
-    client = APIClient()
-    _, key = api_token_create(user=user, name="tests")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
 
 
 # --- defaults --------------------------------------------------------------------------------
@@ -111,10 +102,10 @@ def test_duplicate_copies_the_setting(company):
 
 
 @pytest.mark.django_db
-def test_the_api_shows_the_setting_of_each_pipeline(company):
+def test_the_api_shows_the_setting_of_each_pipeline(company, api):
     strict = make_pipeline("Strict one", forward_jumps=STRICT)
 
-    response = _api(company.rep1).get("/api/v1/pipelines/")
+    response = api(company.rep1).get("/api/v1/pipelines/")
 
     assert response.status_code == 200
     shown = {row["id"]: row["forward_jumps"] for row in response.json()["results"]}
@@ -123,16 +114,16 @@ def test_the_api_shows_the_setting_of_each_pipeline(company):
 
 
 @pytest.mark.django_db
-def test_the_api_creates_strict_pipelines_by_default(company):
-    response = _api(company.admin).post("/api/v1/pipelines/", {"name": "Partners"}, format="json")
+def test_the_api_creates_strict_pipelines_by_default(company, api):
+    response = api(company.admin).post("/api/v1/pipelines/", {"name": "Partners"}, format="json")
 
     assert response.status_code == 201
     assert response.json()["forward_jumps"] == STRICT
 
 
 @pytest.mark.django_db
-def test_the_api_changes_the_setting_and_audits_it(company):
-    response = _api(company.admin).patch(
+def test_the_api_changes_the_setting_and_audits_it(company, api):
+    response = api(company.admin).patch(
         f"/api/v1/pipelines/{company.sales.pk}/", {"forward_jumps": "strict"}, format="json"
     )
 
@@ -143,8 +134,8 @@ def test_the_api_changes_the_setting_and_audits_it(company):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("method", ["post", "patch"])
-def test_the_api_answers_400_with_a_field_error_for_an_unknown_setting(company, method):
-    client = _api(company.admin)
+def test_the_api_answers_400_with_a_field_error_for_an_unknown_setting(company, method, api):
+    client = api(company.admin)
     if method == "post":
         response = client.post(
             "/api/v1/pipelines/", {"name": "Partners", "forward_jumps": "yes"}, format="json"
@@ -163,8 +154,8 @@ def test_the_api_answers_400_with_a_field_error_for_an_unknown_setting(company, 
 
 
 @pytest.mark.django_db
-def test_a_rep_cannot_change_the_setting(company):
-    response = _api(company.rep1).patch(
+def test_a_rep_cannot_change_the_setting(company, api):
+    response = api(company.rep1).patch(
         f"/api/v1/pipelines/{company.sales.pk}/", {"forward_jumps": "strict"}, format="json"
     )
 
