@@ -15,15 +15,12 @@ import datetime
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -33,52 +30,24 @@ from pipelinecrm.celery import app as celery_app
 from pipelines.models import Pipeline, Stage
 from tests.factories import make_deal
 from tests.fixtures_celery import wait_for
+from tests.ops.servers import app_environment, database_url, start_celery, stop
 
 pytestmark = [pytest.mark.processes, pytest.mark.celery]
 
 VISIBILITY_TIMEOUT = 2
 CLAIM_TIMEOUT = 1
 DAY = datetime.timedelta(days=1)
-BASE_DIR = Path(settings.BASE_DIR)
-
-
-def _dsn() -> str:
-    """The test database as a URL, for psycopg and for the worker's DATABASE_URL."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
-    host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
-    return f"postgresql://{credentials}@{host}/{quote(db['NAME'])}"
 
 
 def _start_worker(pool: str, queue: str, log: Path) -> subprocess.Popen:
     """``celery worker --pool=…`` on the test database, consuming ``queue`` only."""
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "pipelinecrm.settings_test",
-        "DATABASE_URL": _dsn(),
-        "REDIS_URL": celery_app.conf.broker_url,
-        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-        "FORECAST_CLAIM_TIMEOUT_SECONDS": str(CLAIM_TIMEOUT),
-    }
-    command = [
-        *(sys.executable, "-m", "celery", "-A", "pipelinecrm", "worker", f"--pool={pool}"),
-        "--concurrency=1",
-        *("--queues", queue, "--hostname", f"{uuid.uuid4().hex[:8]}@%h", "--loglevel=INFO"),
-        *("--without-mingle", "--without-gossip", "--without-heartbeat"),
-    ]
-    return subprocess.Popen(
-        command,
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    env = app_environment(
+        celery_app.conf.broker_url,
+        log.parent,
+        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
+        FORECAST_CLAIM_TIMEOUT_SECONDS=str(CLAIM_TIMEOUT),
     )
-
-
-def _stop(worker: subprocess.Popen) -> None:
-    if worker.poll() is None:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
+    return start_celery("worker", env, log, f"--pool={pool}", "--concurrency=1", "-Q", queue)
 
 
 def _backend_waiting(admin: psycopg.Connection, statement: str) -> int | None:
@@ -104,7 +73,10 @@ def test_a_job_killed_mid_task_runs_again_on_another_worker(company, tmp_path, p
     queue = f"pipelinecrm-kill-{uuid.uuid4().hex[:12]}"
     log = tmp_path / "workers.log"
     first = second = None
-    with psycopg.connect(_dsn(), autocommit=True) as admin, psycopg.connect(_dsn()) as locker:
+    with (
+        psycopg.connect(database_url(), autocommit=True) as admin,
+        psycopg.connect(database_url()) as locker,
+    ):
         try:
             locker.execute("LOCK TABLE deals_deal IN SHARE MODE")
             first = _start_worker(pool, queue, log)
@@ -138,7 +110,7 @@ def test_a_job_killed_mid_task_runs_again_on_another_worker(company, tmp_path, p
         finally:
             for worker in (first, second):
                 if worker is not None:
-                    _stop(worker)
+                    stop(worker, signal.SIGKILL)
             print(log.read_text() if log.exists() else "no worker log")  # shown on failure
     assert Notification.objects.filter(deal=deal, kind="stalled").count() == 1
 
@@ -154,7 +126,10 @@ def test_forecast_markers_survive_a_worker_killed_mid_recompute(company, tmp_pat
     queue = f"pipelinecrm-kill-{uuid.uuid4().hex[:12]}"
     log = tmp_path / "workers.log"
     first = second = None
-    with psycopg.connect(_dsn(), autocommit=True) as admin, psycopg.connect(_dsn()) as locker:
+    with (
+        psycopg.connect(database_url(), autocommit=True) as admin,
+        psycopg.connect(database_url()) as locker,
+    ):
         try:
             locker.execute("LOCK TABLE forecasting_forecastsnapshot IN SHARE MODE")
             first = _start_worker("solo", queue, log)
@@ -189,7 +164,7 @@ def test_forecast_markers_survive_a_worker_killed_mid_recompute(company, tmp_pat
         finally:
             for worker in (first, second):
                 if worker is not None:
-                    _stop(worker)
+                    stop(worker, signal.SIGKILL)
             print(log.read_text() if log.exists() else "no worker log")  # shown on failure
     assert not ForecastClaim.objects.exists()
     assert Pipeline.objects.get(pk=company.sales.pk).forecast_dirty_since is None
