@@ -13,8 +13,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 
 from accounts import services
-from accounts.models import AuditEntry, Role, Team, User
-from accounts.selectors import team_people_ids
+from accounts.models import AuditEntry, Team, User
+from accounts.selectors import team_people_choices, team_people_ids
 from pipelinecrm.admin_base import ReadOnlyAdmin
 from pipelinecrm.exceptions import DomainError
 
@@ -76,12 +76,12 @@ class UserAdmin(BaseUserAdmin):
 
 class TeamForm(forms.ModelForm):
     managers = forms.ModelMultipleChoiceField(
-        queryset=User.objects.filter(is_active=True).exclude(role=Role.REP),
+        queryset=User.objects.none(),
         required=False,
         widget=admin.widgets.FilteredSelectMultiple("managers", is_stacked=False),
     )
     members = forms.ModelMultipleChoiceField(
-        queryset=User.objects.filter(is_active=True),
+        queryset=User.objects.none(),
         required=False,
         widget=admin.widgets.FilteredSelectMultiple("members", is_stacked=False),
     )
@@ -92,6 +92,7 @@ class TeamForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["managers"].queryset, self.fields["members"].queryset = team_people_choices()
         if self.instance.pk is not None:
             for key, ids in team_people_ids(self.instance).items():
                 self.fields[key].initial = ids

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from accounts.models import Role, User
+from accounts.selectors import team_people_choices
 from accounts.services import UserAccess
 
 
@@ -102,6 +103,6 @@ class TeamForm(AdminForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        active = User.objects.filter(is_active=True).order_by("first_name", "last_name")
-        self.fields["managers"].queryset = active.exclude(role=Role.REP)
-        self.fields["members"].queryset = active
+        managers, members = team_people_choices()
+        self.fields["managers"].queryset = managers
+        self.fields["members"].queryset = members

@@ -38,6 +38,13 @@ def users_visible_to(user: User) -> QuerySet[User]:
     return users if user.is_authenticated and user.is_admin else users.filter(is_active=True)
 
 
+def team_people_choices() -> tuple[QuerySet[User], QuerySet[User]]:
+    """Who may manage a team (active managers and admins) and who may be a member (any
+    active user), in name order."""
+    active = User.objects.filter(is_active=True).order_by("first_name", "last_name")
+    return active.exclude(role=Role.REP), active
+
+
 def active_users() -> QuerySet[User]:
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
 
