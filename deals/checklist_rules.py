@@ -45,9 +45,13 @@ def item_satisfied(
     return item.kind == ChecklistItem.Kind.ENTRY or last_done_at >= deal.stage_entered_at
 
 
-def done_activities(*, now: datetime.datetime) -> QuerySet[Activity]:
+def done_by(now: datetime.datetime) -> Q:
     """Activities done by ``now``: the only ones an ``activity`` item may count."""
-    return Activity.objects.filter(done_at__isnull=False, done_at__lte=now)
+    return Q(done_at__isnull=False, done_at__lte=now)
+
+
+def done_activities(*, now: datetime.datetime) -> QuerySet[Activity]:
+    return Activity.objects.filter(done_by(now))
 
 
 def items_with_state(*, deal: Deal, items: QuerySet[ChecklistItem]) -> list[ChecklistItem]:

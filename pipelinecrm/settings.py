@@ -92,6 +92,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only for templates rendered hundreds of times a page (the board's cards), from
+        # each app's jinja2/ folder: docs/decisions/0011-jinja2-for-board-cards.md.
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "pipelinecrm.jinja_env.environment"},
+    },
 ]
 
 # -- Database ----------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from deals.api.filters import (
     PersonFilter,
 )
 from deals.models import Activity, Deal, DealEvent, LostReason, Notification, Organization, Person
-from deals.selectors.board import board_columns, decorate_moved
+from deals.selectors.board import board_columns, card_models, decorate_moved
 from deals.selectors.filters import BoardFilters, deals_with_figures
 from deals.selectors.notifications import notifications_for
 from deals.services.activities import activity_delete, activity_log, activity_set_done
@@ -287,6 +287,7 @@ class BoardView(APIView):
             user=request.user,
             filters=filters,
             limit=params.get("limit", settings.BOARD_PAGE_SIZE),
+            read=card_models,
         )
         board = {"pipeline": pipeline, "currency": settings.CURRENCY, "columns": columns}
         return Response(s.BoardSerializer(board, context={"request": request}).data)

@@ -4,21 +4,34 @@ Every function here costs a fixed number of queries whatever the number of deals
 """
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain
 
-from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Sum, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Count, Exists, F, Max, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import Role, User
 from accounts.selectors import teammate_ids
-from deals.access import deal_owner_choices, deals_visible_to, editable_owner_ids
-from deals.checklist_rules import done_activities, item_satisfied, items_with_state
+from deals.access import (
+    deal_owner_choices,
+    deals_on_pipeline_visible_to,
+    deals_visible_to,
+    editable_owner_ids,
+)
+from deals.checklist_rules import done_by, item_satisfied, items_with_state
 from deals.expressions import MONEY_SUM_FIELD, WEIGHTED_VALUE, ZERO
 from deals.models import Activity, ChecklistCheck, Deal
+from deals.selectors.cards import (
+    OPEN_ACTIVITY,
+    Card,
+    card_activity_flags,
+    card_rows,
+    overdue_activity,
+)
 from deals.selectors.filters import BoardFilters, deals_filtered, deals_with_figures
 from pipelines.models import ChecklistItem, Pipeline, Stage
 
@@ -27,8 +40,9 @@ BOARD_DIGEST_SALT = "deals.board-change-token"
 
 
 def board_deals(*, pipeline: Pipeline, user: User, filters: BoardFilters) -> QuerySet[Deal]:
-    return deals_filtered(user=user, filters=filters).filter(
-        pipeline=pipeline, status=Deal.Status.OPEN
+    visible = deals_on_pipeline_visible_to(user, pipeline.pk)
+    return deals_filtered(
+        user=user, filters=filters, queryset=visible.filter(status=Deal.Status.OPEN)
     )
 
 
@@ -42,18 +56,13 @@ class Column:
     next_offset: int | None = None
 
 
-def card_activity_flags() -> dict[str, Exists]:
-    """The card's activity badges, as annotations: an open activity, an overdue one."""
-    open_activities = Activity.objects.filter(deal=OuterRef("pk"), done_at__isnull=True)
-    return {
-        "has_next_activity": Exists(open_activities),
-        "has_overdue_activity": Exists(open_activities.filter(due_at__lt=timezone.now())),
-    }
-
-
-def _card_queryset(deals: QuerySet[Deal]) -> QuerySet[Deal]:
-    return deals_with_figures(deals.select_related("owner", "organization", "stage")).annotate(
-        **card_activity_flags()
+def card_models(deals: QuerySet[Deal]) -> list[Deal]:
+    """``deals`` as model instances with what a card shows and the API's figures (the
+    API serializes whole deals; pages read the lighter ``card_rows``)."""
+    return list(
+        deals_with_figures(deals.select_related("owner", "organization", "stage")).annotate(
+            **card_activity_flags()
+        )
     )
 
 
@@ -61,9 +70,10 @@ def _stalled_days(card: Deal, now) -> int | None:
     return (now - card.stalled_since).days if card.is_stalled and card.stalled_since else None
 
 
-def decorate_cards(cards: list[Deal], user: User) -> None:
-    """Checklist progress (satisfied / required exit items of the current stage) and
-    whether the user may edit each card; three queries for any number of cards."""
+def decorate_cards(cards: list[Card] | list[Deal], user: User) -> None:
+    """Checklist progress (satisfied / required exit items of the current stage), the
+    activity badges and whether the user may edit each card; at most four queries for
+    any number of cards."""
     if not cards:
         return
     stage_ids = {card.stage_id for card in cards}
@@ -76,21 +86,21 @@ def decorate_cards(cards: list[Deal], user: User) -> None:
     ):
         items_by_stage[item.stage_id].append(item)
     deal_ids = [card.pk for card in cards]
-    ticked = set(
-        ChecklistCheck.objects.filter(
-            deal_id__in=deal_ids, item__stage_id__in=stage_ids
-        ).values_list("deal_id", "item_id")
-    )
+    ticked = set()
+    manual = ChecklistItem.SatisfiedBy.MANUAL
+    if any(item.satisfied_by == manual for item in chain(*items_by_stage.values())):
+        ticked = set(
+            ChecklistCheck.objects.filter(
+                deal_id__in=deal_ids, item__stage_id__in=stage_ids
+            ).values_list("deal_id", "item_id")
+        )
     now = timezone.now()
-    last_done = {
-        (row["deal_id"], row["kind"]): row["latest"]
-        for row in done_activities(now=now)
-        .filter(deal_id__in=deal_ids)
-        .values("deal_id", "kind")
-        .annotate(latest=Max("done_at"))
-    }
+    activities = _activities_by_deal(deal_ids, now)
     editable = editable_owner_ids(user)
     for card in cards:
+        last_done, card.has_next_activity, card.has_overdue_activity = activities.get(
+            card.pk, NO_ACTIVITIES
+        )
         items = items_by_stage.get(card.stage_id, [])
         card.checklist_required = len(items)
         card.checklist_done = sum(
@@ -98,7 +108,7 @@ def decorate_cards(cards: list[Deal], user: User) -> None:
                 item,
                 card,
                 ticked=(card.pk, item.pk) in ticked,
-                last_done_at=last_done.get((card.pk, item.activity_kind)),
+                last_done_at=last_done.get(item.activity_kind),
                 now=now,
             )
             for item in items
@@ -107,17 +117,45 @@ def decorate_cards(cards: list[Deal], user: User) -> None:
         card.stalled_days = _stalled_days(card, now)
 
 
+NO_ACTIVITIES: tuple[dict, bool, bool] = ({}, False, False)
+
+
+def _activities_by_deal(deal_ids: list[int], now) -> dict[int, tuple[dict, bool, bool]]:
+    """Per deal: when an activity of each kind was last done by ``now``, and whether one
+    is open and one overdue; one query over the deals' activities."""
+    rows = (
+        Activity.objects.filter(deal_id__in=deal_ids)
+        .values_list("deal_id", "kind")
+        .annotate(
+            latest=Max("done_at", filter=done_by(now)),
+            open=Count("pk", filter=OPEN_ACTIVITY),
+            overdue=Count("pk", filter=overdue_activity(now)),
+        )
+        .order_by()
+    )
+    found: dict[int, tuple[dict, bool, bool]] = {}
+    for deal_id, kind, latest, open_count, overdue_count in rows:
+        last_done, has_open, has_overdue = found.get(deal_id, ({}, False, False))
+        if latest is not None:
+            last_done[kind] = latest
+        found[deal_id] = (last_done, has_open or open_count > 0, has_overdue or overdue_count > 0)
+    return found
+
+
 # A column's figures over all its (filtered) open deals, whatever is shown of them.
-COLUMN_FIGURES = {
+COLUMN_AGGREGATES = {
     "count": Count("pk"),
-    "total": Coalesce(Sum("value"), ZERO, output_field=MONEY_SUM_FIELD),
-    "weighted": Coalesce(Sum(WEIGHTED_VALUE), ZERO, output_field=MONEY_SUM_FIELD),
+    "total": Sum("value", output_field=MONEY_SUM_FIELD),
+    "weighted": Sum(WEIGHTED_VALUE, output_field=MONEY_SUM_FIELD),
 }
 
 
 def _figures_by_stage(deals: QuerySet[Deal]) -> dict[int, dict]:
-    rows = deals.order_by().values("stage_id").annotate(**COLUMN_FIGURES)
-    return {row.pop("stage_id"): row for row in rows}
+    rows = deals.order_by().values_list("stage_id").annotate(**COLUMN_AGGREGATES)
+    return {
+        stage_id: {"count": count, "total": total or ZERO, "weighted": weighted or ZERO}
+        for stage_id, count, total, weighted in rows
+    }
 
 
 def board_columns(
@@ -127,24 +165,38 @@ def board_columns(
     filters: BoardFilters,
     limit: int,
     stage_ids: Collection[int] | None = None,
+    read: Callable[[QuerySet[Deal]], list] = card_rows,
 ) -> list[Column]:
     """Columns (all, or those of ``stage_ids``) with totals over the whole (filtered)
-    column and its first ``limit`` cards."""
+    column and its first ``limit`` cards, read by ``read`` (``card_rows`` for pages,
+    ``card_models`` for the API)."""
     stages = pipeline.stages.filter(is_archived=False).order_by("position", "id")
     deals = board_deals(pipeline=pipeline, user=user, filters=filters)
     if stage_ids is not None:
         stages = stages.filter(pk__in=stage_ids)
         deals = deals.filter(stage_id__in=stage_ids)
-    figures = _figures_by_stage(deals)
-    columns = {stage.pk: Column(stage=stage, **figures.get(stage.pk, {})) for stage in stages}
-    ranked = _card_queryset(deals).annotate(
-        rank=Window(
-            expression=RowNumber(),
-            partition_by=[F("stage_id")],
-            order_by=[F("position").asc(), F("id").asc()],
-        )
+    # One query ranks the cards of every column and sums each column whole (window
+    # functions over the stage); only the first cards are then read with their owner and
+    # organization (docs/performance/board-page.md).
+    by_stage = [F("stage_id")]
+    first = deals.annotate(
+        rank=Window(RowNumber(), partition_by=by_stage, order_by=[F("position"), F("id")]),
+        **{name: Window(agg, partition_by=by_stage) for name, agg in COLUMN_AGGREGATES.items()},
+    ).filter(rank__lte=limit)
+    columns = {stage.pk: Column(stage=stage) for stage in stages}
+    first_ids = []
+    ranked = first.values_list("pk", "stage_id", "rank", *COLUMN_AGGREGATES)
+    for pk, stage_id, rank, count, total, weighted in ranked:
+        column = columns.get(stage_id)
+        if column is None:
+            continue
+        if rank == 1:
+            column.count, column.total, column.weighted = count, total or ZERO, weighted or ZERO
+        first_ids.append(pk)
+    first_cards = Deal.objects.filter(
+        pk__in=first_ids, status=Deal.Status.OPEN, stage_id__in=columns.keys()
     )
-    cards = list(ranked.filter(rank__lte=limit).order_by("stage__position", "position", "id"))
+    cards = read(first_cards.order_by("stage__position", "position", "id"))
     decorate_cards(cards, user)
     for card in cards:
         columns[card.stage_id].cards.append(card)
@@ -162,10 +214,10 @@ def column_cards(
     filters: BoardFilters,
     offset: int,
     limit: int,
-) -> tuple[list[Deal], int | None]:
+) -> tuple[list[Card], int | None]:
     """One more page of a column's cards, for loading on scroll."""
     deals = board_deals(pipeline=pipeline, user=user, filters=filters).filter(stage=stage)
-    page = list(_card_queryset(deals).order_by("position", "id")[offset : offset + limit + 1])
+    page = card_rows(deals.order_by("position", "id")[offset : offset + limit + 1])
     more = len(page) > limit
     page = page[:limit]
     decorate_cards(page, user)
@@ -205,8 +257,8 @@ def board_change_token(*, pipeline_id: int, user_id: int, role: str) -> str:
     viewer = User(pk=user_id, role=role)
     still_so = Exists(User.objects.filter(pk=user_id, role=role, is_active=True))
     row = (
-        deals_visible_to(viewer)
-        .filter(still_so, pipeline_id=pipeline_id, status=Deal.Status.OPEN)
+        deals_on_pipeline_visible_to(viewer, pipeline_id)
+        .filter(still_so, status=Deal.Status.OPEN)
         .aggregate(latest=Max("updated_at"), count=Count("pk"))
     )
     latest = row["latest"].isoformat() if row["latest"] else "-"
@@ -214,9 +266,9 @@ def board_change_token(*, pipeline_id: int, user_id: int, role: str) -> str:
     return salted_hmac(BOARD_DIGEST_SALT, state, algorithm="sha256").hexdigest()
 
 
-def board_card(*, deal_id: int, user: User) -> Deal | None:
+def board_card(*, deal_id: int, user: User) -> Card | None:
     """One open card, decorated like the board's, or None if it left the board."""
-    cards = list(_card_queryset(deals_visible_to(user).filter(pk=deal_id, status=Deal.Status.OPEN)))
+    cards = card_rows(deals_visible_to(user).filter(pk=deal_id, status=Deal.Status.OPEN))
     decorate_cards(cards, user)
     return cards[0] if cards else None
 

@@ -18,7 +18,8 @@ from accounts.forms import form_error_text
 from deals.access import can_edit, deal_get_visible_or_404, edit_forbidden
 from deals.forms import CompletionForm, LostForm, MoveForm, VersionForm
 from deals.models import Deal, LostReason
-from deals.selectors.board import board_card, card_activity_flags, moved_card
+from deals.selectors.board import board_card, moved_card
+from deals.selectors.cards import card_activity_flags
 from deals.services.completion import requirements_completer, tickable_items
 from deals.services.moves import (
     MoveResult,

@@ -11,6 +11,7 @@ from deals.access import (
     can_reassign_to,
     deal_get_visible_or_404,
     deals_editable_by,
+    deals_on_pipeline_visible_to,
     deals_visible_to,
     editable_owner_ids,
 )
@@ -61,6 +62,30 @@ def test_visibility_matrix(company, viewer, owner, pipeline, sees, edits):
     else:
         with pytest.raises(Http404):
             deal_get_visible_or_404(user, deal.pk)
+
+
+@pytest.mark.parametrize("in_two_teams", [False, True])
+def test_the_boards_form_of_the_rule_selects_the_same_deals_on_each_pipeline(
+    company, in_two_teams
+):
+    """deals_on_pipeline_visible_to is _visible_q rewritten for one pipeline (the board's
+    fast form); both must agree for every role, team layout and pipeline visibility."""
+    if in_two_teams:
+        company.south.memberships.create(user=company.rep1)
+    people = ("rep1", "rep2", "rep3", "manager", "manager2", "admin")
+    for owner in people:
+        for pipeline in (company.sales, company.private):
+            make_deal(getattr(company, owner), pipeline)
+    for viewer in people:
+        user = getattr(company, viewer)
+        for pipeline in (company.sales, company.private):
+            general = deals_visible_to(user).filter(pipeline=pipeline)
+            board = deals_on_pipeline_visible_to(user, pipeline.pk)
+            assert set(board.values_list("pk", flat=True)) == set(
+                general.values_list("pk", flat=True)
+            ), (viewer, pipeline.name)
+    company.rep1.is_active = False
+    assert not deals_on_pipeline_visible_to(company.rep1, company.sales.pk).exists()
 
 
 def test_editable_deals_are_always_visible(company):
