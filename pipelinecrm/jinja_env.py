@@ -12,6 +12,7 @@ from jinja2 import Environment, StrictUndefined
 
 
 def environment(**options) -> Environment:
+    options["autoescape"] = True
     options["undefined"] = StrictUndefined
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_translations(translation, newstyle=False)
