@@ -65,9 +65,7 @@ def test_visibility_matrix(company, viewer, owner, pipeline, sees, edits):
 
 
 @pytest.mark.parametrize("in_two_teams", [False, True])
-def test_the_boards_form_of_the_rule_selects_the_same_deals_on_each_pipeline(
-    company, in_two_teams
-):
+def test_the_boards_form_of_the_rule_selects_the_same_deals_on_each_pipeline(company, in_two_teams):
     """deals_on_pipeline_visible_to is _visible_q rewritten for one pipeline (the board's
     fast form); both must agree for every role, team layout and pipeline visibility."""
     if in_two_teams:
