@@ -390,6 +390,9 @@ SPECTACULAR_SETTINGS = {
 API_TOKENS_PER_USER = env.int("API_TOKENS_PER_USER", default=20)
 
 # -- Product settings --------------------------------------------------------------------
+# A column's first cards, then each page loaded as the user scrolls to its end: a short
+# first page keeps the board quick to open (docs/performance/board-page.md).
+BOARD_FIRST_PAGE_SIZE = env.int("BOARD_FIRST_PAGE_SIZE", default=20)
 BOARD_PAGE_SIZE = env.int("BOARD_PAGE_SIZE", default=50)
 LIVE_REFRESH_SECONDS = env.float("LIVE_REFRESH_SECONDS", default=15)
 # How far in the future a done time may lie (clocks differ): docs/hardening/gate-activities.md.

@@ -58,7 +58,10 @@ def board_context(request: HttpRequest, pipeline: Pipeline, filters: BoardFilter
         "pipeline": pipeline,
         "filters": filters,
         "columns": board_columns(
-            pipeline=pipeline, user=request.user, filters=filters, limit=settings.BOARD_PAGE_SIZE
+            pipeline=pipeline,
+            user=request.user,
+            filters=filters,
+            limit=settings.BOARD_FIRST_PAGE_SIZE,
         ),
         "poll_token": _poll_token(request.user, pipeline.pk),
     }

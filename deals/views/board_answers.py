@@ -84,7 +84,7 @@ def refreshed_columns_response(
         pipeline=pipeline,
         user=request.user,
         filters=filters,
-        limit=settings.BOARD_PAGE_SIZE,
+        limit=settings.BOARD_FIRST_PAGE_SIZE,
         stage_ids=[stage.pk for stage in stages],
     )
     response = render(

@@ -279,7 +279,7 @@ def test_long_column_loads_more_cards_as_the_user_scrolls_it(
 ):
     # Ten cards are taller than a column on this screen: the rest waits for a scroll of
     # the column itself (its own scrollbar, not the page's).
-    settings.BOARD_PAGE_SIZE = 10
+    settings.BOARD_FIRST_PAGE_SIZE = settings.BOARD_PAGE_SIZE = 10
     company = browser_company
     negotiation = company.stages[4]
     for number in range(25):

@@ -12,7 +12,7 @@ from tests.helpers import assert_no_inline_script
 def test_board_pages_and_fragments_carry_no_inline_script(
     company, login, settings, prospecting, qualification, lost_reason
 ):
-    settings.BOARD_PAGE_SIZE = 1
+    settings.BOARD_FIRST_PAGE_SIZE = settings.BOARD_PAGE_SIZE = 1
     make_item(prospecting, EXIT, text="Budget confirmed")
     deals = [make_deal(company.rep1, company.sales, prospecting) for _ in range(3)]
     client = login(company.rep1)

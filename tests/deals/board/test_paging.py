@@ -14,7 +14,7 @@ from tests.helpers import assert_no_inline_script
 def test_column_shows_first_page_and_loads_the_rest_totals_cover_all(
     company, login, settings, prospecting
 ):
-    settings.BOARD_PAGE_SIZE = 5
+    settings.BOARD_FIRST_PAGE_SIZE = settings.BOARD_PAGE_SIZE = 5
     deals = [
         make_deal(company.rep1, company.sales, prospecting, value=Decimal(10 * (i + 1)))
         for i in range(12)
@@ -41,8 +41,26 @@ def test_column_shows_first_page_and_loads_the_rest_totals_cover_all(
     assert seen == in_board_order
 
 
+def test_the_board_opens_with_a_short_first_page_then_loads_longer_pages(
+    company, login, settings, prospecting
+):
+    settings.BOARD_FIRST_PAGE_SIZE, settings.BOARD_PAGE_SIZE = 3, 5
+    deals = [make_deal(company.rep1, company.sales, prospecting) for _ in range(10)]
+    in_board_order = [deal.pk for deal in reversed(deals)]
+    client = login(company.rep1)
+
+    board = BoardHTML(client.get(board_url(company.sales)))
+    second = BoardHTML(client.get(board.load_more[prospecting.pk], **HTMX))
+    third = BoardHTML(client.get(second.load_more[None], **HTMX))
+
+    assert board.cards[prospecting.pk] == in_board_order[:3]
+    assert second.cards[None] == in_board_order[3:8]
+    assert third.cards[None] == in_board_order[8:]
+    assert third.load_more == {}
+
+
 def test_load_more_keeps_the_filters(company, login, settings, prospecting):
-    settings.BOARD_PAGE_SIZE = 2
+    settings.BOARD_FIRST_PAGE_SIZE = settings.BOARD_PAGE_SIZE = 2
     mine = [make_deal(company.rep1, company.sales, prospecting) for _ in range(3)]
     for _ in range(3):
         make_deal(company.rep2, company.sales, prospecting)
