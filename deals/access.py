@@ -11,6 +11,7 @@ from accounts.models import Role, User
 from accounts.selectors import managed_user_ids, teammate_ids
 from deals.models import Deal
 from pipelinecrm.exceptions import Forbidden
+from pipelinecrm.expressions import InSubqueryFirst
 from pipelines.models import Pipeline
 
 
@@ -62,8 +63,9 @@ def deals_on_pipeline_visible_to(user: User, pipeline_id: int) -> QuerySet[Deal]
 
     The same deals as ``deals_visible_to(user).filter(pipeline_id=…)``
     (tests/deals/test_access.py checks it), in a form PostgreSQL reads owner by owner from
-    an index, where the general rule's OR makes it read every deal of the pipeline, other
-    teams' too (docs/performance/board-page.md). The board and its live refresh use it.
+    an index (``InSubqueryFirst``), where the general rule's OR makes it read every deal of
+    the pipeline, other teams' too (docs/performance/board-page.md). The board and its
+    live refresh use it.
     """
     if not user.is_authenticated or not user.is_active:
         return Deal.objects.none()
@@ -78,7 +80,7 @@ def deals_on_pipeline_visible_to(user: User, pipeline_id: int) -> QuerySet[Deal]
     people = User.objects.filter(
         Q(pk=own) | Q(pk__in=managed) | (team_pipeline & Q(pk__in=teammate_ids(user=user)))
     )
-    return deals.filter(owner_id__in=people.values("pk"))
+    return deals.filter(InSubqueryFirst("owner_id", people.order_by().values("pk")))
 
 
 def deals_visible_to(user: User) -> QuerySet[Deal]:

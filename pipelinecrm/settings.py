@@ -109,8 +109,12 @@ if "DATABASE_URL" in env:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # PostgreSQL's JIT compiles each heavy statement afresh (100–300 ms measured on the
-        # dashboards' aggregates) and never pays back on queries that run in milliseconds.
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        # dashboards' aggregates) and never pays back on queries that run in milliseconds;
+        # parallel workers cost more to start than the board's statements take
+        # (docs/decisions/0004-postgresql-jit-off.md, 0012-no-parallel-workers-per-statement.md).
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            "-c jit=off -c max_parallel_workers_per_gather=0"
+        )
 else:
     # SQLite is only the zero-setup default of `make run`: WAL lets the worker read while
     # the web app writes, IMMEDIATE transactions take the write lock up front (no upgrade
