@@ -20,6 +20,7 @@ from deals.access import can_override, deals_editable_by, edit_forbidden, ensure
 from deals.checklist_rules import move_missing_items
 from deals.models import Deal, DealEvent, LostReason, MoveRefusal, StageChange
 from deals.services.events import deal_event_record
+from deals.services.move_history import StageMove, move_history_record
 from deals.services.placement import Placement
 from deals.services.positions import close_gap, make_room
 from pipelinecrm.exceptions import (
@@ -311,32 +312,24 @@ def _deal_move(
         fresh.stage_entered_at, fresh.is_stalled, fresh.stalled_since = now, False, None
 
     if not same_stage:
-        stage_change = StageChange.objects.create(
-            deal=fresh,
-            from_stage=from_stage,
-            to_stage=to_stage,
-            user=user,
-            changed_at=now,
-            time_in_from_stage=time_in_from_stage,
-            override_reason=override_reason.strip() if overridden else "",
+        move_history_record(
+            StageMove(
+                deal=fresh,
+                from_stage=from_stage,
+                to_stage=to_stage,
+                user=user,
+                at=now,
+                time_in_from_stage=time_in_from_stage,
+                override_reason=override_reason.strip() if overridden else "",
+                overridden=overridden,
+                event_data={
+                    "from": from_stage.name,
+                    "to": to_stage.name,
+                    **({"pipeline": to_stage.pipeline.name} if changes_pipeline else {}),
+                    **({"override_reason": override_reason.strip()} if overridden else {}),
+                },
+            )
         )
-        if overridden:
-            stage_change.overridden_items.set(overridden)
-        deal_event_record(
-            deal=fresh,
-            kind=DealEvent.Kind.MOVED,
-            user=user,
-            at=now,
-            data={
-                "from": from_stage.name,
-                "to": to_stage.name,
-                **({"pipeline": to_stage.pipeline.name} if changes_pipeline else {}),
-                **({"override_reason": override_reason.strip()} if overridden else {}),
-            },
-        )
-        pipeline_mark_forecast_dirty(pipeline_id=to_stage.pipeline_id)
-        if changes_pipeline:
-            pipeline_mark_forecast_dirty(pipeline_id=from_stage.pipeline_id)
     return MoveResult(
         deal=fresh, from_stage=from_stage, to_stage=to_stage, changed_stage=not same_stage
     )
