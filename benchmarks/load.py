@@ -70,7 +70,7 @@ def free_stage_pair(pipeline):
 
 def prepare(password: str) -> list[Plan]:
     """Eight reps, each given three open Sales deals: two in the busiest column to reorder,
-    one in the first stage of a pair that moves without a checklist."""
+    one in the first stage of a pair that moves without a checklist (another column)."""
     from django.db import connection
     from django.urls import reverse
 
@@ -81,7 +81,9 @@ def prepare(password: str) -> list[Plan]:
     pipeline = Pipeline.objects.get(name="Sales")
     first, second = free_stage_pair(pipeline)
     open_deals = Deal.objects.filter(pipeline=pipeline, status=Deal.Status.OPEN)
-    busiest = max(pipeline.stages.all(), key=lambda s: open_deals.filter(stage=s).count())
+    # The busiest other column: a stage move never passes through the reordered column.
+    others = pipeline.stages.filter(is_archived=False).exclude(pk__in=[first.pk, second.pk])
+    busiest = max(others, key=lambda s: open_deals.filter(stage=s).count())
     reorder_pool = list(open_deals.filter(stage=busiest).order_by("?")[: 2 * CLIENTS])
     stage_pool = list(open_deals.filter(stage=first).order_by("?")[:CLIENTS])
     if len(reorder_pool) < 2 * CLIENTS or len(stage_pool) < CLIENTS:

@@ -1,9 +1,10 @@
-"""The history of a move between stages: the stage change, the "moved" event and the
-forecast marker of the pipelines involved, written in the move's transaction.
+"""The writes of a move between stages: the UPDATE that places the card and shifts both
+columns, the stage change, the "moved" event and the forecast marker of the pipelines
+involved, in the move's transaction.
 
-On PostgreSQL the three writes are one data-modifying statement (one round trip instead
-of three, docs/performance/move-request.md); elsewhere (SQLite under `make run`) they are
-the three ORM writes. Either way they commit or roll back with the move.
+On PostgreSQL the four writes are one statement of data-modifying CTEs (one round trip
+instead of four, docs/performance/move-request.md); elsewhere (SQLite under `make run`)
+they are the four ORM writes. Either way they commit or roll back with the move.
 """
 
 import datetime
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.sql import UpdateQuery
 
 from accounts.models import User
 from deals.models import Deal, DealEvent, StageChange
@@ -18,6 +21,22 @@ from deals.services.events import deal_event_record
 from pipelines.models import ChecklistItem, Stage
 from pipelines.services import pipeline_mark_forecast_dirty
 from pipelines.services.forecast_marker import forecast_marked, forecast_marker_sql
+
+
+@dataclass(frozen=True)
+class RowsUpdate:
+    """``rows.update(**changes)``, to send now or inside another statement."""
+
+    rows: QuerySet[Deal]
+    changes: dict[str, Any]
+
+    def send(self) -> None:
+        self.rows.update(**self.changes)
+
+    def as_sql(self) -> tuple[str, tuple]:
+        query = self.rows.query.chain(UpdateQuery)
+        query.add_update_values(self.changes)
+        return query.get_compiler(self.rows.db).as_sql()
 
 
 @dataclass(frozen=True)
@@ -33,9 +52,11 @@ class StageMove:
     event_data: dict[str, Any]
 
 
-def move_history_record(move: StageMove) -> None:
+def move_history_record(placement: RowsUpdate, move: StageMove) -> None:
+    """Send ``placement`` (the positions) and write ``move``'s history."""
     pipeline_ids = list(dict.fromkeys([move.to_stage.pipeline_id, move.from_stage.pipeline_id]))
     if connection.vendor != "postgresql":
+        placement.send()
         stage_change_id = StageChange.objects.create(**_stage_change_fields(move)).pk
         deal_event_record(
             deal=move.deal,
@@ -47,7 +68,7 @@ def move_history_record(move: StageMove) -> None:
         for pipeline_id in pipeline_ids:
             pipeline_mark_forecast_dirty(pipeline_id=pipeline_id)
     else:
-        stage_change_id, marked = _write_in_one_statement(move, pipeline_ids)
+        stage_change_id, marked = _write_in_one_statement(placement, move, pipeline_ids)
         forecast_marked(marked)
     if move.overridden:
         overrides = StageChange.overridden_items.through
@@ -83,8 +104,13 @@ def _insert_sql(model, values: dict[str, Any]) -> tuple[str, list]:
     return sql, params
 
 
-def _write_in_one_statement(move: StageMove, pipeline_ids: list[int]) -> tuple[int, int]:
-    """(the stage change's id, how many pipelines were newly marked)."""
+def _write_in_one_statement(
+    placement: RowsUpdate, move: StageMove, pipeline_ids: list[int]
+) -> tuple[int, int]:
+    """(the stage change's id, how many pipelines were newly marked). The sub-statements
+    share one snapshot and none reads what another writes; the deferred (stage, position)
+    constraint is checked at commit as before."""
+    placed_sql, placed_params = placement.as_sql()
     change_sql, change_params = _insert_sql(StageChange, _stage_change_fields(move))
     event_sql, event_params = _insert_sql(
         DealEvent,
@@ -98,10 +124,13 @@ def _write_in_one_statement(move: StageMove, pipeline_ids: list[int]) -> tuple[i
     )
     marker_sql, marker_params = forecast_marker_sql(pipeline_ids=pipeline_ids, now=move.at)
     # The parts are built above from the models' names; the values are parameters.
-    ctes = f"WITH change AS ({change_sql}), event AS ({event_sql}), marker AS ({marker_sql})"
-    counts = "(SELECT id FROM change), (SELECT count(*) FROM event), (SELECT count(*) FROM marker)"
-    sql = f"{ctes} SELECT {counts}"
+    ctes = (
+        f"WITH placed AS ({placed_sql} RETURNING 1), change AS ({change_sql}), "
+        f"event AS ({event_sql}), marker AS ({marker_sql})"
+    )
+    counts = "(SELECT count(*) FROM placed), (SELECT count(*) FROM event), (SELECT id FROM change)"
+    sql = f"{ctes} SELECT {counts}, (SELECT count(*) FROM marker)"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*change_params, *event_params, *marker_params])
-        stage_change_id, _events, marked = cursor.fetchone()
+        cursor.execute(sql, [*placed_params, *change_params, *event_params, *marker_params])
+        _placed, _events, stage_change_id, marked = cursor.fetchone()
     return stage_change_id, marked
