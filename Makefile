@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 # The database and Redis of tests and benchmarks: the environment's, else the local servers.
 SERVICES_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)}
 
-.PHONY: help venv run test test-fast pytest lint format bench audit vendor deploy-check clean
+.PHONY: help venv run test test-fast pytest lint format bench bench-load audit vendor deploy-check clean
 
 help:
 	@echo "make run      install, migrate, seed demo data, serve on http://127.0.0.1:8000 with worker and beat (PORT=8001 for another port)"
@@ -22,6 +22,7 @@ help:
 	@echo "make test-fast the suite without browser, live worker or process tests, on a kept test database"
 	@echo "make lint     ruff check and format check, and the layer contracts (lint-imports)"
 	@echo "make bench    benchmark (SMOKE=1 for a small, quick pass)"
+	@echo "make bench-load 8 reps moving cards through gunicorn for DURATION=20 s: moves/s, p95, errors, lost"
 	@echo "make audit    the locked dependencies against PyPI's vulnerability data (pip-audit)"
 	@echo "make vendor   refresh static/vendor from package.json (needs npm)"
 
@@ -63,6 +64,12 @@ bench: venv
 	@$(SERVICES_ENV) scripts/ensure-services.sh
 	$(SERVICES_ENV) \
 		$(PY) -m benchmarks.run $(if $(SMOKE),--smoke)
+
+# About a minute: seed, serve with gunicorn on a free loopback port, drive, verify, stop.
+bench-load: venv
+	@$(SERVICES_ENV) scripts/ensure-services.sh
+	$(SERVICES_ENV) \
+		$(PY) -m benchmarks.load
 
 # Fails on a known vulnerability; says so, without failing, when the data cannot be reached.
 audit: venv

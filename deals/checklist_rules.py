@@ -136,4 +136,6 @@ def move_missing_items(
 
 
 def _unsatisfied(deal: Deal, items: QuerySet[ChecklistItem]) -> list[ChecklistItem]:
+    if items.query.is_empty():  # a reorder or a backward move: nothing to evaluate
+        return []
     return [item for item in items_with_state(deal=deal, items=items) if not item.is_satisfied]

@@ -20,6 +20,7 @@ from deals.access import can_override, deals_editable_by, edit_forbidden, ensure
 from deals.checklist_rules import move_missing_items
 from deals.models import Deal, DealEvent, LostReason, MoveRefusal, StageChange
 from deals.services.events import deal_event_record
+from deals.services.move_history import RowsUpdate, StageMove, move_history_record
 from deals.services.placement import Placement
 from deals.services.positions import close_gap, make_room
 from pipelinecrm.exceptions import (
@@ -118,8 +119,9 @@ def _column(name: str):
     return field.target_field if field.is_relation else field
 
 
-def _move_rows(*, deal: Deal, to_stage: Stage, to_position: int, now) -> None:
-    """Place the card and shift its neighbours in one UPDATE (docs/domain/moves.md).
+def _move_rows(*, deal: Deal, to_stage: Stage, to_position: int, now) -> RowsUpdate:
+    """Place the card and shift its neighbours in one UPDATE (docs/domain/moves.md),
+    returned unsent: a move between stages sends it with its history.
 
     The cards below the place it leaves move up, those from its landing place down; the
     card itself takes its index, a new version and, between columns, its new stage. One
@@ -162,7 +164,7 @@ def _move_rows(*, deal: Deal, to_stage: Stage, to_position: int, now) -> None:
         output_field=_column("position"),
     )
     moving_rows = is_card | (shifted & Q(status=Deal.Status.OPEN) & ~is_card)
-    Deal.objects.filter(moving_rows).update(**changes)
+    return RowsUpdate(rows=Deal.objects.filter(moving_rows), changes=changes)
 
 
 def deal_move(
@@ -303,40 +305,35 @@ def _deal_move(
 
     # 5. Apply: positions, the deal, its history — all in this transaction (docs/domain/moves.md).
     now = timezone.now()
-    _move_rows(deal=fresh, to_stage=to_stage, to_position=target_position, now=now)
+    placement = _move_rows(deal=fresh, to_stage=to_stage, to_position=target_position, now=now)
     time_in_from_stage = now - fresh.stage_entered_at
     fresh.position, fresh.updated_at, fresh.version = target_position, now, fresh.version + 1
     if not same_stage:
         fresh.stage, fresh.pipeline = to_stage, to_stage.pipeline
         fresh.stage_entered_at, fresh.is_stalled, fresh.stalled_since = now, False, None
 
-    if not same_stage:
-        stage_change = StageChange.objects.create(
-            deal=fresh,
-            from_stage=from_stage,
-            to_stage=to_stage,
-            user=user,
-            changed_at=now,
-            time_in_from_stage=time_in_from_stage,
-            override_reason=override_reason.strip() if overridden else "",
+    if same_stage:
+        placement.send()
+    else:
+        move_history_record(
+            placement,
+            StageMove(
+                deal=fresh,
+                from_stage=from_stage,
+                to_stage=to_stage,
+                user=user,
+                at=now,
+                time_in_from_stage=time_in_from_stage,
+                override_reason=override_reason.strip() if overridden else "",
+                overridden=overridden,
+                event_data={
+                    "from": from_stage.name,
+                    "to": to_stage.name,
+                    **({"pipeline": to_stage.pipeline.name} if changes_pipeline else {}),
+                    **({"override_reason": override_reason.strip()} if overridden else {}),
+                },
+            ),
         )
-        if overridden:
-            stage_change.overridden_items.set(overridden)
-        deal_event_record(
-            deal=fresh,
-            kind=DealEvent.Kind.MOVED,
-            user=user,
-            at=now,
-            data={
-                "from": from_stage.name,
-                "to": to_stage.name,
-                **({"pipeline": to_stage.pipeline.name} if changes_pipeline else {}),
-                **({"override_reason": override_reason.strip()} if overridden else {}),
-            },
-        )
-        pipeline_mark_forecast_dirty(pipeline_id=to_stage.pipeline_id)
-        if changes_pipeline:
-            pipeline_mark_forecast_dirty(pipeline_id=from_stage.pipeline_id)
     return MoveResult(
         deal=fresh, from_stage=from_stage, to_stage=to_stage, changed_stage=not same_stage
     )

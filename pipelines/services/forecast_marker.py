@@ -17,6 +17,23 @@ def pipeline_mark_forecast_dirty(*, pipeline_id: int) -> None:
     marked = Pipeline.objects.filter(pk=pipeline_id, forecast_dirty_since__isnull=True).update(
         forecast_dirty_since=timezone.now()
     )
+    forecast_marked(marked)
+
+
+def forecast_marker_sql(*, pipeline_ids: list[int], now) -> tuple[str, list]:
+    """``pipeline_mark_forecast_dirty``'s UPDATE as SQL returning the marked ids, for a
+    caller that writes it inside a statement of its own; pass the number of rows it
+    returned to ``forecast_marked``."""
+    table = Pipeline._meta.db_table
+    column = Pipeline._meta.get_field("forecast_dirty_since").column
+    # The names come from the model, the values are parameters.
+    sql = f'UPDATE "{table}" SET "{column}" = %s WHERE "id" = ANY(%s) AND "{column}" IS NULL'  # noqa: S608
+    sql += ' RETURNING "id"'
+    return sql, [now, pipeline_ids]
+
+
+def forecast_marked(marked: int) -> None:
+    """Enqueue the (debounced) recompute after commit if a clean pipeline was marked."""
     if marked:
         enqueue_after_commit(
             "forecasting.tasks.recompute_dirty_forecasts",

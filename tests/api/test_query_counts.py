@@ -119,12 +119,13 @@ def test_a_move_by_neighbour(api, company, count):
 
     # the token with its user (1), the deal if visible (1); deal_move: savepoint (1), lock
     # both columns (1), lock the deal counting the target's cards and reading the
-    # neighbour's position (1), exit/entry items (1), one UPDATE of the card and both
-    # columns' positions (1), stage change (1), event (1), forecast flag (1), release
-    # savepoint (1); the answer: the deal with its figures (1), its exit items' state (1).
+    # neighbour's position (1), exit/entry items (1), one statement for the UPDATE of the
+    # card and both columns' positions, the stage change, the event and the forecast flag
+    # (1), release savepoint (1); the answer: the deal with its figures (1), its exit
+    # items' state (1).
     with CaptureQueriesContext(connection) as queries:
         response = client.post(f"/api/v1/deals/{deal.pk}/move/", body, format="json")
 
     assert response.status_code == 200, response.content
     assert response.json()["position"] == count // 2
-    assert len(queries) == 13
+    assert len(queries) == 10
