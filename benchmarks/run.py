@@ -2,7 +2,8 @@
 and issue #14's targets.
 
 The board is measured at each size, growing one database in place (benchmarks/sizes.py),
-and in the browser at the first size; the background jobs then run on the largest; the
+with the plans of its page's statements (benchmarks/explain.py), and in the browser at the
+first size; the background jobs then run on the largest; the
 dashboards get a fresh demo company of their own. `--smoke` runs on small data with few
 runs, so CI keeps the benchmark from rotting.
 """
@@ -65,6 +66,7 @@ def bench_board_sizes(url: str, sizes: tuple[int, ...], *, runs: int, browser_ru
     from benchmarks import bulk
     from benchmarks.board import TARGETS, bench_board, board_data
     from benchmarks.browser import bench_browser
+    from benchmarks.explain import explain_board_page
     from benchmarks.sizes import grow_to
 
     settings = connection.settings_dict
@@ -96,6 +98,7 @@ def bench_board_sizes(url: str, sizes: tuple[int, ...], *, runs: int, browser_ru
             result, detail = bench_browser(database_url=url, password=password, runs=browser_runs)
             print(result.row())
             print(detail)
+        print("\n".join(explain_board_page()))
 
 
 if __name__ == "__main__":

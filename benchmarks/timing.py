@@ -78,12 +78,14 @@ def measure(
     """Run ``action`` ``runs`` times; median wall and CPU time of this process, and the
     number of queries.
 
-    The queries are counted in a first, untimed run (which also warms up): capturing them
-    swaps in Django's debug cursor, which records and logs every statement, so the timed
-    runs go without it. ``prepare``, if given, runs untimed before every run (to undo what
-    the previous run did).
+    Without ``prepare`` an untimed warm-up run comes first. The queries are counted in an
+    untimed run of their own: capturing them swaps in Django's debug cursor, which records
+    and logs every statement, so the timed runs go without it. ``prepare``, if given, runs
+    untimed before every run (to undo what the previous run did), and there is no warm-up.
     """
-    if prepare is not None:
+    if prepare is None:
+        action()  # warm-up: one-time lookups and caches are not a request's steady cost
+    else:
         prepare()
     with CaptureQueriesContext(connection) as captured:
         action()
