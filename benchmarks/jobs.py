@@ -1,9 +1,9 @@
 """Background jobs at scale: flag_stalled_deals and recompute_forecasts over N deals.
 
-``bench_jobs(deal_count)`` recreates the benchmark database, seeds the deals straight in
-SQL (one ``INSERT … SELECT generate_series``: a million deals in seconds, where the
-service-by-service ``seed_demo`` would take an hour) and times the jobs' services
-in-process. PostgreSQL only. By hand: ``python -m benchmarks.jobs --deals 1000000``.
+``make bench`` times them on the board's largest database (benchmarks/sizes.py). By hand,
+``python -m benchmarks.jobs --deals 1000000`` recreates the benchmark database with only
+two pipelines, 50 owners and the deals, seeded straight in SQL (benchmarks/bulk.py), and
+times the jobs' services in-process. PostgreSQL only.
 """
 
 import argparse
@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
-from benchmarks import setup
+from benchmarks import bulk, setup
 from benchmarks.timing import Measure, measure
 
 OWNERS = 50
@@ -35,47 +35,6 @@ PIPELINES = [
 ]
 # Deals that stall between two runs of a busy quarter of an hour.
 NEWLY_STALLED = 1000
-
-# 70 % open, 20 % won, 10 % lost; values 0–100,000 (5 % unknown); close dates from two
-# months ago to a year ahead (20 % unscheduled); 10 % with a probability override; in their
-# stage for up to 60 days; half with a done activity since. Open deals are numbered densely
-# per stage, as the board needs.
-SEED_DEALS = """
-WITH stages AS (
-    SELECT id, pipeline_id, row_number() OVER (ORDER BY id) - 1 AS n FROM pipelines_stage
-), owners AS (
-    SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM accounts_user
-), base AS (
-    SELECT g,
-           CASE WHEN g %% 10 < 7 THEN 'open' WHEN g %% 10 < 9 THEN 'won' ELSE 'lost' END
-               AS status,
-           s.id AS stage_id, s.pipeline_id, o.id AS owner_id,
-           now() - random() * interval '60 days' AS entered,
-           random() AS r
-    FROM generate_series(1, %(deals)s) AS g
-    JOIN stages s ON s.n = g %% (SELECT count(*) FROM stages)
-    JOIN owners o ON o.n = (g / 7) %% (SELECT count(*) FROM owners)
-)
-INSERT INTO deals_deal (
-    title, value, expected_close_date, status, lost_note, closed_at, position,
-    probability_override, stage_entered_at, last_activity_at, is_stalled, version,
-    created_at, updated_at, owner_id, pipeline_id, stage_id, lost_reason_id
-)
-SELECT 'Deal ' || g,
-       CASE WHEN r < 0.95 THEN round((random() * 100000)::numeric, 2) END,
-       CASE WHEN random() < 0.8 THEN current_date + (random() * 425)::int - 60 END,
-       status,
-       '',
-       CASE WHEN status <> 'open' THEN now() - random() * interval '400 days' END,
-       CASE WHEN status = 'open'
-            THEN row_number() OVER (PARTITION BY stage_id, status ORDER BY g) - 1 END,
-       CASE WHEN random() < 0.1 THEN (random() * 100)::int END,
-       entered,
-       CASE WHEN random() < 0.5 THEN entered + random() * (now() - entered) END,
-       false, 1, entered, now(), owner_id, pipeline_id, stage_id,
-       CASE WHEN status = 'lost' THEN (SELECT min(id) FROM deals_lostreason) END
-FROM base
-"""
 
 
 def seed_deals(deal_count: int) -> None:
@@ -101,18 +60,14 @@ def seed_deals(deal_count: int) -> None:
             for position, (stage, probability, threshold) in enumerate(stages)
         )
     LostReason.objects.create(name="Price")
+    bulk.insert_deals(deal_count, owner_ids=list(User.objects.values_list("pk", flat=True)))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT setseed(0.42)")
-        cursor.execute(SEED_DEALS, {"deals": deal_count})
         cursor.execute("ANALYZE")
 
 
-def bench_jobs(deal_count: int, *, runs: int = 5) -> list[Measure]:
-    """Seed ``deal_count`` deals into a fresh benchmark database and time both jobs."""
-    from deals.models import Deal, DealEvent, Notification
-    from forecasting.services.forecast import forecasts_recompute, forecasts_recompute_dirty
-    from forecasting.services.stalls import deals_flag_stalled
-    from pipelines.models import Pipeline
+def seed_jobs_database(deal_count: int) -> None:
+    """A fresh benchmark database with ``deal_count`` deals and nothing else around them."""
+    from deals.models import Deal
 
     connections.close_all()
     setup.recreate_database(setup.bench_database_url())
@@ -124,6 +79,15 @@ def bench_jobs(deal_count: int, *, runs: int = 5) -> list[Measure]:
         f"seeded {deal_count} deals ({open_deals} open) in SQL: "
         f"{time.perf_counter() - started:.1f} s"
     )
+
+
+def bench_jobs(*, runs: int = 5) -> list[Measure]:
+    """Time both jobs on the benchmark database as it is; they change its stall flags and
+    delete its notifications and timeline events, so nothing is measured on it afterwards."""
+    from deals.models import Deal, DealEvent, Notification
+    from forecasting.services.forecast import forecasts_recompute, forecasts_recompute_dirty
+    from forecasting.services.stalls import deals_flag_stalled
+    from pipelines.models import Pipeline
 
     def forget_stalls(limit: int | None = None) -> None:
         """Undo the job's work (on ``limit`` deals), so that the next run redoes it."""
@@ -172,7 +136,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     setup.configure_django(setup.bench_database_url())
-    bench_jobs(args.deals, runs=args.runs)
+    seed_jobs_database(args.deals)
+    bench_jobs(runs=args.runs)
 
 
 if __name__ == "__main__":

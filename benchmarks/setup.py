@@ -36,8 +36,11 @@ def configure_django(url: str) -> None:
     django.setup()
 
 
-def seed(deals: int) -> None:
+def seed(deals: int) -> str:
+    """Migrate and seed the demo company; the demo users' password."""
     from django.core.management import call_command
 
+    password = secrets.token_urlsafe(12)
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", deals=deals, seed=1, password=secrets.token_urlsafe(12), verbosity=0)
+    call_command("seed_demo", deals=deals, seed=1, password=password, verbosity=0)
+    return password
