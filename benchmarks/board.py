@@ -3,6 +3,7 @@ in-process (server time) as the manager of North on the Sales pipeline."""
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.urls import reverse
 
 from benchmarks.clients import BenchAPIClient, BenchClient
@@ -66,7 +67,9 @@ def bench_board(*, runs: int, targets: BoardTargets) -> list[Measure]:
     board_url = reverse("board-pipeline", args=[pipeline.pk])
     visible = board_deals(pipeline=pipeline, user=manager, filters=BoardFilters())
     busiest = max(stages, key=lambda s: visible.filter(stage=s).count())
-    more_url = reverse("column-more", args=[pipeline.pk, busiest.pk]) + "?offset=50"
+    # The first scroll of the busiest column: the 50 cards after the first page.
+    first_page = settings.BOARD_FIRST_PAGE_SIZE
+    more_url = reverse("column-more", args=[pipeline.pk, busiest.pk]) + f"?offset={first_page}"
 
     deal = (
         Deal.objects.filter(stage=busiest, status="open", owner__username__in=NORTH)
@@ -102,7 +105,7 @@ def bench_board(*, runs: int, targets: BoardTargets) -> list[Measure]:
             target=Target(targets.page_ms),
         ),
         measure(
-            f"column fragment ({busiest.name}, offset 50)",
+            f"column fragment ({busiest.name}, offset {first_page})",
             lambda: ok(client.get(more_url, HTTP_HX_REQUEST="true")),
             runs,
             target=Target(targets.fragment_ms),
