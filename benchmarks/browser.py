@@ -6,17 +6,11 @@ interactive, which is DOMContentLoaded *and* board.js having made every column s
 (it marks each ``[data-cards]`` list ``data-sortable="1"`` as it creates its Sortable).
 """
 
-import contextlib
 import os
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
+from benchmarks.server import production_server
 from benchmarks.timing import Measure, Target, summary
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,57 +49,7 @@ TIMES = """() => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def gunicorn(database_url: str) -> Iterator[str]:
-    """gunicorn with gunicorn.conf.py on a free loopback port; its base URL. The settings
-    are the benchmark's (pipelinecrm.settings_test: plain HTTP, static files from source)."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "pipelinecrm.settings_test",
-        "GUNICORN_LOG_LEVEL": "warning",
-    }
-    root = Path(__file__).resolve().parent.parent
-    command = [
-        *(sys.executable, "-m", "gunicorn", "pipelinecrm.wsgi"),
-        *("--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"),
-        *("--access-logfile", os.devnull),
-    ]
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=log)  # noqa: S603
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_until_serving(server, f"{url}/accounts/login/", log)
-            yield url
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-
-
-def _wait_until_serving(server: subprocess.Popen, url: str, log) -> None:
-    deadline = time.monotonic() + SERVER_START_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"gunicorn exited: {log.read().decode()[-2000:]}")
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(url, timeout=2) as response,  # noqa: S310 (loopback)
-        ):
-            if response.status == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer {url} within {SERVER_START_S} s")
-
-
-def bench_browser(*, database_url: str, password: str, runs: int) -> tuple[Measure, str]:
+def bench_browser(*, password: str, runs: int) -> tuple[Measure, str]:
     """The Sales board's load time in the browser for North's manager (after a login and
     warm-up loads), and a line with where that time goes."""
     from django.urls import reverse
@@ -116,7 +60,8 @@ def bench_browser(*, database_url: str, password: str, runs: int) -> tuple[Measu
     board_path = reverse("board-pipeline", args=[Pipeline.objects.get(name="Sales").pk])
 
     responses, loaded, interactive = [], [], []
-    with gunicorn(database_url) as url, sync_playwright() as playwright:
+    log = Path(tempfile.gettempdir()) / f"bench-browser-gunicorn-{os.getpid()}.log"
+    with production_server(log, static=True) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
         )

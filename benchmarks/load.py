@@ -8,18 +8,15 @@ checks in SQL that nothing was lost (docs/performance/move-request.md).
 
 import os
 import secrets
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from benchmarks import setup
 from benchmarks.load_client import LoadClient, Plan
+from benchmarks.server import SERVER_ENV, production_server
 
 CLIENTS = 8
 # 2,000 demo deals seed in about 15 s; DEALS=10000 takes over a minute more.
@@ -30,25 +27,6 @@ DURATION = float(os.environ.get("DURATION", "20"))
 WARM_UP = 3.0
 TARGET_MOVES_PER_SECOND, TARGET_P95_MS = 300, 50
 ROOT = Path(__file__).resolve().parent.parent
-
-# Production settings, served over plain HTTP on loopback: the two switches the settings
-# read for that (SECURE_SSL_REDIRECT, SECURE_COOKIES) are turned off here only, for this
-# process and its server; production keeps their defaults (on).
-SERVER_ENV = {
-    "DJANGO_SETTINGS_MODULE": "pipelinecrm.settings",
-    "DEBUG": "0",
-    "SECRET_KEY": secrets.token_urlsafe(50),
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "SECURE_SSL_REDIRECT": "0",
-    "SECURE_COOKIES": "0",
-    "GUNICORN_LOG_LEVEL": "warning",
-}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def free_stage_pair(pipeline):
@@ -112,39 +90,6 @@ def prepare(password: str) -> list[Plan]:
     return plans
 
 
-def start_server(port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, **SERVER_ENV, "GUNICORN_BIND": f"127.0.0.1:{port}"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "pipelinecrm.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,  # the access log: one line a request
-        stderr=log.open("w"),
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=20):
-                return server
-        except OSError:
-            if server.poll() is not None:
-                break
-            time.sleep(0.3)
-    stop_server(server)
-    raise SystemExit(f"gunicorn did not answer; its log: {log}")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-
-
 def drive(port: int, plans: list[Plan]) -> tuple[list[LoadClient], float]:
     clients = [LoadClient("127.0.0.1", port, plan) for plan in plans]
     for client in clients:
@@ -203,16 +148,12 @@ def main() -> None:
 
     from django.db import connections
 
-    port = free_port()
     plans = prepare(secrets.token_urlsafe(12))
     versions_before = sum(v for plan in plans for v in plan.versions.values())
     connections.close_all()
-    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-load-gunicorn-{port}.log"  # noqa: S108
-    server = start_server(port, log)
-    try:
-        clients, measured_from = drive(port, plans)
-    finally:
-        stop_server(server)
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-load-gunicorn-{os.getpid()}.log"  # noqa: S108
+    with production_server(log) as url:
+        clients, measured_from = drive(urlsplit(url).port, plans)
 
     timed = [x for client in clients for x in client.tally.latencies]
     latencies = sorted(took for at, took in timed if at >= measured_from)

@@ -43,7 +43,7 @@ def main() -> None:
     url = setup.bench_database_url()
     setup.recreate_database(url)
     setup.configure_django(url)
-    bench_board_sizes(url, sizes, runs=runs, browser_runs=3 if args.smoke else 15)
+    bench_board_sizes(sizes, runs=runs, browser_runs=3 if args.smoke else 15)
 
     from benchmarks.jobs import bench_jobs
 
@@ -60,7 +60,7 @@ def main() -> None:
         print(result.row())
 
 
-def bench_board_sizes(url: str, sizes: tuple[int, ...], *, runs: int, browser_runs: int) -> None:
+def bench_board_sizes(sizes: tuple[int, ...], *, runs: int, browser_runs: int) -> None:
     from django.db import connection
 
     from benchmarks import bulk
@@ -95,7 +95,7 @@ def bench_board_sizes(url: str, sizes: tuple[int, ...], *, runs: int, browser_ru
         for result in bench_board(runs=runs, targets=TARGETS[min(index, len(TARGETS) - 1)]):
             print(result.row())
         if index == 0:
-            result, detail = bench_browser(database_url=url, password=password, runs=browser_runs)
+            result, detail = bench_browser(password=password, runs=browser_runs)
             print(result.row())
             print(detail)
         print("\n".join(explain_board_page()))

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -80,14 +80,16 @@ def _locked_deal(
     if neighbour_position is not None:
         rows = rows.annotate(neighbour_position=neighbour_position)
     if count_open_in is not None:
-        open_cards = (
-            Deal.objects.filter(stage_id=count_open_in, status=Deal.Status.OPEN)
-            .order_by()
-            .values("stage")
-            .annotate(n=Count("pk"))
-            .values("n")
+        # Open cards are numbered 0..n-1 per column and only open deals have a position
+        # (docs/domain/moves.md), so the count is the last position + 1: one step down the
+        # (stage, position) index, where counting read every open deal of the column, every
+        # team's (docs/performance/move-request.md).
+        last = (
+            Deal.objects.filter(stage_id=count_open_in, position__isnull=False)
+            .order_by("-position")
+            .values("position")[:1]
         )
-        rows = rows.annotate(open_count=Coalesce(Subquery(open_cards), 0))
+        rows = rows.annotate(open_count=Coalesce(Subquery(last) + 1, 0))
     fresh = rows.get(pk=deal.pk)
     if version is not None and fresh.version != version:
         raise VersionConflict(current_version=fresh.version)
