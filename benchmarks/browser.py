@@ -10,7 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from benchmarks.server import production_server
+from benchmarks.server import production_server, set_password
 from benchmarks.timing import Measure, Target, summary
 
 CHROMIUM = "/usr/bin/chromium"
@@ -60,6 +60,7 @@ def bench_browser(*, password: str, runs: int) -> tuple[Measure, str]:
     board_path = reverse("board-pipeline", args=[Pipeline.objects.get(name="Sales").pk])
 
     responses, loaded, interactive = [], [], []
+    set_password("manager", password)
     log = Path(tempfile.gettempdir()) / f"bench-browser-gunicorn-{os.getpid()}.log"
     with production_server(log, static=True) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(

@@ -31,6 +31,19 @@ SERVER_ENV = {
 }
 
 
+def set_password(username: str, password: str) -> None:
+    """Give ``username`` ``password`` as the production settings hash it: the benchmark's
+    own process hashes with the tests' fast hasher, which production does not accept."""
+    code = (
+        "import os; from accounts.models import User; "
+        "user = User.objects.get(username=os.environ['BENCH_USERNAME']); "
+        "user.set_password(os.environ['BENCH_PASSWORD']); user.save()"
+    )
+    env = {**os.environ, **SERVER_ENV, "BENCH_USERNAME": username, "BENCH_PASSWORD": password}
+    manage = [sys.executable, "manage.py", "shell", "--no-imports", "-c", code]
+    subprocess.run(manage, cwd=ROOT, env=env, check=True)  # noqa: S603
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
