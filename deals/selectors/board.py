@@ -28,7 +28,6 @@ from deals.models import Activity, ChecklistCheck, Deal
 from deals.selectors.cards import (
     OPEN_ACTIVITY,
     Card,
-    card_activity_flags,
     card_rows,
     overdue_activity,
 )
@@ -52,18 +51,14 @@ class Column:
     count: int = 0
     total: Decimal = ZERO
     weighted: Decimal = ZERO
-    cards: list[Deal] = field(default_factory=list)
+    cards: list[Card] | list[Deal] = field(default_factory=list)
     next_offset: int | None = None
 
 
 def card_models(deals: QuerySet[Deal]) -> list[Deal]:
-    """``deals`` as model instances with what a card shows and the API's figures (the
-    API serializes whole deals; pages read the lighter ``card_rows``)."""
-    return list(
-        deals_with_figures(deals.select_related("owner", "organization", "stage")).annotate(
-            **card_activity_flags()
-        )
-    )
+    """``deals`` as model instances with the API's figures (the API serializes whole
+    deals; pages read the lighter ``card_rows``); ``decorate_cards`` adds the rest."""
+    return list(deals_with_figures(deals.select_related("owner", "organization", "stage")))
 
 
 def _stalled_days(card: Deal, now) -> int | None:
