@@ -4,6 +4,11 @@ export UV_PYTHON_DOWNLOADS := never
 VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
+# The catalogs besides English (docs/i18n.md); `make messages LOCALES="de nl fr"` adds one.
+LOCALES ?= de nl
+# What makemessages must not read: installed packages, vendored and collected files.
+MESSAGES_IGNORE := --ignore=.venv --ignore=node_modules --ignore=static/vendor \
+	--ignore=staticfiles --ignore=var --ignore=tests --ignore=benchmarks
 # Tests and benchmarks use the local servers unless told otherwise.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pipelinecrm
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
@@ -14,7 +19,7 @@ PYTEST_ARGS ?=
 # The database and Redis of tests and benchmarks: the environment's, else the local servers.
 SERVICES_ENV = DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)}
 
-.PHONY: help venv run test test-fast pytest lint format bench bench-load audit vendor deploy-check clean
+.PHONY: help venv run test test-fast pytest lint format bench bench-load audit vendor messages deploy-check clean
 
 help:
 	@echo "make run      install, migrate, seed demo data, serve on http://127.0.0.1:8000 with worker and beat (PORT=8001 for another port)"
@@ -25,6 +30,7 @@ help:
 	@echo "make bench-load 8 reps moving cards through gunicorn for DURATION=20 s: moves/s, p95, errors, lost"
 	@echo "make audit    the locked dependencies against PyPI's vulnerability data (pip-audit)"
 	@echo "make vendor   refresh static/vendor from package.json (needs npm)"
+	@echo "make messages update the de and nl catalogs from the code and compile them (needs gettext)"
 
 $(VENV)/.synced: pyproject.toml uv.lock scripts/bootstrap.sh
 	scripts/bootstrap.sh
@@ -70,6 +76,15 @@ bench-load: venv
 	@$(SERVICES_ENV) scripts/ensure-services.sh
 	$(SERVICES_ENV) \
 		$(PY) -m benchmarks.load
+
+# The .mo files are committed (the image and CI need no gettext); tests/i18n checks that
+# they match the .po files and that nothing is left untranslated.
+messages: venv
+	DEBUG=1 $(MANAGE) makemessages $(addprefix -l ,$(LOCALES)) --no-obsolete --no-location \
+		-e html,txt,py $(MESSAGES_IGNORE)
+	DEBUG=1 $(MANAGE) makemessages -d djangojs $(addprefix -l ,$(LOCALES)) --no-obsolete \
+		--no-location $(MESSAGES_IGNORE)
+	DEBUG=1 $(MANAGE) compilemessages $(addprefix -l ,$(LOCALES)) $(MESSAGES_IGNORE)
 
 # Fails on a known vulnerability; says so, without failing, when the data cannot be reached.
 audit: venv

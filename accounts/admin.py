@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import AuditEntry, Team, User
@@ -76,14 +77,16 @@ class UserAdmin(BaseUserAdmin):
 
 class TeamForm(forms.ModelForm):
     managers = forms.ModelMultipleChoiceField(
+        label=_("Managers"),
         queryset=User.objects.none(),
         required=False,
-        widget=admin.widgets.FilteredSelectMultiple("managers", is_stacked=False),
+        widget=admin.widgets.FilteredSelectMultiple(_("managers"), is_stacked=False),
     )
     members = forms.ModelMultipleChoiceField(
+        label=_("Members"),
         queryset=User.objects.none(),
         required=False,
-        widget=admin.widgets.FilteredSelectMultiple("members", is_stacked=False),
+        widget=admin.widgets.FilteredSelectMultiple(_("members"), is_stacked=False),
     )
 
     class Meta:

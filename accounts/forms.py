@@ -1,7 +1,9 @@
 """Forms of the user and team admin pages, and how a service's refusal reaches a form."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.selectors import team_people_choices
@@ -33,13 +35,21 @@ def form_error_text(form: forms.Form) -> str:
 
 
 class UserCreateForm(AdminForm):
-    username = forms.CharField(max_length=150)
-    first_name = forms.CharField(max_length=150, required=False)
-    last_name = forms.CharField(max_length=150, required=False)
-    email = forms.EmailField(required=False)
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.REP)
+    username = forms.CharField(label=_("Username"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.REP)
+    # The invitation goes out in it; the user can change it on their profile page.
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,
+        help_text=_("Their invitation, pages and emails use it until they choose their own."),
+    )
     access = forms.ChoiceField(
-        label="How they sign in the first time",
+        label=_("How they sign in the first time"),
         choices=UserAccess.choices,
         initial=UserAccess.INVITE,
         widget=forms.RadioSelect,
@@ -47,13 +57,13 @@ class UserCreateForm(AdminForm):
 
 
 class UserDetailsForm(AdminForm):
-    first_name = forms.CharField(max_length=150, required=False)
-    last_name = forms.CharField(max_length=150, required=False)
-    email = forms.EmailField(required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
 
 
 class UserRoleForm(AdminForm):
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
 class SuccessorField(forms.ModelChoiceField):
@@ -68,14 +78,14 @@ class DeactivateForm(AdminForm):
     deals_to = SuccessorField(
         queryset=User.objects.none(),
         required=False,
-        empty_label="Choose a colleague…",
-        label="Their open deals go to",
+        empty_label=_("Choose a colleague…"),
+        label=_("Their open deals go to"),
     )
     activities_to = SuccessorField(
         queryset=User.objects.none(),
         required=False,
-        empty_label="Choose a colleague…",
-        label="Their open activities go to",
+        empty_label=_("Choose a colleague…"),
+        label=_("Their open activities go to"),
     )
 
     def __init__(self, *args, leaving: User, **kwargs):
@@ -93,13 +103,14 @@ class PeopleField(forms.ModelMultipleChoiceField):
 
 
 class TeamForm(AdminForm):
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(label=_("Name"), max_length=100)
     managers = PeopleField(
+        label=_("Managers"),
         queryset=User.objects.none(),
         required=False,
-        help_text="Users with the manager or admin role.",
+        help_text=_("Users with the manager or admin role."),
     )
-    members = PeopleField(queryset=User.objects.none(), required=False)
+    members = PeopleField(label=_("Members"), queryset=User.objects.none(), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

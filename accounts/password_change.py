@@ -8,6 +8,8 @@ here means no path can forget it. Rehashing a password at sign-in does not call 
 upgrade revokes nothing. See docs/hardening/accounts-security.md.
 """
 
+from django.utils.translation import gettext as _
+
 from accounts.api.tokens import api_tokens_revoke_all
 
 
@@ -23,4 +25,4 @@ class RevokeApiTokensOnPasswordChange:
 
     def get_help_text(self) -> str:
         # Shown under every new-password field, so nobody is surprised by dead scripts.
-        return "Setting a new password revokes all your API tokens."
+        return _("Setting a new password revokes all your API tokens.")

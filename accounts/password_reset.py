@@ -8,10 +8,13 @@ to existing accounts (Django's PasswordResetForm). See docs/hardening/accounts-s
 
 import hashlib
 import logging
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.cache import cache
+from django.utils.translation import ngettext
 from redis.exceptions import RedisError
 
 from pipelinecrm.client_ip import client_ip
@@ -47,7 +50,19 @@ def password_reset_allowed(*, address: str | None, email: str) -> bool:
     )
 
 
+class LocalizedPasswordResetForm(PasswordResetForm):
+    """Django's form, with each email written in its recipient's language (docs/i18n.md),
+    not in the language of whoever typed the address."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        user = context.get("user")
+        with user.own_language() if user is not None else nullcontext():
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
 class RateLimitedPasswordResetView(auth_views.PasswordResetView):
+    form_class = LocalizedPasswordResetForm
+
     def form_valid(self, form):
         email = form.cleaned_data["email"]
         if password_reset_allowed(address=client_ip(self.request), email=email):
@@ -55,7 +70,15 @@ class RateLimitedPasswordResetView(auth_views.PasswordResetView):
         minutes = settings.PASSWORD_RESET_WINDOW_MINUTES
         form.add_error(
             None,
-            "Too many reset requests from here or for this address. Check your inbox (and "
-            f"spam folder) for a link already sent, or try again in {minutes} minutes.",
+            ngettext(
+                "Too many reset requests from here or for this address. Check your inbox "
+                "(and spam folder) for a link already sent, or try again in %(minutes)s "
+                "minute.",
+                "Too many reset requests from here or for this address. Check your inbox "
+                "(and spam folder) for a link already sent, or try again in %(minutes)s "
+                "minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
         )
         return self.render_to_response(self.get_context_data(form=form), status=429)

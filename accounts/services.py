@@ -21,6 +21,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.api.tokens import api_tokens_revoke_all
 from accounts.models import AuditEntry, Role, Team, TeamMembership, User
@@ -72,10 +74,10 @@ def audit_record(
     )
 
 
-def ensure_admin(actor: User, message: str = "Only admins can change this.") -> None:
+def ensure_admin(actor: User, message: str | None = None) -> None:
     """Services re-check the role: the pages are not the only possible caller."""
     if not (actor.is_authenticated and actor.is_active and actor.is_admin):
-        raise Forbidden(message)
+        raise Forbidden(message or _("Only admins can change this."))
 
 
 # -- Users -------------------------------------------------------------------------------
@@ -84,8 +86,8 @@ def ensure_admin(actor: User, message: str = "Only admins can change this.") -> 
 class UserAccess(models.TextChoices):
     """How a new user gets in."""
 
-    INVITE = "invite", "Email an invitation with a link to choose a password"
-    PASSWORD = "password", "Show a one-time password now (I will pass it on)"
+    INVITE = "invite", gettext_lazy("Email an invitation with a link to choose a password")
+    PASSWORD = "password", gettext_lazy("Show a one-time password now (I will pass it on)")
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ def user_create(
     role: str = Role.REP,
     access: str = UserAccess.INVITE,
     site_url: str = "",
+    language: str = "",
 ) -> UserCreated:
     """Create a user who signs in through an emailed link or a one-time password.
 
@@ -125,15 +128,17 @@ def user_create(
     ensure_admin(actor)
     email = email.strip()
     if access == UserAccess.INVITE and not email:
-        raise ValidationError({"email": "An invitation needs an email address."})
+        raise ValidationError({"email": _("An invitation needs an email address.")})
     if _email_taken(email):
-        raise ValidationError({"email": "Another user already has this email address."})
+        raise ValidationError({"email": _("Another user already has this email address.")})
     user = User(
         username=username.strip(),
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         email=email,
         role=role,
+        # Empty: the browser's at the first sign-in; the invitation in the company's.
+        language=language,
     )
     _set_role_flags(user)
     password = None
@@ -168,8 +173,9 @@ def _send_invitation(*, user_id: int, site_url: str) -> None:
     if user is None or not user.email:
         return
     context = {"user": user, "link": invitation_link(user=user, site_url=site_url)}
-    subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
-    body = render_to_string("accounts/email/invitation_body.txt", context)
+    with user.own_language():
+        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
+        body = render_to_string("accounts/email/invitation_body.txt", context)
     try:
         send_mail(subject, body, None, [user.email])
     except Exception:
@@ -182,9 +188,9 @@ def user_invite(*, actor: User, user: User, site_url: str) -> None:
     """(Re)send a set-password link, e.g. when the first one expired."""
     ensure_admin(actor)
     if not user.is_active:
-        raise InvalidRequest("Reactivate this user before sending a link.")
+        raise InvalidRequest(_("Reactivate this user before sending a link."))
     if not user.email:
-        raise InvalidRequest("This user has no email address; add one first.")
+        raise InvalidRequest(_("This user has no email address; add one first."))
     audit_record(actor=actor, target=user, action="invited", changes={"email": user.email})
     transaction.on_commit(partial(_send_invitation, user_id=user.pk, site_url=site_url))
 
@@ -199,7 +205,7 @@ def user_update(*, actor: User, user: User, first_name: str, last_name: str, ema
         "email": email.strip(),
     }
     if _email_taken(after["email"], exclude_pk=user.pk):
-        raise ValidationError({"email": "Another user already has this email address."})
+        raise ValidationError({"email": _("Another user already has this email address.")})
     changes = audit_changes({name: getattr(user, name) for name in after}, after)
     if not changes:
         return user
@@ -216,11 +222,11 @@ def user_role_check(*, actor: User, user: User, role: str) -> None:
     next to the field before anything is saved (Django's admin)."""
     ensure_admin(actor)
     if role not in Role.values:
-        raise ValidationError({"role": "Choose rep, manager or admin."})
+        raise ValidationError({"role": _("Choose rep, manager or admin.")})
     if user.role == role:
         return
     if user.pk == actor.pk:
-        raise InvalidRequest("You cannot change your own role; ask another admin.")
+        raise InvalidRequest(_("You cannot change your own role; ask another admin."))
     if role == Role.REP:
         managed = list(
             Team.objects.filter(
@@ -229,8 +235,11 @@ def user_role_check(*, actor: User, user: User, role: str) -> None:
         )
         if managed:
             raise InvalidRequest(
-                f"{user.display_name} manages {', '.join(managed)}. A rep cannot manage a "
-                "team: make them a member there (or remove them) first."
+                _(
+                    "%(name)s manages %(teams)s. A rep cannot manage a team: make them a "
+                    "member there (or remove them) first."
+                )
+                % {"name": user.display_name, "teams": ", ".join(managed)}
             )
 
 
@@ -258,9 +267,9 @@ def user_deactivate(*, actor: User, user: User) -> User:
     ensure_admin(actor)
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.pk == actor.pk:
-        raise InvalidRequest("You cannot deactivate yourself; ask another admin.")
+        raise InvalidRequest(_("You cannot deactivate yourself; ask another admin."))
     if not user.is_active:
-        raise InvalidRequest(f"{user.display_name} is already deactivated.")
+        raise InvalidRequest(_("%(name)s is already deactivated.") % {"name": user.display_name})
     user.is_active = False
     user.save(update_fields=["is_active"])
     # Reactivating must not bring old keys back to life (docs/hardening/accounts-security.md).
@@ -279,7 +288,7 @@ def user_reactivate(*, actor: User, user: User) -> User:
     ensure_admin(actor)
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active:
-        raise InvalidRequest(f"{user.display_name} is already active.")
+        raise InvalidRequest(_("%(name)s is already active.") % {"name": user.display_name})
     user.is_active = True
     user.save(update_fields=["is_active"])
     audit_record(
@@ -291,19 +300,43 @@ def user_reactivate(*, actor: User, user: User) -> User:
 # -- Teams -------------------------------------------------------------------------------
 
 
+def _name_messages(noun: str) -> tuple[str, str]:
+    """The "needs a name" and "name taken" sentences for ``noun``, whole sentences so that
+    each language can inflect the noun (docs/i18n.md)."""
+    if noun == "team":
+        return _("A team needs a name."), _("There is already a team with that name.")
+    if noun == "pipeline":
+        return _("A pipeline needs a name."), _("There is already a pipeline with that name.")
+    if noun == "lost reason":
+        return (
+            _("A lost reason needs a name."),
+            _("There is already a lost reason with that name."),
+        )
+    return (
+        pgettext("any object", "Give it a name."),
+        pgettext("any object", "That name is already taken."),
+    )
+
+
 def unique_name(
     model: type[models.Model], name: str, *, noun: str, exclude_pk: int | None = None
 ) -> str:
     """``name`` stripped, refused when empty, too long or taken (ignoring case) by another
     ``model`` row: teams, pipelines and lost reasons are told apart by name."""
+    needs_name, taken = _name_messages(noun)
     name = name.strip()
     if not name:
-        raise ValidationError({"name": f"A {noun} needs a name."})
+        raise ValidationError({"name": needs_name})
     max_length = model._meta.get_field("name").max_length
     if len(name) > max_length:
-        raise ValidationError({"name": f"Keep the name under {max_length} characters."})
+        raise ValidationError(
+            {
+                "name": _("Keep the name under %(max_length)s characters.")
+                % {"max_length": max_length}
+            }
+        )
     if model.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
-        raise ValidationError({"name": f"There is already a {noun} with that name."})
+        raise ValidationError({"name": taken})
     return name
 
 
@@ -329,18 +362,23 @@ def team_people_check(
     if both:
         names = _names(User.objects.filter(pk__in=both))
         raise ValidationError(
-            {"members": f"{', '.join(names)} cannot be both manager and member; choose one."}
+            {
+                "members": _("%(names)s cannot be both manager and member; choose one.")
+                % {"names": ", ".join(names)}
+            }
         )
     managers = list(User.objects.filter(pk__in=manager_ids, is_active=True))
     members = list(User.objects.filter(pk__in=member_ids, is_active=True))
     if len(managers) != len(manager_ids) or len(members) != len(member_ids):
-        raise ValidationError("Only active users can join a team.")
+        raise ValidationError(_("Only active users can join a team."))
     reps = [user for user in managers if user.role == Role.REP]
     if reps:
         raise ValidationError(
             {
-                "managers": f"{', '.join(_names(reps))}: only a user with the manager or "
-                "admin role can manage a team."
+                "managers": _(
+                    "%(names)s: only a user with the manager or admin role can manage a team."
+                )
+                % {"names": ", ".join(_names(reps))}
             }
         )
     return managers, members

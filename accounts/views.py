@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from celery.schedules import crontab
 from celery.schedules import schedule as interval_schedule
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,6 +16,9 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import admin_required
@@ -99,7 +103,10 @@ def user_invite_view(request: HttpRequest, user_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"A link to choose a password was sent to {user.email}.")
+        messages.success(
+            request,
+            _("A link to choose a password was sent to %(email)s.") % {"email": user.email},
+        )
     return redirect("crm_admin:user", user_id=user.pk)
 
 
@@ -112,7 +119,7 @@ def user_reactivate_view(request: HttpRequest, user_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{user.display_name} can sign in again.")
+        messages.success(request, _("%(name)s can sign in again.") % {"name": user.display_name})
     return redirect("crm_admin:user", user_id=user.pk)
 
 
@@ -135,7 +142,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"Team “{team.name}” created.")
+            messages.success(request, _("Team “%(name)s” created.") % {"name": team.name})
             return redirect("crm_admin:teams")
     memberships = Prefetch(
         "memberships", queryset=TeamMembership.objects.select_related("user").order_by("user")
@@ -171,7 +178,7 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"Team “{data['name']}” saved.")
+            messages.success(request, _("Team “%(name)s” saved.") % {"name": data["name"]})
             return redirect("crm_admin:team", team_id=team.pk)
     context = _context("teams", team=team, form=form, history=audit_history(team))
     return form_page(request, "accounts/team_detail.html", context)
@@ -182,7 +189,7 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
 def team_delete_view(request: HttpRequest, team_id: int) -> HttpResponse:
     team = get_object_or_404(Team, pk=team_id)
     team_delete(actor=request.user, team=team)
-    messages.success(request, f"Team “{team.name}” deleted.")
+    messages.success(request, _("Team “%(name)s” deleted.") % {"name": team.name})
     return redirect("crm_admin:teams")
 
 
@@ -190,11 +197,19 @@ def team_delete_view(request: HttpRequest, team_id: int) -> HttpResponse:
 
 
 def _every(seconds: float) -> str:
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+    units = (
+        (86400, lambda n: ngettext("every day", "every %(count)s days", n)),
+        (3600, lambda n: ngettext("every hour", "every %(count)s hours", n)),
+        (60, lambda n: ngettext("every minute", "every %(count)s minutes", n)),
+    )
+    for size, words in units:
         if seconds >= size and seconds % size == 0:
             count = int(seconds // size)
-            return f"every {unit}" if count == 1 else f"every {count} {unit}s"
-    return f"every {seconds:g} seconds"
+            return words(count) % {"count": count}
+    if seconds == int(seconds):
+        count = int(seconds)
+        return ngettext("every second", "every %(count)s seconds", count) % {"count": count}
+    return _("every %(count)s seconds") % {"count": f"{seconds:g}"}
 
 
 def describe_schedule(schedule) -> str:
@@ -243,6 +258,14 @@ def schedules(request: HttpRequest) -> HttpResponse:
 # -- Audit log ---------------------------------------------------------------------------
 
 
+def _object_type_label(label_lower: str) -> str:
+    """``deals.lostreason`` as its model's name in the reader's language ("Lost reason")."""
+    try:
+        return capfirst(apps.get_model(label_lower)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label_lower
+
+
 @admin_required
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
@@ -251,9 +274,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if object_type:
         entries = entries.filter(object_type=object_type)
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    types = (
-        AuditEntry.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
-    )
+    types = [
+        (value, _object_type_label(value))
+        for value in AuditEntry.objects.order_by("object_type")
+        .values_list("object_type", flat=True)
+        .distinct()
+    ]
     context = _context(
         "audit", page=page, history=page.object_list, types=types, object_type=object_type
     )

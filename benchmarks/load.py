@@ -69,7 +69,11 @@ def prepare(password: str) -> list[Plan]:
     plans = []
     for n in range(CLIENTS):
         user = User.objects.create_user(
-            username=f"loadrep{n + 1}", password=password, role=Role.REP, email=f"l{n}@x.test"
+            username=f"loadrep{n + 1}",
+            password=password,
+            role=Role.REP,
+            email=f"l{n}@x.test",
+            language=setup.BENCH_LANGUAGE,
         )
         mine = [reorder_pool[2 * n], reorder_pool[2 * n + 1], stage_pool[n]]
         Deal.objects.filter(pk__in=[d.pk for d in mine]).update(owner=user)

@@ -77,6 +77,7 @@ def bench_board_sizes(sizes: tuple[int, ...], *, runs: int, browser_runs: int) -
     )
     started = time.perf_counter()
     password = setup.seed(sizes[0])
+    print(setup.speak(setup.BENCH_LANGUAGE))
     bulk.vacuum_analyze()
     print(
         f"seed_demo --deals {sizes[0]:,} and VACUUM ANALYZE: {time.perf_counter() - started:.1f} s"

@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import admin_required
@@ -85,7 +87,7 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"{user.username}: details saved.")
+            messages.success(request, _("%(user)s: details saved.") % {"user": user.username})
             return redirect("crm_admin:user", user_id=user.pk)
     return _user_page(request, user, status=422, details_form=form)
 
@@ -102,7 +104,12 @@ def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
     except (ValidationError, DomainError) as error:
         text = error.message if isinstance(error, DomainError) else " ".join(error.messages)
         return _user_page(request, user, status=400, role_form=form, refusal=text)
-    messages.success(request, f"{user.display_name} is now {user.get_role_display().lower()}.")
+    messages.success(
+        request,
+        # Translators: "Anna Berg is now manager." The role is in lower case.
+        _("%(name)s is now %(role)s.")
+        % {"name": user.display_name, "role": user.get_role_display().lower()},
+    )
     return redirect("crm_admin:user", user_id=user.pk)
 
 
@@ -121,16 +128,40 @@ def user_deactivate_view(request: HttpRequest, user_id: int) -> HttpResponse:
         except DomainError as error:
             context["refusal"] = error.message
         else:
-            handed = []
-            if result.deals:
-                handed.append(f"{result.deals} open deal{'s' if result.deals != 1 else ''}")
-            if result.activities:
-                count = result.activities
-                handed.append(f"{count} open activit{'ies' if count != 1 else 'y'}")
-            suffix = f" {' and '.join(handed)} handed over." if handed else ""
-            messages.success(request, f"{user.display_name} can no longer sign in.{suffix}")
+            messages.success(request, _deactivated_message(user, result.deals, result.activities))
             return redirect("crm_admin:user", user_id=user.pk)
     return form_page(request, "console/user_deactivate.html", context)
+
+
+def _deactivated_message(user: User, deals: int, activities: int) -> str:
+    """What the admin reads after a deactivation: one sentence per fact."""
+    sentences = [_("%(name)s can no longer sign in.") % {"name": user.display_name}]
+    if deals and activities:
+        deals_text = ngettext("%(count)s open deal", "%(count)s open deals", deals) % {
+            "count": deals
+        }
+        activities_text = ngettext(
+            "%(count)s open activity", "%(count)s open activities", activities
+        ) % {"count": activities}
+        sentences.append(
+            _("%(deals)s and %(activities)s handed over.")
+            % {"deals": deals_text, "activities": activities_text}
+        )
+    elif deals:
+        sentences.append(
+            ngettext("%(count)s open deal handed over.", "%(count)s open deals handed over.", deals)
+            % {"count": deals}
+        )
+    elif activities:
+        sentences.append(
+            ngettext(
+                "%(count)s open activity handed over.",
+                "%(count)s open activities handed over.",
+                activities,
+            )
+            % {"count": activities}
+        )
+    return " ".join(sentences)
 
 
 # -- A stage and its deals ---------------------------------------------------------------
@@ -162,13 +193,18 @@ def stage_remove_view(request: HttpRequest, stage_id: int) -> HttpResponse:
         except DomainError as error:
             context["refusal"] = error.message
         else:
-            moved = (
-                f" Its {removal.deals_moved} open deal{'s' if removal.deals_moved != 1 else ''} "
-                f"moved to “{removal.target.name}”."
-                if removal.deals_moved
-                else ""
-            )
-            done = "archived (deals' history refers to it)" if removal.archived else "deleted"
-            messages.success(request, f"Stage “{removal.stage_name}” {done}.{moved}")
+            if removal.archived:
+                message = _("Stage “%(stage)s” archived (deals' history refers to it).")
+            else:
+                message = _("Stage “%(stage)s” deleted.")
+            message %= {"stage": removal.stage_name}
+            if removal.deals_moved:
+                moved = ngettext(
+                    "Its %(count)s open deal moved to “%(target)s”.",
+                    "Its %(count)s open deals moved to “%(target)s”.",
+                    removal.deals_moved,
+                ) % {"count": removal.deals_moved, "target": removal.target.name}
+                message = f"{message} {moved}"
+            messages.success(request, message)
             return redirect("crm_admin:pipeline", pipeline_id=pipeline.pk)
     return form_page(request, "console/stage_remove.html", context)

@@ -6,6 +6,8 @@ follows the deal. Invisible objects answer 404; visible but forbidden actions 40
 
 from django.db.models import Exists, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from accounts.selectors import managed_user_ids, teammate_ids
@@ -100,7 +102,7 @@ def deal_get_visible_or_404(user: User, pk: int | str, queryset: QuerySet | None
     try:
         return qs.get(pk=pk)
     except (Deal.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such deal.") from None
+        raise Http404(_("No such deal.")) from None
 
 
 def can_edit(user: User, deal: Deal) -> bool:
@@ -114,9 +116,18 @@ def can_edit(user: User, deal: Deal) -> bool:
     return deal.owner_id == own or managed.filter(user_id=deal.owner_id).exists()
 
 
+# One sentence per verb, so that each language can write its own (docs/i18n.md).
+FORBIDDEN = {
+    "change": gettext_lazy("You can see this deal but not change it."),
+    "move": gettext_lazy("You can see this deal but not move it."),
+    "reopen": gettext_lazy("You can see this deal but not reopen it."),
+}
+
+
 def edit_forbidden(verb: str = "change") -> Forbidden:
-    """The refusal (403) of a user who may see a deal but not ``verb`` it."""
-    return Forbidden(f"You can see this deal but not {verb} it.")
+    """The refusal (403) of a user who may see a deal but not ``verb`` it (``change``,
+    ``move`` or ``reopen``)."""
+    return Forbidden(str(FORBIDDEN.get(verb, FORBIDDEN["change"])))
 
 
 def ensure_can_edit(user: User, deal: Deal, verb: str = "change") -> None:

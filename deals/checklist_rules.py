@@ -13,9 +13,81 @@ import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from deals.models import Activity, ChecklistCheck, Deal
-from pipelines.models import ChecklistItem, Pipeline, Stage
+from pipelines.models import ActivityKind, ChecklistItem, Pipeline, Stage
+
+# What the deal page says of an automatic item: one sentence per field and activity kind,
+# so that each language can write its own grammar (docs/i18n.md).
+FIELD_FILLED = {
+    ChecklistItem.Field.VALUE: _("Automatic: the value is filled in."),
+    ChecklistItem.Field.EXPECTED_CLOSE_DATE: _("Automatic: the expected close date is filled in."),
+    ChecklistItem.Field.ORGANIZATION: _("Automatic: the organization is filled in."),
+    ChecklistItem.Field.PERSON: _("Automatic: the contact person is filled in."),
+}
+FIELD_MISSING = {
+    ChecklistItem.Field.VALUE: _("Automatic: fill in the value under Details."),
+    ChecklistItem.Field.EXPECTED_CLOSE_DATE: _(
+        "Automatic: fill in the expected close date under Details."
+    ),
+    ChecklistItem.Field.ORGANIZATION: _("Automatic: fill in the organization under Details."),
+    ChecklistItem.Field.PERSON: _("Automatic: fill in the contact person under Details."),
+}
+ACTIVITY_LOGGED = {
+    ActivityKind.CALL: _("Automatic: a call is logged."),
+    ActivityKind.MEETING: _("Automatic: a meeting is logged."),
+    ActivityKind.EMAIL: _("Automatic: an email is logged."),
+    ActivityKind.TASK: _("Automatic: a task is logged."),
+    ActivityKind.NOTE: _("Automatic: a note is logged."),
+}
+ACTIVITY_MISSING = {
+    ActivityKind.CALL: _("Automatic: log a call as done."),
+    ActivityKind.MEETING: _("Automatic: log a meeting as done."),
+    ActivityKind.EMAIL: _("Automatic: log an email as done."),
+    ActivityKind.TASK: _("Automatic: log a task as done."),
+    ActivityKind.NOTE: _("Automatic: log a note as done."),
+}
+ACTIVITY_MISSING_SINCE_ENTRY = {
+    ActivityKind.CALL: _("Automatic: log a call as done (since the deal entered this stage)."),
+    ActivityKind.MEETING: _(
+        "Automatic: log a meeting as done (since the deal entered this stage)."
+    ),
+    ActivityKind.EMAIL: _("Automatic: log an email as done (since the deal entered this stage)."),
+    ActivityKind.TASK: _("Automatic: log a task as done (since the deal entered this stage)."),
+    ActivityKind.NOTE: _("Automatic: log a note as done (since the deal entered this stage)."),
+}
+# The checklist dialog of a refused move: "— log the call now".
+LOG_NOW = {
+    ActivityKind.CALL: _("log the call now"),
+    ActivityKind.MEETING: _("log the meeting now"),
+    ActivityKind.EMAIL: _("log the email now"),
+    ActivityKind.TASK: _("log the task now"),
+    ActivityKind.NOTE: _("log the note now"),
+}
+
+
+def automatic_hint(item: ChecklistItem) -> str:
+    """How an automatic item (``is_satisfied`` set by ``items_with_state``) is satisfied,
+    in the active language; empty for a manual item."""
+    satisfied = getattr(item, "is_satisfied", False)
+    if item.satisfied_by == ChecklistItem.SatisfiedBy.FIELD:
+        texts = FIELD_FILLED if satisfied else FIELD_MISSING
+        return str(texts.get(item.field_name, ""))
+    if item.satisfied_by == ChecklistItem.SatisfiedBy.ACTIVITY:
+        if satisfied:
+            texts = ACTIVITY_LOGGED
+        elif item.kind == ChecklistItem.Kind.EXIT:
+            texts = ACTIVITY_MISSING_SINCE_ENTRY
+        else:
+            texts = ACTIVITY_MISSING
+        return str(texts.get(item.activity_kind, ""))
+    return ""
+
+
+def log_now_hint(item: ChecklistItem) -> str:
+    """What the checklist dialog asks for an activity item: log that kind of activity now."""
+    return str(LOG_NOW.get(item.activity_kind, ""))
 
 
 def field_is_filled(deal: Deal, field_name: str) -> bool:

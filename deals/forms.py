@@ -1,7 +1,9 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from deals.forms_deal import datalist_attrs
 from deals.models import Deal, LostReason
+from pipelinecrm.form_fields import AmountField
 from pipelines.models import ActivityKind
 
 
@@ -28,7 +30,8 @@ class CompletionForm(forms.Form):
     before confirming (docs/domain/moves.md)."""
 
     check = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
-    value = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+    value = AmountField(max_digits=14, decimal_places=2, min_value=0, required=False)
+    # The dialog's <input type="date"> always sends ISO dates: not localized.
     expected_close_date = forms.DateField(required=False)
     organization_name = forms.CharField(max_length=200, required=False, strip=True)
     person_name = forms.CharField(max_length=200, required=False, strip=True)
@@ -42,7 +45,7 @@ class CompletionForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("activity_kind") and not data.get("activity_subject"):
-            self.add_error("activity_subject", "Say in a few words what happened.")
+            self.add_error("activity_subject", _("Say in a few words what happened."))
         return data
 
 
@@ -50,11 +53,11 @@ class LostForm(forms.Form):
     version = forms.IntegerField(min_value=1)
     reason = forms.ModelChoiceField(
         queryset=LostReason.objects.filter(is_active=True),
-        empty_label="Choose a reason…",
-        error_messages={"required": "Choose why the deal was lost."},
+        empty_label=_("Choose a reason…"),
+        error_messages={"required": _("Choose why the deal was lost.")},
     )
     note = forms.CharField(
-        max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Note"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
@@ -65,27 +68,35 @@ class VersionForm(forms.Form):
 
 
 class DealCreateForm(forms.ModelForm):
+    value = AmountField(
+        label=_("Value"), max_digits=14, decimal_places=2, min_value=0, required=False
+    )
     organization_name = forms.CharField(
-        label="Organization",
+        label=_("Organization"),
         max_length=200,
         required=False,
         strip=True,
-        help_text="An existing organization's name, or a new one.",
+        help_text=_("An existing organization's name, or a new one."),
     )
     person_name = forms.CharField(
-        label="Contact person", max_length=200, required=False, strip=True
+        label=_("Contact person"), max_length=200, required=False, strip=True
     )
 
     class Meta:
         model = Deal
         fields = ["title", "value", "expected_close_date", "owner"]
+        labels = {
+            "title": _("Title"),
+            "expected_close_date": _("Expected close date"),
+            "owner": _("Owner"),
+        }
+        # An HTML date input: always ISO (yyyy-mm-dd), not localized.
         widgets = {"expected_close_date": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, owner_choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owner_choices
         self.fields["owner"].empty_label = None
-        self.fields["value"].widget.attrs.update({"min": "0", "step": "0.01"})
         # Existing names are suggested as the user types (the dialog holds the datalists).
         self.fields["organization_name"].widget.attrs.update(
             datalist_attrs("organization-options", "new-deal-organization-options")

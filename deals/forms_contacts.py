@@ -2,6 +2,8 @@
 whole company, docs/domain/roles-and-visibility.md)."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from deals.forms_deal import datalist_attrs
 from deals.models import Organization, Person
@@ -11,7 +13,8 @@ class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["name", "domain"]
-        help_texts = {"domain": "e.g. example.com (optional)"}
+        labels = {"name": gettext_lazy("Name"), "domain": gettext_lazy("Domain")}
+        help_texts = {"domain": gettext_lazy("e.g. example.com (optional)")}
 
     def clean_name(self) -> str:
         # Deals pick organizations by name (case-insensitively), so two of one name would
@@ -19,22 +22,27 @@ class OrganizationForm(forms.ModelForm):
         name = self.cleaned_data["name"].strip()
         taken = Organization.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
         if taken.exists():
-            raise forms.ValidationError("An organization with this name already exists.")
+            raise forms.ValidationError(_("An organization with this name already exists."))
         return name
 
 
 class PersonForm(forms.ModelForm):
     organization_name = forms.CharField(
-        label="Organization",
+        label=gettext_lazy("Organization"),
         max_length=200,
         required=False,
         strip=True,
-        help_text="An existing organization's name, or a new one.",
+        help_text=gettext_lazy("An existing organization's name, or a new one."),
     )
 
     class Meta:
         model = Person
         fields = ["name", "email", "phone"]
+        labels = {
+            "name": gettext_lazy("Name"),
+            "email": gettext_lazy("Email"),
+            "phone": gettext_lazy("Phone"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,8 +2,10 @@
 
 from django import forms
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from deals.models import FUTURE_DONE_AT, Deal, done_at_is_future
+from pipelinecrm.form_fields import AmountField
 from pipelines.models import ActivityKind
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -29,27 +31,30 @@ class DealEditForm(forms.Form):
     case-insensitively, a new one is created."""
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    title = forms.CharField(max_length=200)
-    value = forms.DecimalField(
-        label="Value", max_digits=14, decimal_places=2, min_value=0, required=False
+    title = forms.CharField(label=_("Title"), max_length=200)
+    value = AmountField(
+        label=_("Value"), max_digits=14, decimal_places=2, min_value=0, required=False
     )
+    # An HTML date input: always ISO (yyyy-mm-dd), the browser shows it the user's way.
     expected_close_date = forms.DateField(
-        label="Expected close date",
+        label=_("Expected close date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     organization_name = forms.CharField(
-        label="Organization", max_length=200, required=False, strip=True
+        label=_("Organization"), max_length=200, required=False, strip=True
     )
-    person_name = forms.CharField(label="Contact person", max_length=200, required=False)
+    person_name = forms.CharField(label=_("Contact person"), max_length=200, required=False)
     probability_override = forms.IntegerField(
-        label="Probability override (%)",
+        label=_("Probability override (%)"),
         min_value=0,
         max_value=100,
         required=False,
-        help_text="Empty: the stage's probability.",
+        help_text=_("Empty: the stage's probability."),
     )
-    owner = forms.ModelChoiceField(queryset=None, required=False, empty_label=None)
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=None, required=False, empty_label=None
+    )
 
     def __init__(self, *args, deal: Deal, owner_choices=None, **kwargs):
         kwargs.setdefault(
@@ -66,7 +71,6 @@ class DealEditForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        self.fields["value"].widget.attrs.update({"min": "0", "step": "0.01"})
         self.fields["organization_name"].widget.attrs.update(
             datalist_attrs("organization-options", f"organization-options-{deal.pk}")
         )
@@ -85,27 +89,28 @@ class DealEditForm(forms.Form):
 class ActivityForm(forms.Form):
     """Log a done activity now, or schedule one for later (the button decides)."""
 
-    kind = forms.ChoiceField(choices=ActivityKind.choices)
-    subject = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    # HTML datetime-local inputs: always ISO, not localized.
     due_at = forms.DateTimeField(
-        label="Due",
+        label=_("Due"),
         required=False,
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
-        help_text="Company time zone.",
+        help_text=_("Company time zone."),
     )
     done_at = forms.DateTimeField(
-        label="Done at",
+        label=_("Done at"),
         required=False,
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
-        help_text="When it happened, if earlier than now. Company time zone.",
+        help_text=_("When it happened, if earlier than now. Company time zone."),
     )
     notes = forms.CharField(
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
     )
     action = forms.ChoiceField(
-        choices=[("log", "Log as done"), ("schedule", "Schedule")], initial="log"
+        choices=[("log", _("Log as done")), ("schedule", _("Schedule"))], initial="log"
     )
 
     def __init__(self, *args, prefix_id: str = "activity", **kwargs):
@@ -116,12 +121,12 @@ class ActivityForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("action") == "schedule" and not data.get("due_at"):
-            self.add_error("due_at", "Say when it is due to schedule it.")
+            self.add_error("due_at", _("Say when it is due to schedule it."))
         done_at = data.get("done_at")
         if done_at is not None and data.get("action") == "schedule":
-            self.add_error("done_at", "A scheduled activity is not done yet: leave this empty.")
+            self.add_error("done_at", _("A scheduled activity is not done yet: leave this empty."))
         elif done_at is not None and done_at_is_future(done_at):
-            self.add_error("done_at", FUTURE_DONE_AT)
+            self.add_error("done_at", _(FUTURE_DONE_AT))
         return data
 
 

@@ -11,17 +11,51 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from deals.models import Activity, Deal, DealEvent, StageChange
+from pipelines.models import ActivityKind
 
-FIELD_LABELS = {
-    "title": "the title",
-    "value": "the value",
-    "expected_close_date": "the expected close date",
-    "organization": "the organization",
-    "person": "the contact person",
-    "probability_override": "the probability override",
+# "changed the value from … to …": one sentence per field (docs/i18n.md).
+CHANGED = {
+    "title": gettext_lazy("%(actor)s changed the title from %(old)s to %(new)s."),
+    "value": gettext_lazy("%(actor)s changed the value from %(old)s to %(new)s."),
+    "expected_close_date": gettext_lazy(
+        "%(actor)s changed the expected close date from %(old)s to %(new)s."
+    ),
+    "organization": gettext_lazy("%(actor)s changed the organization from %(old)s to %(new)s."),
+    "person": gettext_lazy("%(actor)s changed the contact person from %(old)s to %(new)s."),
+    "probability_override": gettext_lazy(
+        "%(actor)s changed the probability override from %(old)s to %(new)s."
+    ),
 }
+CHANGED_OTHER = gettext_lazy("%(actor)s changed %(field)s from %(old)s to %(new)s.")
+# An activity logged or scheduled: one sentence per kind, the articles differ.
+LOGGED = {
+    ActivityKind.CALL: gettext_lazy("%(actor)s logged a call: “%(subject)s”."),
+    ActivityKind.MEETING: gettext_lazy("%(actor)s logged a meeting: “%(subject)s”."),
+    ActivityKind.EMAIL: gettext_lazy("%(actor)s logged an email: “%(subject)s”."),
+    ActivityKind.TASK: gettext_lazy("%(actor)s logged a task: “%(subject)s”."),
+    ActivityKind.NOTE: gettext_lazy("%(actor)s logged a note: “%(subject)s”."),
+}
+LOGGED_OTHER = gettext_lazy("%(actor)s logged an activity: “%(subject)s”.")
+SCHEDULED = {
+    ActivityKind.CALL: gettext_lazy("%(actor)s scheduled a call: “%(subject)s”."),
+    ActivityKind.MEETING: gettext_lazy("%(actor)s scheduled a meeting: “%(subject)s”."),
+    ActivityKind.EMAIL: gettext_lazy("%(actor)s scheduled an email: “%(subject)s”."),
+    ActivityKind.TASK: gettext_lazy("%(actor)s scheduled a task: “%(subject)s”."),
+    ActivityKind.NOTE: gettext_lazy("%(actor)s scheduled a note: “%(subject)s”."),
+}
+SCHEDULED_OTHER = gettext_lazy("%(actor)s scheduled an activity: “%(subject)s”.")
+SCHEDULED_FOR = {
+    ActivityKind.CALL: gettext_lazy("%(actor)s scheduled a call for %(due)s: “%(subject)s”."),
+    ActivityKind.MEETING: gettext_lazy("%(actor)s scheduled a meeting for %(due)s: “%(subject)s”."),
+    ActivityKind.EMAIL: gettext_lazy("%(actor)s scheduled an email for %(due)s: “%(subject)s”."),
+    ActivityKind.TASK: gettext_lazy("%(actor)s scheduled a task for %(due)s: “%(subject)s”."),
+    ActivityKind.NOTE: gettext_lazy("%(actor)s scheduled a note for %(due)s: “%(subject)s”."),
+}
+SCHEDULED_FOR_OTHER = gettext_lazy("%(actor)s scheduled an activity for %(due)s: “%(subject)s”.")
 # Events that a stage change accompanies (written in the same transaction, same instant).
 STAGE_CHANGE_KINDS = {
     DealEvent.Kind.CREATED,
@@ -59,19 +93,34 @@ def _duration(delta: datetime.timedelta | None) -> str:
         return ""
     days = delta.days
     if days >= 1:
-        return f"{days} day{'s' if days != 1 else ''}"
+        return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
     hours = delta.seconds // 3600
     if hours >= 1:
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return "less than an hour"
-
-
-def _a(word: str) -> str:
-    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+        return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
+    return _("less than an hour")
 
 
 def _shown(value) -> str:
-    return f"“{value}”" if value not in ("", None) else "empty"
+    return _("“%(value)s”") % {"value": value} if value not in ("", None) else _("empty")
+
+
+def _activity_sentence(actor: str, kind: str, subject: str, *, done: bool, due: str = "") -> str:
+    """ "… logged a call: “…”." or "… scheduled a call for 7 Dec 2026, 10:00: “…”."."""
+    if done:
+        text = LOGGED.get(kind, LOGGED_OTHER)
+    elif due:
+        text = SCHEDULED_FOR.get(kind, SCHEDULED_FOR_OTHER)
+    else:
+        text = SCHEDULED.get(kind, SCHEDULED_OTHER)
+    return str(text) % {"actor": actor, "subject": subject, "due": due}
+
+
+def _overridden(reason: str) -> str:
+    return _("Checklist overridden: %(reason)s") % {"reason": reason}
+
+
+def _skipped(items: list[str]) -> str:
+    return _("Skipped: %(items)s") % {"items": ", ".join(items)}
 
 
 def _sentence(event: DealEvent, change: StageChange | None, activity: Activity | None) -> Entry:
@@ -79,76 +128,107 @@ def _sentence(event: DealEvent, change: StageChange | None, activity: Activity |
     actor = _actor(event.user)
     details: list[str] = []
     stage = data.get("stage", "")
+    words = {"actor": actor, "stage": stage}
     if kind == DealEvent.Kind.CREATED:
-        sentence = f"{actor} created the deal in {stage}."
+        sentence = _("%(actor)s created the deal in %(stage)s.") % words
     elif kind == DealEvent.Kind.IMPORTED:
-        sentence = f"{actor} imported the deal from a CSV file into {stage}."
+        sentence = _("%(actor)s imported the deal from a CSV file into %(stage)s.") % words
     elif kind == DealEvent.Kind.EDITED:
-        label = FIELD_LABELS.get(data.get("field"), data.get("field", "a field"))
-        sentence = (
-            f"{actor} changed {label} from {_shown(data.get('old'))} to {_shown(data.get('new'))}."
-        )
-    elif kind == DealEvent.Kind.MOVED:
-        where = f" (pipeline {data['pipeline']})" if data.get("pipeline") else ""
-        sentence = f"{actor} moved the deal from {data.get('from')} to {data.get('to')}{where}."
-        if change is not None and change.time_in_from_stage is not None:
-            details.append(f"After {_duration(change.time_in_from_stage)} in {data.get('from')}.")
-    elif kind in (DealEvent.Kind.CHECKLIST_TICKED, DealEvent.Kind.CHECKLIST_UNTICKED):
-        verb = "ticked" if kind == DealEvent.Kind.CHECKLIST_TICKED else "unticked"
-        sentence = f"{actor} {verb} “{data.get('item')}” ({stage} checklist)."
-    elif kind == DealEvent.Kind.WON:
-        sentence = f"{actor} marked the deal as won in {stage}."
-    elif kind == DealEvent.Kind.LOST:
-        sentence = f"{actor} marked the deal as lost: {data.get('reason', 'no reason given')}."
-        if data.get("note"):
-            details.append(f"Note: {data['note']}")
-    elif kind == DealEvent.Kind.REOPENED:
-        was = data.get("was", "closed")
-        sentence = f"{actor} reopened the deal (it was {was}) in {stage}."
-    elif kind == DealEvent.Kind.REASSIGNED:
-        sentence = f"{actor} reassigned the deal from {data.get('old')} to {data.get('new')}."
-    elif kind == DealEvent.Kind.ACTIVITY_LOGGED:
-        what = (activity.get_kind_display() if activity else data.get("kind", "activity")).lower()
-        subject = activity.subject if activity else data.get("subject", "")
-        if data.get("done"):
-            sentence = f"{actor} logged {_a(what)}: “{subject}”."
+        name = data.get("field")
+        values = {**words, "old": _shown(data.get("old")), "new": _shown(data.get("new"))}
+        if name in CHANGED:
+            sentence = str(CHANGED[name]) % values
         else:
-            due = f" for {_day(activity.due_at)}" if activity and activity.due_at else ""
-            sentence = f"{actor} scheduled {_a(what)}{due}: “{subject}”."
+            sentence = str(CHANGED_OTHER) % {**values, "field": name or _("a field")}
+    elif kind == DealEvent.Kind.MOVED:
+        moved = {**words, "from": data.get("from"), "to": data.get("to")}
+        if data.get("pipeline"):
+            sentence = _(
+                "%(actor)s moved the deal from %(from)s to %(to)s (pipeline %(pipeline)s)."
+            ) % {**moved, "pipeline": data["pipeline"]}
+        else:
+            sentence = _("%(actor)s moved the deal from %(from)s to %(to)s.") % moved
+        if change is not None and change.time_in_from_stage is not None:
+            details.append(
+                _("After %(duration)s in %(stage)s.")
+                % {"duration": _duration(change.time_in_from_stage), "stage": data.get("from")}
+            )
+    elif kind in (DealEvent.Kind.CHECKLIST_TICKED, DealEvent.Kind.CHECKLIST_UNTICKED):
+        ticked = {**words, "item": data.get("item")}
+        if kind == DealEvent.Kind.CHECKLIST_TICKED:
+            sentence = _("%(actor)s ticked “%(item)s” (%(stage)s checklist).") % ticked
+        else:
+            sentence = _("%(actor)s unticked “%(item)s” (%(stage)s checklist).") % ticked
+    elif kind == DealEvent.Kind.WON:
+        sentence = _("%(actor)s marked the deal as won in %(stage)s.") % words
+    elif kind == DealEvent.Kind.LOST:
+        reason = data.get("reason") or _("no reason given")
+        sentence = _("%(actor)s marked the deal as lost: %(reason)s.") % {
+            **words,
+            "reason": reason,
+        }
+        if data.get("note"):
+            details.append(_("Note: %(note)s") % {"note": data["note"]})
+    elif kind == DealEvent.Kind.REOPENED:
+        if data.get("was") == "won":
+            sentence = _("%(actor)s reopened the deal (it was won) in %(stage)s.") % words
+        elif data.get("was") == "lost":
+            sentence = _("%(actor)s reopened the deal (it was lost) in %(stage)s.") % words
+        else:
+            sentence = _("%(actor)s reopened the deal (it was closed) in %(stage)s.") % words
+    elif kind == DealEvent.Kind.REASSIGNED:
+        sentence = _("%(actor)s reassigned the deal from %(old)s to %(new)s.") % {
+            **words,
+            "old": data.get("old"),
+            "new": data.get("new"),
+        }
+    elif kind == DealEvent.Kind.ACTIVITY_LOGGED:
+        what = activity.kind if activity else data.get("kind", "")
+        subject = activity.subject if activity else data.get("subject", "")
+        due = _day(activity.due_at) if activity and activity.due_at else ""
+        sentence = _activity_sentence(actor, what, subject, done=bool(data.get("done")), due=due)
         if activity is not None and activity.notes:
             details.append(activity.notes)
         if activity is None:
-            details.append("The activity has since been deleted.")
+            details.append(_("The activity has since been deleted."))
     elif kind == DealEvent.Kind.STALLED:
         since = data.get("stalled_since")
         when = _day(datetime.datetime.fromisoformat(since)) if since else ""
-        sentence = "The deal was flagged as stalled" + (
-            f": no progress since {when}." if when else "."
-        )
+        if when:
+            sentence = _("The deal was flagged as stalled: no progress since %(when)s.") % {
+                "when": when
+            }
+        else:
+            sentence = _("The deal was flagged as stalled.")
     else:
-        sentence = f"{actor}: {event.get_kind_display()}."
+        sentence = _("%(actor)s: %(event)s.") % {**words, "event": event.get_kind_display()}
     if data.get("override_reason"):
-        details.append(f"Checklist overridden: {data['override_reason']}")
+        details.append(_overridden(data["override_reason"]))
         if data.get("overridden_items"):
-            details.append("Skipped: " + ", ".join(data["overridden_items"]))
+            details.append(_skipped(data["overridden_items"]))
     elif change is not None and change.override_reason:
-        details.append(f"Checklist overridden: {change.override_reason}")
+        details.append(_overridden(change.override_reason))
     if change is not None and kind == DealEvent.Kind.MOVED:
         skipped = [item.text for item in change.overridden_items.all()]
         if skipped and not data.get("overridden_items"):
-            details.append("Skipped: " + ", ".join(skipped))
+            details.append(_skipped(skipped))
     return Entry(at=event.created_at, kind=kind, actor=actor, sentence=sentence, details=details)
 
 
 def _bare_stage_change(change: StageChange) -> Entry:
     actor = _actor(change.user)
     if change.from_stage is None:
-        sentence = f"{actor} put the deal in {change.to_stage.name}."
+        sentence = _("%(actor)s put the deal in %(stage)s.") % {
+            "actor": actor,
+            "stage": change.to_stage.name,
+        }
     else:
-        sentence = (
-            f"{actor} moved the deal from {change.from_stage.name} to {change.to_stage.name}."
-        )
-    details = [f"Checklist overridden: {change.override_reason}"] if change.override_reason else []
+        sentence = _("%(actor)s moved the deal from %(from)s to %(to)s.") % {
+            "actor": actor,
+            "from": change.from_stage.name,
+            "to": change.to_stage.name,
+        }
+    details = [_overridden(change.override_reason)] if change.override_reason else []
     return Entry(
         at=change.changed_at, kind="moved", actor=actor, sentence=sentence, details=details
     )
@@ -156,13 +236,13 @@ def _bare_stage_change(change: StageChange) -> Entry:
 
 def _bare_activity(activity: Activity) -> Entry:
     actor = _actor(activity.owner)
-    what = activity.get_kind_display().lower()
     if activity.done_at is not None:
-        at, sentence = activity.done_at, f"{actor} logged {_a(what)}: “{activity.subject}”."
+        at = activity.done_at
+        sentence = _activity_sentence(actor, activity.kind, activity.subject, done=True)
     else:
         at = activity.created_at
-        due = f" for {_day(activity.due_at)}" if activity.due_at else ""
-        sentence = f"{actor} scheduled {_a(what)}{due}: “{activity.subject}”."
+        due = _day(activity.due_at) if activity.due_at else ""
+        sentence = _activity_sentence(actor, activity.kind, activity.subject, done=False, due=due)
     details = [activity.notes] if activity.notes else []
     return Entry(at=at, kind="activity_logged", actor=actor, sentence=sentence, details=details)
 

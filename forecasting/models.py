@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
 from deals.models import MONEY
@@ -73,7 +74,7 @@ class Quota(models.Model):
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.CASCADE, related_name="quotas"
     )
-    month = models.DateField(help_text="First day of the month.")
+    month = models.DateField(help_text=_("First day of the month."))
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
 
     class Meta:
@@ -83,29 +84,29 @@ class Quota(models.Model):
                 condition=models.Q(user__isnull=False, team__isnull=True)
                 | models.Q(user__isnull=True, team__isnull=False),
                 name="quota_user_xor_team",
-                violation_error_message="A quota belongs to a user or to a team, not both.",
+                violation_error_message=_("A quota belongs to a user or to a team, not both."),
             ),
             models.CheckConstraint(
                 condition=models.Q(amount__gte=0),
                 name="quota_amount_not_negative",
-                violation_error_message="A quota cannot be negative.",
+                violation_error_message=_("A quota cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=models.Q(month__day=1),
                 name="quota_month_first_day",
-                violation_error_message="A quota's month is given by its first day.",
+                violation_error_message=_("A quota's month is given by its first day."),
             ),
             models.UniqueConstraint(
                 fields=["user", "month"],
                 condition=models.Q(user__isnull=False),
                 name="quota_once_per_user_month",
-                violation_error_message="This user already has a quota for that month.",
+                violation_error_message=_("This user already has a quota for that month."),
             ),
             models.UniqueConstraint(
                 fields=["team", "month"],
                 condition=models.Q(team__isnull=False),
                 name="quota_once_per_team_month",
-                violation_error_message="This team already has a quota for that month.",
+                violation_error_message=_("This team already has a quota for that month."),
             ),
         ]
 
@@ -114,4 +115,4 @@ class Quota(models.Model):
 
     def clean(self) -> None:
         if self.month and self.month.day != 1:
-            raise ValidationError({"month": "A quota's month is given by its first day."})
+            raise ValidationError({"month": _("A quota's month is given by its first day.")})

@@ -13,6 +13,7 @@ from typing import Any, Literal, TypedDict
 
 from django.db.models import QuerySet
 from django.utils import dateformat
+from django.utils.translation import gettext as _
 
 from deals.models import Deal
 from forecasting.calendar import company_today
@@ -56,7 +57,7 @@ GROUPINGS: dict[str, _Grouping] = {
     "team": _Grouping(
         fields=("owner__memberships__team_id", "owner__memberships__team__name"),
         key=lambda row: row["owner__memberships__team_id"],
-        label=lambda row: row["owner__memberships__team__name"] or "No team",
+        label=lambda row: row["owner__memberships__team__name"] or _("No team"),
         order=lambda row: (
             row["owner__memberships__team_id"] is None,
             (row["owner__memberships__team__name"] or "").lower(),
@@ -72,7 +73,7 @@ GROUPINGS: dict[str, _Grouping] = {
         fields=("period",),
         key=lambda row: row["period"],
         label=lambda row: (
-            dateformat.format(row["period"], "M Y") if row["period"] else "Unscheduled"
+            dateformat.format(row["period"], "M Y") if row["period"] else _("Unscheduled")
         ),
         order=lambda row: (row["period"] is None, row["period"] or datetime.date.min),
     ),

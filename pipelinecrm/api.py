@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions
@@ -58,7 +59,7 @@ router.register("notifications", NotificationViewSet, basename="notification")
 def not_found(request, *args, **kwargs) -> JsonResponse:
     """Unknown API paths answer in JSON too, not with the site's HTML 404 page (nor, for a
     POST, with the HTML CSRF refusal: API views are CSRF-exempt, DRF checks sessions)."""
-    return JsonResponse({"code": "not_found", "message": "No such API endpoint."}, status=404)
+    return JsonResponse({"code": "not_found", "message": _("No such API endpoint.")}, status=404)
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):
@@ -98,11 +99,11 @@ def _domain_error_body(exc: DomainError) -> dict:
 def _error_body(exc: Exception, data) -> dict:
     if isinstance(exc, exceptions.ValidationError):
         errors = data if isinstance(data, dict) else {"non_field_errors": data}
-        return {"code": "invalid", "message": "Some fields are not valid.", "errors": errors}
+        return {"code": "invalid", "message": _("Some fields are not valid."), "errors": errors}
     if isinstance(exc, Http404):
-        return {"code": "not_found", "message": "Not found."}
+        return {"code": "not_found", "message": _("Not found.")}
     if isinstance(exc, PermissionDenied):
-        return {"code": "forbidden", "message": "You may not do this."}
+        return {"code": "forbidden", "message": _("You may not do this.")}
     code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
     # One word for 403 whether DRF or a service refused.
     code = "forbidden" if code == "permission_denied" else code

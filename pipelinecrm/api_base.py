@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
@@ -54,7 +56,7 @@ class StrictSerializerMixin:
             unknown = sorted(set(data) - writable)
             if unknown:
                 raise serializers.ValidationError(
-                    {name: ["This field is not accepted here."] for name in unknown}
+                    {name: [_("This field is not accepted here.")] for name in unknown}
                 )
         return super().to_internal_value(data)
 
@@ -119,7 +121,7 @@ class AdminWritesOnly(IsAuthenticated):
     object the user cannot see answers 404 rather than 403.
     """
 
-    message = "Only an admin can change this."
+    message = gettext_lazy("Only an admin can change this.")
 
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
@@ -135,7 +137,7 @@ class AdminWritesOnly(IsAuthenticated):
 class AdminDeletesOnly(BasePermission):
     """Shared records (organizations, people): everyone edits, only admins delete."""
 
-    message = "Only an admin can delete this."
+    message = gettext_lazy("Only an admin can delete this.")
 
     def has_object_permission(self, request, view, obj) -> bool:
         return request.method != "DELETE" or is_admin(request.user)
@@ -184,7 +186,7 @@ class VersionConflictSerializer(serializers.Serializer):
 class IdOrNameField(serializers.Field):
     """An object given by id or by its (case-insensitive) name, e.g. a lost reason."""
 
-    default_error_messages = {"invalid": "Give an id or a name."}
+    default_error_messages = {"invalid": gettext_lazy("Give an id or a name.")}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | str):

@@ -1,8 +1,11 @@
 """Domain exceptions: one type per kind of refusal, each mapped to one error shape.
 
 The API's exception handler turns them into JSON (409/400/403); the htmx views turn the
-same exceptions into a dialog or a message fragment.
+same exceptions into a dialog or a message fragment. Messages are in the active language
+(raised during a request: the user's); ``code`` never changes with it (docs/i18n.md).
 """
+
+from django.utils.translation import gettext as _
 
 
 class DomainError(Exception):
@@ -37,8 +40,10 @@ class VersionConflict(DomainError):
 
     def __init__(self, current_version: int) -> None:
         super().__init__(
-            "Someone else changed this deal in the meantime; nothing was applied. "
-            "Check its current state and try again.",
+            _(
+                "Someone else changed this deal in the meantime; nothing was applied. "
+                "Check its current state and try again."
+            ),
             current_version=current_version,
         )
         self.current_version = current_version
@@ -51,5 +56,5 @@ class ChecklistIncomplete(DomainError):
     status = 409
 
     def __init__(self, missing: list) -> None:
-        super().__init__("Some required checklist items are not done yet.")
+        super().__init__(_("Some required checklist items are not done yet."))
         self.missing = missing

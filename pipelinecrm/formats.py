@@ -1,30 +1,78 @@
-"""Numbers and dates for pages that print hundreds of them (the board's cards).
+"""Amounts, numbers and dates in the active language's conventions (docs/i18n.md).
 
-Django's ``floatformat`` and ``date`` filters look the locale's conventions up on every
-call; here they are read once per render (docs/performance/board-page.md). The output is
-the filters' own, which tests/test_formats.py checks.
+Amounts follow the language's currency pattern from the CLDR data in Babel, with the
+company's currency (settings.CURRENCY): ``12.500 €`` in German, ``€ 12.500`` in Dutch,
+``€12,500`` in English. Numbers and dates follow Django's locale formats. Every page, chart
+and table prints amounts through ``money`` (the ``|money`` filter); the board's cards use
+``PageFormats``, which reads the conventions once per render
+(docs/performance/board-page.md) and prints what ``money`` prints.
 """
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
-from django.utils import dateformat
+from babel import Locale
+from babel.numbers import format_currency
+from django.conf import settings
+from django.utils import dateformat, translation
 from django.utils.formats import get_format
+
+
+def _quantize(amount: Decimal | int | float, digits: int) -> Decimal:
+    """Rounded half up, as people and Django's ``floatformat`` round (Babel rounds half even)."""
+    return Decimal(str(amount)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+@lru_cache(maxsize=32)
+def _currency_format(language: str, digits: int) -> tuple[Locale, str]:
+    """The language's currency pattern (positive part) with ``digits`` decimals."""
+    locale = Locale.parse(translation.to_locale(language))
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0]
+    decimals = "." + "0" * digits if digits else ""
+    return locale, pattern.replace("0.00", "0" + decimals)
+
+
+def money(amount: Decimal | int | float, digits: int = 0) -> str:
+    """``amount`` in the company currency, as the active language writes amounts."""
+    locale, pattern = _currency_format(translation.get_language() or settings.LANGUAGE_CODE, digits)
+    return format_currency(
+        _quantize(amount, digits),
+        settings.CURRENCY,
+        format=pattern,
+        locale=locale,
+        currency_digits=False,
+    )
+
+
+def currency_affixes() -> tuple[str, str]:
+    """What the active language writes before and after a whole amount (``("€ ", "")``)."""
+    before, _, after = money(0).partition("0")
+    return before, after
+
 
 WHOLE = Decimal(1)
 
 
 class PageFormats:
-    """The active locale's formats, for one render."""
+    """The active language's formats, for one render."""
 
     def __init__(self) -> None:
         self.thousands = get_format("THOUSAND_SEPARATOR")
+        self.before, self.after = currency_affixes()
         self._days: dict[date, str] = {}
 
     def whole(self, amount: Decimal) -> str:
         """``amount`` rounded half up and grouped by thousands: ``floatformat:"0g"``."""
         number = int(Decimal(amount).quantize(WHOLE, rounding=ROUND_HALF_UP))
         return f"{number:,}".replace(",", self.thousands)
+
+    def money(self, amount: Decimal) -> str:
+        """``money(amount)``: the whole amount with the currency where the language puts it
+        (a negative one, rare on a board, by ``money`` itself: its sign's place varies)."""
+        if amount < 0:
+            return money(amount)
+        return f"{self.before}{self.whole(amount)}{self.after}"
 
     def day_month(self, day: date) -> str:
         """``day`` as ``date:"j M"`` prints it; a page repeats few distinct days."""

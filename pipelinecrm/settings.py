@@ -35,8 +35,14 @@ USE_TZ = True
 CURRENCY = env.str("CURRENCY", default="EUR").upper()
 if not re.fullmatch(r"[A-Z]{3}", CURRENCY):
     raise ImproperlyConfigured(f"CURRENCY must be an ISO 4217 code such as EUR, not {CURRENCY!r}.")
-LANGUAGE_CODE = "en"
-USE_I18N = False
+
+# -- Languages (docs/i18n.md): the user's own, else the browser's, else the company's -----
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("nl", "Nederlands")]
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(f"LANGUAGE_CODE must be one of en, de, nl, not {LANGUAGE_CODE!r}.")
+USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # -- Applications ------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -64,9 +70,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -85,11 +93,14 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pipelinecrm.context_processors.company",
             ],
+            # Every template may translate and print amounts without a {% load %}.
+            "builtins": ["django.templatetags.i18n", "pipelinecrm.templatetags.formatting"],
         },
     },
     {

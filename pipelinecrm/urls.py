@@ -1,12 +1,20 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from forecasting.views import dashboards
 from pipelinecrm import views
 
+LANGUAGE_CODES = "|".join(code for code, _name in settings.LANGUAGES)
+
 urlpatterns = [
     path("", dashboards.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    re_path(
+        rf"^jsi18n/(?P<language>{LANGUAGE_CODES})/$",
+        views.LanguageCatalog.as_view(),
+        name="javascript-catalog",
+    ),
     path("accounts/", include("accounts.urls")),
     path("api/", include("pipelinecrm.api")),
     path("", include("deals.urls")),

@@ -2,8 +2,11 @@ import logging
 
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.cache import never_cache
+from django.utils import translation
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
+from django.views.i18n import JavaScriptCatalog
 
 from pipelinecrm.celery import app as celery_app
 
@@ -33,3 +36,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "fail", **checks}, status=200 if healthy else 503
     )
+
+
+@method_decorator(cache_control(max_age=3600, public=True), name="dispatch")
+class LanguageCatalog(JavaScriptCatalog):
+    """Django's JavaScript catalog (``gettext``, ``ngettext``, ``interpolate`` in the
+    browser), for the language in its URL, so a browser may keep one copy per language."""
+
+    def get(self, request, *args, language: str, **kwargs):
+        with translation.override(language):
+            return super().get(request, *args, **kwargs)

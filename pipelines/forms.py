@@ -2,25 +2,31 @@
 pipelines/services/ decide what is allowed and their ValidationErrors land on these."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AdminForm
 from pipelines.models import ActivityKind, ChecklistItem, Pipeline, Stage
 
-PROBABILITY_ERROR = "Probability must be between 0 and 100."
-THRESHOLD_ERROR = "The stall threshold must be at least one day (leave it empty: never stalls)."
+PROBABILITY_ERROR = _("Probability must be between 0 and 100.")
+THRESHOLD_ERROR = _("The stall threshold must be at least one day (leave it empty: never stalls).")
 
 
 class PipelineForm(AdminForm):
-    name = forms.CharField(max_length=100)
+    name = forms.CharField(label=_("Name"), max_length=100)
     description = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
     )
-    visibility = forms.ChoiceField(choices=Pipeline.Visibility.choices)
+    visibility = forms.ChoiceField(label=_("Visibility"), choices=Pipeline.Visibility.choices)
     forward_jumps = forms.ChoiceField(
-        label="Forward jumps",
+        label=_("Forward jumps"),
         choices=Pipeline.ForwardJumps.choices,
-        help_text="Strict: a deal that skips stages also needs the required exit items of "
-        "each stage it leaves behind and the entry items of each stage it passes over.",
+        help_text=_(
+            "Strict: a deal that skips stages also needs the required exit items of "
+            "each stage it leaves behind and the entry items of each stage it passes over."
+        ),
     )
 
     @classmethod
@@ -36,9 +42,11 @@ class PipelineForm(AdminForm):
 
 
 class StageForm(AdminForm):
-    name = forms.CharField(max_length=100, error_messages={"required": "A stage needs a name."})
+    name = forms.CharField(
+        label=_("Name"), max_length=100, error_messages={"required": _("A stage needs a name.")}
+    )
     probability = forms.IntegerField(
-        label="Win probability (%)",
+        label=_("Win probability (%)"),
         min_value=0,
         max_value=100,
         error_messages={
@@ -49,13 +57,16 @@ class StageForm(AdminForm):
         },
     )
     stall_threshold_days = forms.IntegerField(
-        label="Stalls after (days)",
+        label=_("Stalls after (days)"),
         min_value=1,
         required=False,
         error_messages={"min_value": THRESHOLD_ERROR, "invalid": THRESHOLD_ERROR},
     )
     guidance = forms.CharField(
-        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Guidance"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     @classmethod
@@ -72,20 +83,24 @@ class StageForm(AdminForm):
 
 
 class ChecklistItemForm(AdminForm):
-    text = forms.CharField(max_length=200, error_messages={"required": "Say what has to be done."})
-    is_required = forms.BooleanField(label="Required", required=False, initial=True)
+    text = forms.CharField(
+        label=_("Text"),
+        max_length=200,
+        error_messages={"required": _("Say what has to be done.")},
+    )
+    is_required = forms.BooleanField(label=_("Required"), required=False, initial=True)
     satisfied_by = forms.ChoiceField(
-        label="Done when",
+        label=_("Done when"),
         choices=ChecklistItem.SatisfiedBy.choices,
         widget=forms.Select(attrs={"data-satisfied-by": ""}),
     )
     field_name = forms.ChoiceField(
-        label="Deal field",
+        label=_("Deal field"),
         choices=[("", "—"), *ChecklistItem.Field.choices],
         required=False,
     )
     activity_kind = forms.ChoiceField(
-        label="Activity",
+        label=_("Activity"),
         choices=[("", "—"), *ActivityKind.choices],
         required=False,
     )
@@ -105,7 +120,7 @@ class ChecklistItemForm(AdminForm):
 
 
 class NewChecklistItemForm(ChecklistItemForm):
-    kind = forms.ChoiceField(label="List", choices=ChecklistItem.Kind.choices)
+    kind = forms.ChoiceField(label=_("List"), choices=ChecklistItem.Kind.choices)
 
     field_order = ["kind", "text"]
 
@@ -114,8 +129,8 @@ class StageRemoveForm(AdminForm):
     target = forms.ModelChoiceField(
         queryset=Stage.objects.none(),
         required=False,
-        empty_label="Choose a stage…",
-        label="Move its open deals to",
+        empty_label=_("Choose a stage…"),
+        label=_("Move its open deals to"),
     )
 
     def __init__(self, *args, stage: Stage, **kwargs):

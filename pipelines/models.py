@@ -2,28 +2,29 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 
 class ActivityKind(models.TextChoices):
     """Kinds of activity; defined here because checklist items name them."""
 
-    CALL = "call", "Call"
-    MEETING = "meeting", "Meeting"
-    EMAIL = "email", "Email"
-    TASK = "task", "Task"
-    NOTE = "note", "Note"
+    CALL = "call", _("Call")
+    MEETING = "meeting", _("Meeting")
+    EMAIL = "email", _("Email")
+    TASK = "task", _("Task")
+    NOTE = "note", _("Note")
 
 
 class Pipeline(models.Model):
     class Visibility(models.TextChoices):
-        TEAM = "team", "Team: reps also see teammates' deals (read-only)"
-        OWNER = "owner", "Owner: reps see only their own deals"
+        TEAM = "team", _("Team: reps also see teammates' deals (read-only)")
+        OWNER = "owner", _("Owner: reps see only their own deals")
 
     class ForwardJumps(models.TextChoices):
         """What a forward move over stages needs (docs/hardening/forward-jumps.md)."""
 
-        ALLOWED = "allowed", "Allowed: skipped stages impose nothing"
-        STRICT = "strict", "Need the skipped stages' required items"
+        ALLOWED = "allowed", _("Allowed: skipped stages impose nothing")
+        STRICT = "strict", _("Need the skipped stages' required items")
 
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
@@ -63,15 +64,15 @@ class Stage(models.Model):
     position = models.PositiveIntegerField()
     probability = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text="Win probability in percent (0–100).",
+        help_text=_("Win probability in percent (0–100)."),
     )
     stall_threshold_days = models.PositiveIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(1)],
-        help_text="Days without progress before a deal counts as stalled; empty = never.",
+        help_text=_("Days without progress before a deal counts as stalled; empty = never."),
     )
-    guidance = models.TextField(blank=True, help_text="What happens here, how a deal gets out.")
+    guidance = models.TextField(blank=True, help_text=_("What happens here, how a deal gets out."))
     is_archived = models.BooleanField(default=False)
 
     class Meta:
@@ -80,13 +81,13 @@ class Stage(models.Model):
             models.CheckConstraint(
                 condition=models.Q(probability__gte=0, probability__lte=100),
                 name="stage_probability_0_100",
-                violation_error_message="Probability must be between 0 and 100.",
+                violation_error_message=_("Probability must be between 0 and 100."),
             ),
             models.CheckConstraint(
                 condition=models.Q(stall_threshold_days__isnull=True)
                 | models.Q(stall_threshold_days__gte=1),
                 name="stage_stall_threshold_positive",
-                violation_error_message="The stall threshold must be at least one day.",
+                violation_error_message=_("The stall threshold must be at least one day."),
             ),
             # Deferred so that one set-based renumbering cannot trip over itself.
             models.UniqueConstraint(
@@ -99,7 +100,7 @@ class Stage(models.Model):
                 "pipeline",
                 condition=models.Q(is_archived=False),
                 name="stage_name_unique_per_pipeline",
-                violation_error_message="This pipeline already has a stage with that name.",
+                violation_error_message=_("This pipeline already has a stage with that name."),
             ),
             # Target of the composite foreign key deal(stage, pipeline) → stage(id, pipeline).
             models.UniqueConstraint(fields=["id", "pipeline"], name="stage_id_pipeline_key"),
@@ -111,19 +112,19 @@ class Stage(models.Model):
 
 class ChecklistItem(models.Model):
     class Kind(models.TextChoices):
-        ENTRY = "entry", "Entry"
-        EXIT = "exit", "Exit"
+        ENTRY = "entry", _("Entry")
+        EXIT = "exit", _("Exit")
 
     class SatisfiedBy(models.TextChoices):
-        MANUAL = "manual", "A person ticks it"
-        FIELD = "field", "A deal field is filled in"
-        ACTIVITY = "activity", "A done activity"
+        MANUAL = "manual", _("A person ticks it")
+        FIELD = "field", _("A deal field is filled in")
+        ACTIVITY = "activity", _("A done activity")
 
     class Field(models.TextChoices):
-        VALUE = "value", "Value"
-        EXPECTED_CLOSE_DATE = "expected_close_date", "Expected close date"
-        ORGANIZATION = "organization", "Organization"
-        PERSON = "person", "Contact person"
+        VALUE = "value", _("Value")
+        EXPECTED_CLOSE_DATE = "expected_close_date", _("Expected close date")
+        ORGANIZATION = "organization", _("Organization")
+        PERSON = "person", _("Contact person")
 
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="checklist_items")
     kind = models.CharField(max_length=5, choices=Kind)
@@ -156,7 +157,7 @@ class ChecklistItem(models.Model):
                     )
                 ),
                 name="checklist_item_rule_consistent",
-                violation_error_message=(
+                violation_error_message=_(
                     "A field item names a deal field, an activity item names an activity "
                     "kind, and a manual item names neither."
                 ),
@@ -169,13 +170,13 @@ class ChecklistItem(models.Model):
     def clean(self) -> None:
         errors = {}
         if self.satisfied_by == self.SatisfiedBy.FIELD and not self.field_name:
-            errors["field_name"] = "Choose the deal field that satisfies this item."
+            errors["field_name"] = _("Choose the deal field that satisfies this item.")
         if self.satisfied_by == self.SatisfiedBy.ACTIVITY and not self.activity_kind:
-            errors["activity_kind"] = "Choose the kind of activity that satisfies this item."
+            errors["activity_kind"] = _("Choose the kind of activity that satisfies this item.")
         if self.satisfied_by != self.SatisfiedBy.FIELD and self.field_name:
-            errors["field_name"] = "Only items satisfied by a field name one."
+            errors["field_name"] = _("Only items satisfied by a field name one.")
         if self.satisfied_by != self.SatisfiedBy.ACTIVITY and self.activity_kind:
-            errors["activity_kind"] = "Only items satisfied by an activity name a kind."
+            errors["activity_kind"] = _("Only items satisfied by an activity name a kind.")
         if errors:
             raise ValidationError(errors)
 

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import admin_required
@@ -48,7 +50,7 @@ from pipelines.services import (
 )
 
 TEMPLATE = "pipelines/designer.html"
-NOT_SAVED = "Nothing was saved: see the message next to the field."
+NOT_SAVED = gettext_lazy("Nothing was saved: see the message next to the field.")
 
 
 def _history(pipeline: Pipeline) -> list:
@@ -129,6 +131,13 @@ def _run(
     return _answer(request, pipeline, message)
 
 
+def _moved(name: str, direction: str) -> str:
+    """The message after a stage or item moved one place up or down."""
+    if direction == "up":
+        return _("“%(name)s” moved up.") % {"name": name}
+    return _("“%(name)s” moved down.") % {"name": name}
+
+
 # -- Pipelines -------------------------------------------------------------------------
 
 
@@ -149,7 +158,11 @@ def pipeline_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, f"Pipeline “{pipeline.name}” created: now add its stages.")
+            messages.success(
+                request,
+                _("Pipeline “%(pipeline)s” created: now add its stages.")
+                % {"pipeline": pipeline.name},
+            )
             return redirect("crm_admin:pipeline", pipeline_id=pipeline.pk)
     pipelines = list(pipelines_for_admin())
     context = {
@@ -178,7 +191,7 @@ def pipeline_edit(request: HttpRequest, pipeline_id: int) -> HttpResponse:
 
     def action() -> str:
         pipeline_update(actor=request.user, pipeline=pipeline, **form.cleaned_data)
-        return "Pipeline saved."
+        return _("Pipeline saved.")
 
     return _run(request, pipeline, action, form=form, form_key="settings")
 
@@ -197,9 +210,12 @@ def _pipeline_action(request: HttpRequest, pipeline_id: int, action) -> HttpResp
 def _pipeline_set_active(request: HttpRequest, pipeline_id: int, *, active: bool):
     def action(pipeline):
         pipeline_set_active(actor=request.user, pipeline=pipeline, active=active)
-        outcome = "restored: it is back on" if active else "archived: it no longer shows on"
+        if active:
+            message = _("“%(pipeline)s” restored: it is back on the boards.")
+        else:
+            message = _("“%(pipeline)s” archived: it no longer shows on the boards.")
         return (
-            f"“{pipeline.name}” {outcome} the boards.",
+            message % {"pipeline": pipeline.name},
             redirect("crm_admin:pipeline", pipeline_id=pipeline.pk),
         )
 
@@ -224,7 +240,8 @@ def pipeline_duplicate_view(request: HttpRequest, pipeline_id: int) -> HttpRespo
     def action(pipeline):
         copy = pipeline_duplicate(actor=request.user, pipeline=pipeline)
         return (
-            f"“{copy.name}” created with the stages and checklists of “{pipeline.name}”.",
+            _("“%(copy)s” created with the stages and checklists of “%(pipeline)s”.")
+            % {"copy": copy.name, "pipeline": pipeline.name},
             redirect("crm_admin:pipeline", pipeline_id=copy.pk),
         )
 
@@ -236,7 +253,10 @@ def pipeline_duplicate_view(request: HttpRequest, pipeline_id: int) -> HttpRespo
 def pipeline_delete_view(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     def action(pipeline):
         pipeline_delete(actor=request.user, pipeline=pipeline)
-        return f"“{pipeline.name}” deleted.", redirect("crm_admin:pipelines")
+        return (
+            _("“%(pipeline)s” deleted.") % {"pipeline": pipeline.name},
+            redirect("crm_admin:pipelines"),
+        )
 
     return _pipeline_action(request, pipeline_id, action)
 
@@ -258,7 +278,7 @@ def stage_create_view(request: HttpRequest, pipeline_id: int) -> HttpResponse:
 
     def action() -> str:
         stage = stage_create(actor=request.user, pipeline=pipeline, **form.cleaned_data)
-        return f"Stage “{stage.name}” added."
+        return _("Stage “%(stage)s” added.") % {"stage": stage.name}
 
     return _run(request, pipeline, action, form=form, form_key="new-stage")
 
@@ -271,7 +291,7 @@ def stage_edit(request: HttpRequest, stage_id: int) -> HttpResponse:
 
     def action() -> str:
         saved = stage_update(actor=request.user, stage=stage, **form.cleaned_data)
-        return f"Stage “{saved.name}” saved."
+        return _("Stage “%(stage)s” saved.") % {"stage": saved.name}
 
     return _run(request, stage.pipeline, action, form=form, form_key=f"stage-{stage.pk}")
 
@@ -286,7 +306,7 @@ def stage_shift_view(request: HttpRequest, stage_id: int) -> HttpResponse:
 
     def action() -> str:
         stage_shift(actor=request.user, stage=stage, offset=form.offset)
-        return f"“{stage.name}” moved {form.cleaned_data['direction']}."
+        return _moved(stage.name, form.cleaned_data["direction"])
 
     return _run(request, stage.pipeline, action)
 
@@ -299,12 +319,12 @@ def stages_reorder_view(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     form = StageOrderForm(request.POST)
     if not form.is_valid():
         return _answer(
-            request, pipeline, "That order could not be read.", level="error", status=400
+            request, pipeline, _("That order could not be read."), level="error", status=400
         )
 
     def action() -> str:
         stages_reorder(actor=request.user, pipeline=pipeline, stage_ids=form.stage_ids)
-        return "Stage order saved."
+        return _("Stage order saved.")
 
     return _run(request, pipeline, action)
 
@@ -330,7 +350,11 @@ def item_create_view(request: HttpRequest, stage_id: int) -> HttpResponse:
 
     def action() -> str:
         item = checklist_item_create(actor=request.user, stage=stage, **form.cleaned_data)
-        return f"{item.get_kind_display()} item “{item.text}” added to {stage.name}."
+        if item.kind == ChecklistItem.Kind.ENTRY:
+            message = _("Entry item “%(item)s” added to %(stage)s.")
+        else:
+            message = _("Exit item “%(item)s” added to %(stage)s.")
+        return message % {"item": item.text, "stage": stage.name}
 
     return _run(request, stage.pipeline, action, form=form, form_key=key)
 
@@ -344,7 +368,7 @@ def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
 
     def action() -> str:
         saved = checklist_item_update(actor=request.user, item=item, **form.cleaned_data)
-        return f"Checklist item “{saved.text}” saved."
+        return _("Checklist item “%(item)s” saved.") % {"item": saved.text}
 
     return _run(request, item.stage.pipeline, action, form=form, form_key=key)
 
@@ -361,7 +385,7 @@ def item_shift_view(request: HttpRequest, item_id: int) -> HttpResponse:
 
     def action() -> str:
         checklist_item_shift(actor=request.user, item=item, offset=form.offset)
-        return f"“{item.text}” moved {form.cleaned_data['direction']}."
+        return _moved(item.text, form.cleaned_data["direction"])
 
     return _run(request, item.stage.pipeline, action)
 
@@ -374,7 +398,9 @@ def item_remove_view(request: HttpRequest, item_id: int) -> HttpResponse:
     def action() -> str:
         outcome = checklist_item_remove(actor=request.user, item=item)
         if outcome == "archived":
-            return f"“{item.text}” archived: deals used it, so it is kept for reports."
-        return f"“{item.text}” deleted."
+            return _("“%(item)s” archived: deals used it, so it is kept for reports.") % {
+                "item": item.text
+            }
+        return _("“%(item)s” deleted.") % {"item": item.text}
 
     return _run(request, item.stage.pipeline, action)

@@ -2,7 +2,8 @@
 
 import datetime
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -22,19 +23,23 @@ class ApiTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() != KEYWORD.lower().encode():
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Send the header as `Token <key>`.")
+            raise exceptions.AuthenticationFailed(_("Send the header as `Token <key>`."))
         try:
             key = parts[1].decode()
         except UnicodeError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         token = ApiToken.objects.select_related("user").filter(key_hash=api_token_hash(key)).first()
         if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed("Invalid token.")
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         now = timezone.now()
         if token.expires_at is not None and token.expires_at <= now:
-            raise exceptions.AuthenticationFailed("This token has expired; create a new one.")
+            raise exceptions.AuthenticationFailed(_("This token has expired; create a new one."))
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # Messages in the token owner's language unless the client asks for one
+        # (docs/i18n.md); session requests get it from accounts.middleware.
+        if token.user.language and "HTTP_ACCEPT_LANGUAGE" not in request.META:
+            translation.activate(token.user.language)
         return token.user, token
 
     def authenticate_header(self, request) -> str:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.models import ApiToken, User
 from pipelinecrm.exceptions import InvalidRequest
@@ -44,8 +45,14 @@ def api_token_create(
     limit = settings.API_TOKENS_PER_USER
     if live_api_tokens(user=user).count() >= limit:
         raise InvalidRequest(
-            f"You already have {limit} active API tokens, the most allowed. "
-            "Revoke one you no longer use, then create a new one."
+            ngettext(
+                "You already have %(count)s active API token, the most allowed. "
+                "Revoke one you no longer use, then create a new one.",
+                "You already have %(count)s active API tokens, the most allowed. "
+                "Revoke one you no longer use, then create a new one.",
+                limit,
+            )
+            % {"count": limit}
         )
     expires_at = None
     if expires_in_days is not None:

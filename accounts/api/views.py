@@ -5,6 +5,7 @@ import logging
 
 from django.contrib.auth import authenticate
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from redis.exceptions import RedisError
@@ -81,9 +82,9 @@ class TokenObtainView(APIView):
             # Answer the lockout in JSON here; otherwise axes' middleware would replace the
             # answer with the login page's HTML lockout page.
             request._request.axes_locked_out = False
-            raise Throttled(detail="Too many failed sign-ins. Try again later.")
+            raise Throttled(detail=_("Too many failed sign-ins. Try again later."))
         if user is None:
-            raise ValidationError({"non_field_errors": ["Wrong username or password."]})
+            raise ValidationError({"non_field_errors": [_("Wrong username or password.")]})
         return _token_created(user=user, data=data)
 
 

@@ -1,5 +1,6 @@
 from django.core.validators import RegexValidator
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from deals.models import Activity, Deal, Notification, Organization, Person
@@ -17,13 +18,13 @@ class DealFilter(filters.FilterSet):
     stage = filters.NumberFilter(**ID)
     owner = filters.CharFilter(
         method="board_filter",
-        validators=[RegexValidator(r"^(me|[0-9]{1,18})$", "Give `me` or a user id.")],
+        validators=[RegexValidator(r"^(me|[0-9]{1,18})$", _("Give `me` or a user id."))],
         help_text="`me` or a user id.",
     )
     status = filters.ChoiceFilter(choices=Deal.Status.choices)
     stalled = filters.BooleanFilter(field_name="is_stalled")
     closing = filters.ChoiceFilter(
-        choices=[("month", "This month")], method="board_filter", help_text="`month`"
+        choices=[("month", _("This month"))], method="board_filter", help_text="`month`"
     )
     expected_close_from = filters.DateFilter(field_name="expected_close_date", lookup_expr="gte")
     expected_close_to = filters.DateFilter(field_name="expected_close_date", lookup_expr="lte")

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -216,7 +217,7 @@ class LostSerializer(StrictSerializer):
             else reasons.filter(name__iexact=value.strip()).first()
         )
         if reason is None:
-            raise serializers.ValidationError("No such lost reason.")
+            raise serializers.ValidationError(_("No such lost reason."))
         return reason
 
 

@@ -8,6 +8,7 @@ documents; the logic of each viewset is a few lines that call a service.
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -132,7 +133,7 @@ class DealViewSet(
         data = validated(s.DealCreateSerializer, request)
         owner = data.pop("owner", request.user)
         if not deal_owner_choices(request.user).filter(pk=owner.pk).exists():
-            raise Forbidden("You can create deals for yourself and for the teams you manage.")
+            raise Forbidden(_("You can create deals for yourself and for the teams you manage."))
         deal = deal_create(user=request.user, owner=owner, **data)
         return self._answer(deal, status.HTTP_201_CREATED)
 

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from deals.models import ImportJob
@@ -10,12 +11,18 @@ from deals.models import ImportJob
 def cancel_for_inactive_owner(job: ImportJob) -> None:
     """Cancel a job of a deactivated user; the caller holds the job's row lock."""
     remaining = job.total - job.done
-    if job.status == ImportJob.Status.CHECKING:
-        outcome = "the check was stopped"
-    else:
-        outcome = f"{remaining} of {job.total} rows (from row {job.done + 1} on) were not imported"
+    names = {"name": job.user.display_name, "total": job.total, "first": job.done + 1}
+    with job.user.own_language():
+        if job.status == ImportJob.Status.CHECKING:
+            message = _("Cancelled: %(name)s's account was deactivated; the check was stopped.")
+        else:
+            message = _(
+                "Cancelled: %(name)s's account was deactivated; %(remaining)s of %(total)s rows "
+                "(from row %(first)s on) were not imported."
+            )
+        message %= names | {"remaining": remaining}
     job.status, job.finished_at = ImportJob.Status.CANCELLED, timezone.now()
-    job.message = f"Cancelled: {job.user.display_name}'s account was deactivated; {outcome}."
+    job.message = message
     job.save(update_fields=["status", "finished_at", "message", "updated_at"])
 
 

@@ -6,6 +6,7 @@ import itertools
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from deals.csv_import.cancelling import cancel_for_inactive_owner
 from deals.csv_import.files import ImportFileError
@@ -24,7 +25,14 @@ def import_check_start(*, job: ImportJob, mapping: dict, options: dict) -> Impor
     """Save the mapping and check the file: here for files of up to IMPORT_SYNC_CHECK_ROWS
     rows, by the worker (with the progress bar) for larger ones."""
     if job.is_running or job.is_finished:
-        raise InvalidRequest("This import has already run.")
+        raise InvalidRequest(_("This import has already run."))
+    # Amounts like "1.200" read either way: the user must say which (never guessed).
+    if (
+        job.kind == ImportJob.Kind.DEALS
+        and "value" in mapping
+        and options.get("decimal_separator") not in (".", ",")
+    ):
+        raise InvalidRequest(_("Choose the decimal separator of the amounts first."))
     job.mapping = mapping
     job.options = {**(job.options or {}), **options}
     job.options.pop("date_order", None)
@@ -95,7 +103,8 @@ def import_check_run(*, job_id: int) -> str:
         cancel_for_inactive_owner(job)
         return "cancelled"
     try:
-        import_check(job=job, progress=True)
+        with job.user.own_language():
+            import_check(job=job, progress=True)
     except (ImportFileError, InvalidRequest) as error:
         ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.CHECKING).update(
             status=ImportJob.Status.UPLOADED, done=0, message=str(error), updated_at=timezone.now()

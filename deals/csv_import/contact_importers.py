@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from deals.csv_import.plans import Importer, Outcome, Plan
 from deals.csv_import.values import lower
@@ -28,7 +29,7 @@ class OrganizationImporter(Importer):
                 plan.values = {"name": name, "domain": self.reader.text(cells, "domain")}
                 plan.errors += self.reader.errors
                 if not name:
-                    plan.errors.append("The name is empty.")
+                    plan.errors.append(_("The name is empty."))
                 plan.existing = self.contacts.organizations.get(lower(name))
                 if not plan.errors and plan.existing is None:
                     # A later row with the same name updates it (a placeholder in dry runs).
@@ -85,12 +86,14 @@ class PersonImporter(Importer):
                 plan.values = values
                 plan.errors += self.reader.errors
                 if not values["name"]:
-                    plan.errors.append("The name is empty.")
+                    plan.errors.append(_("The name is empty."))
                 if values["email"]:
                     try:
                         validate_email(values["email"])
                     except ValidationError:
-                        plan.errors.append(f"“{values['email']}” is not an email address.")
+                        plan.errors.append(
+                            _("“%(email)s” is not an email address.") % {"email": values["email"]}
+                        )
                 plan.existing = self.contacts.person(
                     name=values["name"],
                     email=values["email"],

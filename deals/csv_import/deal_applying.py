@@ -16,6 +16,7 @@ runs in its own savepoint (``plans.py``).
 """
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from deals.csv_import.deal_planning import DealPlanner
@@ -72,7 +73,7 @@ class DealImporter(DealPlanner):
             existing = getattr(existing, "made", None)
             if existing is None:
                 raise InvalidRequest(
-                    "An earlier row with the same key failed, so there is no deal to update."
+                    _("An earlier row with the same key failed, so there is no deal to update.")
                 )
         return self._update(plan, existing)
 
@@ -144,7 +145,8 @@ class DealImporter(DealPlanner):
         if stage is not None and stage.pk != deal.stage_id:
             if deal.status != Deal.Status.OPEN:
                 raise InvalidRequest(
-                    f"This deal is {deal.status}: set its status to open to move it."
+                    _("This deal is %(status)s: set its status to open to move it.")
+                    % {"status": str(deal.get_status_display()).lower()}
                 )
             deal = deal_move(
                 user=self.user,

@@ -20,6 +20,7 @@ from collections import defaultdict
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from deals.access import deal_owner_choices, deals_editable_by
@@ -174,8 +175,11 @@ class DealPlanner(Importer):
                 existing = self._match_external_id(cells, by_external_id.get(external_id, []))
             if existing is False:
                 errors.append(
-                    f"Several deals you may edit have the external id “{external_id}”; map an "
-                    "owner column to say whose deal this row updates."
+                    _(
+                        "Several deals you may edit have the external id “%(external_id)s”; map "
+                        "an owner column to say whose deal this row updates."
+                    )
+                    % {"external_id": external_id}
                 )
                 return
         else:
@@ -184,20 +188,26 @@ class DealPlanner(Importer):
             matches = by_title.get(key, [])
             if len(matches) > 1:
                 errors.append(
-                    f"{len(matches)} of your deals are called “{title}” with this organization "
-                    "in this pipeline; add an external id column to say which one to update."
+                    _(
+                        "%(count)s of your deals are called “%(title)s” with this organization "
+                        "in this pipeline; add an external id column to say which one to update."
+                    )
+                    % {"count": len(matches), "title": title}
                 )
                 return
             existing = self.made_by_title.get(key) or (matches[0] if matches else None)
         plan.existing = existing
         if existing is None and not title:
-            errors.append("The title is empty.")
+            errors.append(_("The title is empty."))
 
         pipeline = self._plan_pipeline(cells, existing, errors)
         stage = self._plan_stage(cells, pipeline, existing, errors) if pipeline else None
         status = lower(reader.text(cells, "status"))
         if status and status not in STATUSES:
-            errors.append(f"Status “{reader.text(cells, 'status')}” is not open, won or lost.")
+            errors.append(
+                _("Status “%(status)s” is not open, won or lost.")
+                % {"status": reader.text(cells, "status")}
+            )
             status = ""
         lost_reason = None
         reason_name = reader.text(cells, "lost_reason")
@@ -206,24 +216,30 @@ class DealPlanner(Importer):
             lost_reason = self.lost_reasons.get(lower(reason_name))
             if lost_reason is None:
                 errors.append(
-                    f"Lost reason “{reason_name}” is not in the list "
-                    f"({join_names(r.name for r in self.lost_reasons.values())})."
+                    _("Lost reason “%(reason)s” is not in the list (%(reasons)s).")
+                    % {
+                        "reason": reason_name,
+                        "reasons": join_names(r.name for r in self.lost_reasons.values()),
+                    }
                 )
         elif closing_lost:
-            errors.append("A lost deal needs a lost reason (map a lost reason column).")
+            errors.append(_("A lost deal needs a lost reason (map a lost reason column)."))
         person_name = reader.text(cells, "person")
         person_email = reader.text(cells, "person_email", 254)
         if person_email:
             try:
                 validate_email(person_email)
             except ValidationError:
-                errors.append(f"“{person_email}” is not an email address.")
+                errors.append(_("“%(email)s” is not an email address.") % {"email": person_email})
         if (
             person_email
             and not person_name
             and not self.contacts.person(name="", email=person_email)
         ):
-            errors.append(f"Nobody has the email {person_email}; add the person's name too.")
+            errors.append(
+                _("Nobody has the email %(email)s; add the person's name too.")
+                % {"email": person_email}
+            )
         plan.values = {
             "title": title,
             "external_id": external_id,
@@ -246,17 +262,17 @@ class DealPlanner(Importer):
             pipeline = self.pipelines.get(lower(name))
             if pipeline is None:
                 errors.append(
-                    f"There is no pipeline “{name}” "
-                    f"(pipelines: {join_names(p.name for p in self.active_pipelines)})."
+                    _("There is no pipeline “%(name)s” (pipelines: %(pipelines)s).")
+                    % {"name": name, "pipelines": join_names(p.name for p in self.active_pipelines)}
                 )
             elif not pipeline.is_active:
-                errors.append(f"Pipeline “{pipeline.name}” is archived.")
+                errors.append(_("Pipeline “%(name)s” is archived.") % {"name": pipeline.name})
                 return None
             return pipeline
         if existing is not None:
             return existing.pipeline
         if self.default_pipeline is None:
-            errors.append("The pipeline is empty and no pipeline was chosen for such rows.")
+            errors.append(_("The pipeline is empty and no pipeline was chosen for such rows."))
         return self.default_pipeline
 
     def _plan_stage(self, cells, pipeline: Pipeline, existing, errors) -> Stage | None:
@@ -265,15 +281,19 @@ class DealPlanner(Importer):
             stage = self.stages.get((pipeline.pk, lower(name)))
             if stage is None:
                 errors.append(
-                    f"“{name}” is not a stage of {pipeline.name} "
-                    f"(its stages: {join_names(self.stage_names[pipeline.pk])})."
+                    _("“%(name)s” is not a stage of %(pipeline)s (its stages: %(stages)s).")
+                    % {
+                        "name": name,
+                        "pipeline": pipeline.name,
+                        "stages": join_names(self.stage_names[pipeline.pk]),
+                    }
                 )
             return stage
         if existing is not None and existing.pipeline_id == pipeline.pk:
             return None  # stays where it is
         stage = self.first_stage.get(pipeline.pk)
         if stage is None:
-            errors.append(f"Pipeline {pipeline.name} has no active stage.")
+            errors.append(_("Pipeline %(name)s has no active stage.") % {"name": pipeline.name})
         return stage
 
     def _plan_owner(self, cells, errors: list[str]) -> User | None:
@@ -282,12 +302,15 @@ class DealPlanner(Importer):
             return None
         owner = self.users.get(lower(name))
         if owner is None:
-            errors.append(f"There is no active user “{name}”.")
+            errors.append(_("There is no active user “%(name)s”.") % {"name": name})
             return None
         if owner.pk not in self.allowed_owner_ids:
             errors.append(
-                f"You may not import deals for {owner.display_name}: only for yourself"
-                " and the members of the teams you manage."
+                _(
+                    "You may not import deals for %(name)s: only for yourself and the members "
+                    "of the teams you manage."
+                )
+                % {"name": owner.display_name}
             )
             return None
         return owner

@@ -20,13 +20,21 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TextIO
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
+
 PREVIEW_ROWS = 5
 SNIFF_BYTES = 64 * 1024
 # An upload is stored, and read back, in pieces of this size (docs/hardening/imports.md).
 CHUNK_BYTES = 512 * 1024
 # Rows read at upload to guess the decimal separator.
 GUESS_ROWS = 500
-DELIMITERS = {",": "comma (,)", ";": "semicolon (;)", "\t": "tab", "|": "bar (|)"}
+DELIMITERS = {
+    ",": gettext_lazy("comma (,)"),
+    ";": gettext_lazy("semicolon (;)"),
+    "\t": gettext_lazy("tab"),
+    "|": gettext_lazy("bar (|)"),
+}
 # Names for forms: a tab in an HTML option's value does not survive every browser.
 DELIMITER_CODES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}
 
@@ -38,7 +46,7 @@ class ImportFileError(Exception):
 @dataclass
 class Encoding:
     codec: str  # Python's name for it
-    label: str  # what the page says
+    label: str  # what the page says (an encoding's name, the same in every language)
     notice: str = ""
 
 
@@ -74,8 +82,10 @@ class EncodingSniffer:
     def result(self) -> Encoding:
         if self.head.startswith(b"PK\x03\x04"):
             raise ImportFileError(
-                "This looks like an Excel workbook, not a CSV file. Save it as CSV (File › Save "
-                "as › CSV UTF-8) and upload that."
+                _(
+                    "This looks like an Excel workbook, not a CSV file. Save it as CSV (File › "
+                    "Save as › CSV UTF-8) and upload that."
+                )
             )
         if self.head.startswith((b"\xff\xfe", b"\xfe\xff")):
             return Encoding("utf-16", "UTF-16")
@@ -86,7 +96,8 @@ class EncodingSniffer:
                 self.utf8_error_line = self.lines + 1
         if self.utf8_error_line is None:
             bom = self.head.startswith(codecs.BOM_UTF8)
-            return Encoding("utf-8-sig", "UTF-8 with BOM" if bom else "UTF-8")
+            # The page translates the label it shows (the job stores it in English).
+            return Encoding("utf-8-sig", gettext_noop("UTF-8 with BOM") if bom else "UTF-8")
         if self.cp1252_ok:
             codec, label = "cp1252", "Windows-1252"
         else:
@@ -95,9 +106,12 @@ class EncodingSniffer:
             codec,
             label,
             notice=(
-                f"The file is not UTF-8 (first non-UTF-8 byte on line {self.utf8_error_line}), "
-                f"so it was read as {label}. Check that accented letters look right in the "
-                "preview; if not, save the file as “CSV UTF-8” and upload it again."
+                _(
+                    "The file is not UTF-8 (first non-UTF-8 byte on line %(line)s), so it was "
+                    "read as %(encoding)s. Check that accented letters look right in the "
+                    "preview; if not, save the file as “CSV UTF-8” and upload it again."
+                )
+                % {"line": self.utf8_error_line, "encoding": label}
             ),
         )
 
@@ -168,18 +182,24 @@ def _records(source: str | TextIO, delimiter: str) -> Rows:
         for cells in reader:
             line, last_line = last_line + 1, reader.line_num
             if any("\x00" in cell for cell in cells):
-                raise ImportFileError("The file contains NUL bytes: it is not a text CSV file.")
+                raise ImportFileError(_("The file contains NUL bytes: it is not a text CSV file."))
             if any(cell.strip() for cell in cells):
                 yield line, cells
     except csv.Error as error:
         raise ImportFileError(
-            f"The file is not valid CSV: the row starting on line {last_line + 1} cannot be "
-            f"read ({error}). Check the quotes on that line."
+            _(
+                "The file is not valid CSV: the row starting on line %(line)s cannot be read "
+                "(%(error)s). Check the quotes on that line."
+            )
+            % {"line": last_line + 1, "error": error}
         ) from None
     except UnicodeDecodeError:
         raise ImportFileError(
-            f"The file cannot be read in its encoding after line {last_line}; save it as "
-            "“CSV UTF-8” and upload it again."
+            _(
+                "The file cannot be read in its encoding after line %(line)s; save it as "
+                "“CSV UTF-8” and upload it again."
+            )
+            % {"line": last_line}
         ) from None
 
 
@@ -188,10 +208,10 @@ def open_table(source: str | TextIO, delimiter: str) -> tuple[list[str], Rows]:
     records = _records(source, delimiter)
     first = next(records, None)
     if first is None:
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     header = [cell.strip() for cell in first[1]]
     if not any(header):
-        raise ImportFileError("The first line should name the columns; it is empty.")
+        raise ImportFileError(_("The first line should name the columns; it is empty."))
     return header, records
 
 

@@ -1,6 +1,8 @@
 """Forms of the CSV import: the upload, then the column mapping (docs/domain/imports.md)."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from deals.csv_import.files import DELIMITER_CODES, DELIMITERS
@@ -8,12 +10,17 @@ from deals.csv_import.mapping import TARGETS
 from deals.models import ImportJob
 from pipelines.models import Pipeline
 
-DECIMAL_SEPARATORS = [(".", "Point — 1,234.56 or 12.5k"), (",", "Comma — 1.234,56 or 12,5k")]
+DECIMAL_SEPARATORS = [
+    (".", gettext_lazy("Point — 1,234.56 or 12.5k")),
+    (",", gettext_lazy("Comma — 1.234,56 or 12,5k")),
+]
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label="What the file holds", choices=ImportJob.Kind.choices)
-    file = forms.FileField(label="CSV file")
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What the file holds"), choices=ImportJob.Kind.choices
+    )
+    file = forms.FileField(label=gettext_lazy("CSV file"))
 
 
 class MappingForm(forms.Form):
@@ -23,26 +30,30 @@ class MappingForm(forms.Form):
     """
 
     delimiter = forms.ChoiceField(
-        label="Columns separated by",
+        label=gettext_lazy("Columns separated by"),
         choices=[(DELIMITER_CODES[char], label) for char, label in DELIMITERS.items()],
     )
+    # No initial choice: it comes from the file (docs/domain/imports.md), and when the file's
+    # amounts read either way ("1.200") the user must pick one.
     decimal_separator = forms.ChoiceField(
-        label="Decimal separator in amounts",
+        label=gettext_lazy("Decimal separator in amounts"),
         choices=DECIMAL_SEPARATORS,
         widget=forms.RadioSelect,
-        initial=".",
+        required=False,
     )
     pipeline = forms.ModelChoiceField(
-        label="Pipeline for rows that name none",
+        label=gettext_lazy("Pipeline for rows that name none"),
         queryset=Pipeline.objects.filter(is_active=True).order_by("name"),
         required=False,
-        empty_label="— none: every row must name one —",
+        empty_label=gettext_lazy("— none: every row must name one —"),
     )
     override_checklist = forms.BooleanField(
-        label="Override missing checklist items, with the reason “CSV import”",
+        label=gettext_lazy("Override missing checklist items, with the reason “CSV import”"),
         required=False,
-        help_text="Without it, a row whose stage change or won status lacks required items "
-        "is not imported; the report names the items.",
+        help_text=gettext_lazy(
+            "Without it, a row whose stage change or won status lacks required items is not "
+            "imported; the report names the items."
+        ),
     )
 
     def __init__(self, *args, job: ImportJob, header: list[str], user: User, **kwargs):
@@ -54,8 +65,9 @@ class MappingForm(forms.Form):
             for target in TARGETS[job.kind]
             if not (target.managers_only and user.role == Role.REP)
         ]
-        columns = [("", "— not imported —")] + [
-            (str(index), name or f"Column {index + 1}") for index, name in enumerate(header)
+        columns = [("", _("— not imported —"))] + [
+            (str(index), name or _("Column %(number)s") % {"number": index + 1})
+            for index, name in enumerate(header)
         ]
         for target in self.targets:
             self.fields[f"map_{target.name}"] = forms.ChoiceField(
@@ -82,15 +94,25 @@ class MappingForm(forms.Form):
             mapped = bool(data.get(f"map_{target.name}"))
             if target.required and not mapped and not data.get(f"map_{target.unless}"):
                 self.add_error(
-                    f"map_{target.name}", f"Choose the column that holds the {target.label}."
+                    f"map_{target.name}",
+                    _("Choose the column that holds the %(field)s.") % {"field": target.label},
                 )
+        if (
+            "decimal_separator" in self.fields
+            and data.get("map_value")
+            and not data.get("decimal_separator")
+        ):
+            self.add_error(
+                "decimal_separator",
+                _("Choose the decimal separator: the amounts in this file can be read either way."),
+            )
         if (
             self.job.kind == ImportJob.Kind.DEALS
             and not data.get("map_pipeline")
             and not data.get("pipeline")
         ):
             self.add_error(
-                "pipeline", "Choose a pipeline, or the column that names each row's pipeline."
+                "pipeline", _("Choose a pipeline, or the column that names each row's pipeline.")
             )
         return data
 

@@ -1,8 +1,14 @@
 """The fields a CSV column can be mapped to, per kind of import, and the first guess of the
-mapping from the header's names."""
+mapping from the header's names: English, German and Dutch names, and each field's label in
+every language the product speaks (so a German export imports back as it is)."""
 
 import re
 from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from deals.models import ImportJob
 
@@ -12,75 +18,174 @@ class Target:
     """A field a CSV column can be mapped to."""
 
     name: str
-    label: str
+    label: str | Promise
     aliases: tuple[str, ...] = ()
     required: bool = False
-    help: str = ""
+    help: str | Promise = ""
     managers_only: bool = False
     # Not required when this other target is mapped (a file of updates by external id).
     unless: str = ""
 
 
+ORGANIZATION_ALIASES = ("organization", "organisation", "company")
+ORGANIZATION_ALIASES += ("firma", "unternehmen", "organisatie", "bedrijf")
+
 DEAL_TARGETS = (
     Target(
         "title",
-        "Title",
-        ("title", "deal", "deal name", "deal title", "name"),
+        _("Title"),
+        ("title", "deal", "deal name", "deal title", "name", "titel", "dealname", "naam"),
         required=True,
-        help="Needed for new deals; a file of updates by external id may leave it out.",
+        help=_("Needed for new deals; a file of updates by external id may leave it out."),
         unless="external_id",
     ),
     Target(
         "value",
-        "Value",
-        ("value", "amount", "deal value", "price"),
-        help="Amounts like 12500, 12,5k, €1.2m.",
+        _("Value"),
+        (
+            "value",
+            "amount",
+            "deal value",
+            "price",
+            "wert",
+            "betrag",
+            "preis",
+            "waarde",
+            "bedrag",
+            "prijs",
+        ),
+        help=_("Amounts like 12500, 12,5k, €1.2m, 12.500,00 €."),
     ),
     Target(
         "pipeline",
-        "Pipeline",
-        ("pipeline",),
-        help="A pipeline's name; empty cells use the pipeline chosen below.",
+        _("Pipeline"),
+        ("pipeline", "pijplijn"),
+        help=_("A pipeline's name; empty cells use the pipeline chosen below."),
     ),
     Target(
         "stage",
-        "Stage",
-        ("stage", "deal stage"),
-        help="A stage's name; empty: the first stage (new deals) or unchanged (updates).",
+        _("Stage"),
+        ("stage", "deal stage", "phase", "fase"),
+        help=_("A stage's name; empty: the first stage (new deals) or unchanged (updates)."),
     ),
     Target(
         "owner",
-        "Owner",
-        ("owner", "deal owner", "assigned to", "sales rep"),
-        help="A username or email; empty: you.",
+        _("Owner"),
+        (
+            "owner",
+            "deal owner",
+            "assigned to",
+            "sales rep",
+            "inhaber",
+            "verantwortlich",
+            "verantwortliche",
+            "verantwortlicher",
+            "eigenaar",
+        ),
+        help=_("A username or email; empty: you."),
         managers_only=True,
     ),
-    Target("organization", "Organization", ("organization", "organisation", "company")),
-    Target("person", "Contact person", ("person", "contact", "contact person", "contact name")),
-    Target("person_email", "Contact's email", ("person email", "email", "contact email")),
+    Target("organization", _("Organization"), ORGANIZATION_ALIASES),
+    Target(
+        "person",
+        _("Contact person"),
+        (
+            "person",
+            "contact",
+            "contact person",
+            "contact name",
+            "persoon",
+            "kontakt",
+            "ansprechpartner",
+            "kontaktperson",
+            "contactpersoon",
+        ),
+    ),
+    Target(
+        "person_email",
+        _("Contact's email"),
+        (
+            "person email",
+            "email",
+            "contact email",
+            "e mail",
+            "person e mail",
+            "persoon e mail",
+            "e mail adresse",
+            "e mailadres",
+        ),
+    ),
     Target(
         "expected_close_date",
-        "Expected close date",
-        ("expected close date", "close date", "expected close", "closing date"),
+        _("Expected close date"),
+        (
+            "expected close date",
+            "close date",
+            "expected close",
+            "closing date",
+            "abschlussdatum",
+            "erwartetes abschlussdatum",
+            "sluitingsdatum",
+            "verwachte sluitingsdatum",
+        ),
     ),
     Target(
         "external_id",
-        "External id",
-        ("external id", "external_id", "ext id", "reference"),
-        help="A row whose external id exists updates that deal.",
+        _("External id"),
+        (
+            "external id",
+            "external_id",
+            "ext id",
+            "reference",
+            "externe id",
+            "referenz",
+            "referentie",
+        ),
+        help=_("A row whose external id exists updates that deal."),
     ),
-    Target("status", "Status", ("status",), help="open, won or lost; empty: open/unchanged."),
-    Target("lost_reason", "Lost reason", ("lost reason", "reason lost", "loss reason")),
+    Target(
+        "status",
+        _("Status"),
+        ("status",),
+        help=_("open, won or lost; empty: open/unchanged."),
+    ),
+    Target(
+        "lost_reason",
+        _("Lost reason"),
+        ("lost reason", "reason lost", "loss reason", "verlustgrund", "reden van verlies"),
+    ),
 )
 ORGANIZATION_TARGETS = (
-    Target("name", "Name", ("name", "organization", "organisation", "company"), True),
-    Target("domain", "Domain", ("domain", "website", "web site", "url")),
+    Target("name", _("Name"), ("name", "naam", *ORGANIZATION_ALIASES), True),
+    Target("domain", _("Domain"), ("domain", "website", "web site", "url", "domäne", "webseite")),
 )
 PERSON_TARGETS = (
-    Target("name", "Name", ("name", "person", "full name", "contact", "contact name"), True),
-    Target("email", "Email", ("email", "e-mail", "email address")),
-    Target("phone", "Phone", ("phone", "telephone", "mobile", "phone number")),
-    Target("organization", "Organization", ("organization", "organisation", "company")),
+    Target(
+        "name",
+        _("Name"),
+        ("name", "person", "full name", "contact", "contact name", "naam", "persoon"),
+        True,
+    ),
+    Target(
+        "email", _("Email"), ("email", "e mail", "email address", "e mail adresse", "e mailadres")
+    ),
+    Target(
+        "phone",
+        _("Phone"),
+        (
+            "phone",
+            "telephone",
+            "mobile",
+            "phone number",
+            "telefon",
+            "telefonnummer",
+            "mobil",
+            "telefoon",
+            "telefoonnummer",
+            "mobiel",
+        ),
+    ),
+    Target("organization", _("Organization"), ORGANIZATION_ALIASES),
 )
 TARGETS = {
     ImportJob.Kind.DEALS: DEAL_TARGETS,
@@ -93,13 +198,23 @@ def _normalised(header: str) -> str:
     return re.sub(r"[\s_\-]+", " ", header.strip().lower())
 
 
+def _names_of(target: Target) -> list[str]:
+    """A target's aliases, then its label in each language (English first)."""
+    names = list(target.aliases)
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            names.append(_normalised(str(target.label)))
+    return list(dict.fromkeys(names))
+
+
 def guess_mapping(kind: str, header: list[str]) -> dict[str, int]:
-    """Map each target to the first column whose name is one of its aliases."""
+    """Map each target to the first column whose name is one of its names (aliases in
+    English, German and Dutch, or its label in any language)."""
     columns = [_normalised(name) for name in header]
     mapping: dict[str, int] = {}
     used: set[int] = set()
     for target in TARGETS[kind]:
-        for alias in target.aliases:
+        for alias in _names_of(target):
             index = next((i for i, c in enumerate(columns) if c == alias and i not in used), None)
             if index is not None:
                 mapping[target.name] = index

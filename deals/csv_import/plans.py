@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from deals.csv_import.contact_book import ContactBook
@@ -78,7 +79,9 @@ class Importer:
             except DomainError as error:
                 outcomes.append(_failed(plan, _domain_message(error)))
             except IntegrityError as error:
-                outcomes.append(_failed(plan, f"The database refused the row: {error}".strip()))
+                outcomes.append(
+                    _failed(plan, _("The database refused the row: %(error)s") % {"error": error})
+                )
         return outcomes
 
 
@@ -89,5 +92,8 @@ def _failed(plan: Plan, reason: str) -> Outcome:
 def _domain_message(error: DomainError) -> str:
     missing = getattr(error, "missing", None)
     if missing:
-        return f"{error.message} Missing: {join_names(item.text for item in missing)}."
+        return _("%(message)s Missing: %(items)s.") % {
+            "message": error.message,
+            "items": join_names(item.text for item in missing),
+        }
     return error.message

@@ -5,6 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from deals.csv_import.running import import_queue
 from deals.models import ImportJob
@@ -49,8 +50,11 @@ def import_resume(*, job: ImportJob) -> ImportJob:
         return import_queue(job=job)
     if not job.is_stalled:
         raise InvalidRequest(
-            "This import is advancing; it can be resumed once it has stopped for "
-            f"{settings.IMPORT_STALE_MINUTES} minutes."
+            _(
+                "This import is advancing; it can be resumed once it has stopped for "
+                "%(minutes)s minutes."
+            )
+            % {"minutes": settings.IMPORT_STALE_MINUTES}
         )
     _requeue(job_id=job.pk, status=job.status, stalled_before=ImportJob.stalled_before())
     job.refresh_from_db()

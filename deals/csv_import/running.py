@@ -15,11 +15,12 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from deals.csv_import.cancelling import cancel_for_inactive_owner
 from deals.csv_import.kinds import IMPORTERS
 from deals.csv_import.plans import Outcome
-from deals.csv_import.upload import FILE_DELETED, job_rows
+from deals.csv_import.upload import file_deleted_message, job_rows
 from deals.models import ImportJob
 from pipelinecrm.celery import enqueue_after_commit
 from pipelinecrm.exceptions import InvalidRequest
@@ -43,9 +44,9 @@ def import_queue(*, job: ImportJob) -> ImportJob:
         "failed_count": 0,
     }
     if job.status not in (ImportJob.Status.CHECKED, ImportJob.Status.FAILED):
-        raise InvalidRequest("Check the file (dry run) before importing it.")
+        raise InvalidRequest(_("Check the file (dry run) before importing it."))
     if job.file_deleted_at is not None:
-        raise InvalidRequest(FILE_DELETED.format(days=settings.IMPORT_RETENTION_DAYS))
+        raise InvalidRequest(file_deleted_message())
     claimed = ImportJob.objects.filter(pk=job.pk, status=job.status).update(
         status=ImportJob.Status.QUEUED,
         message="",
@@ -54,7 +55,7 @@ def import_queue(*, job: ImportJob) -> ImportJob:
         **({} if resuming else fresh_start),
     )
     if not claimed:
-        raise InvalidRequest("This import has already started.")
+        raise InvalidRequest(_("This import has already started."))
     enqueue_after_commit("deals.tasks.import_run", job.pk)
     job.refresh_from_db()
     return job
@@ -84,7 +85,17 @@ def _record(job: ImportJob, outcomes: list[Outcome], *, done: int) -> None:
 
 def import_run(*, job_id: int) -> str:
     """Run (or resume) a queued job; returns its status. Safe to call twice at once: each
-    batch first locks the job and checks that ``done`` is still where it expects."""
+    batch first locks the job and checks that ``done`` is still where it expects.
+
+    The reasons stored for failed rows are written in the importer's language."""
+    job = ImportJob.objects.select_related("user").filter(pk=job_id).first()
+    if job is None:
+        return "gone"
+    with job.user.own_language():
+        return _import_run(job_id)
+
+
+def _import_run(job_id: int) -> str:
     now = timezone.now()
     claimed = ImportJob.objects.filter(
         pk=job_id, status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING]
@@ -126,8 +137,11 @@ def import_run(*, job_id: int) -> str:
             status=ImportJob.Status.FAILED,
             finished_at=timezone.now(),
             message=(
-                f"The import stopped unexpectedly ({type(error).__name__}). Rows listed as "
-                "created or updated were saved; you can resume it."
+                _(
+                    "The import stopped unexpectedly (%(error)s). Rows listed as created or "
+                    "updated were saved; you can resume it."
+                )
+                % {"error": type(error).__name__}
             ),
         )
         return "failed"

@@ -9,6 +9,8 @@ from typing import TextIO
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from deals.csv_import.files import (
@@ -28,10 +30,20 @@ from deals.csv_import.values import guess_decimal_separator
 from deals.models import ImportChunk, ImportJob
 from pipelinecrm.exceptions import InvalidRequest
 
-FILE_DELETED = (
-    "The file of this import was deleted after {days} days, as all imported files are; the "
-    "report is kept. Upload the file again to import it."
-)
+
+def file_deleted_message() -> str:
+    return _(
+        "The file of this import was deleted after %(days)s days, as all imported files are; "
+        "the report is kept. Upload the file again to import it."
+    ) % {"days": settings.IMPORT_RETENTION_DAYS}
+
+
+def _separator_options(job: ImportJob, rows: list[tuple[int, list[str]]]) -> dict:
+    """The decimal separator guessed from the value column, or "" with the cells that read
+    either way, for the mapping step to ask about (docs/domain/imports.md)."""
+    language = job.user.language or translation.get_language() or settings.LANGUAGE_CODE
+    guess = guess_decimal_separator(rows, job.mapping, language)
+    return {"decimal_separator": guess.separator, "decimal_ambiguous": guess.ambiguous}
 
 
 def _stored_chunk(job_id: int, index: int) -> bytes | None:
@@ -44,7 +56,7 @@ def _stored_chunk(job_id: int, index: int) -> bytes | None:
 
 def job_text(job: ImportJob) -> TextIO:
     if job.file_deleted_at is not None:
-        raise InvalidRequest(FILE_DELETED.format(days=settings.IMPORT_RETENTION_DAYS))
+        raise InvalidRequest(file_deleted_message())
     return text_of(ChunkStream(partial(_stored_chunk, job.pk)), job.codec)
 
 
@@ -70,17 +82,16 @@ def import_upload(*, user: User, kind: str, upload: UploadedFile) -> ImportJob:
     try:
         job.delimiter = sniff_delimiter(job_text(job).read(SNIFF_BYTES))
     except UnicodeDecodeError:
-        raise ImportFileError(f"The file starts like {encoding.label} but is not.") from None
+        raise ImportFileError(
+            _("The file starts like %(encoding)s but is not.") % {"encoding": encoding.label}
+        ) from None
     header, rows = job_rows(job)
     first_rows = list(itertools.islice(rows, GUESS_ROWS))
-    job.total = len(first_rows) + sum(1 for _ in rows)
+    job.total = len(first_rows) + sum(1 for _row in rows)
     if not job.total:
-        raise ImportFileError("The file has a header but no rows.")
+        raise ImportFileError(_("The file has a header but no rows."))
     job.mapping = guess_mapping(kind, header)
-    job.options = {
-        "decimal_separator": guess_decimal_separator(first_rows, job.mapping),
-        "encoding_notice": encoding.notice,
-    }
+    job.options = _separator_options(job, first_rows) | {"encoding_notice": encoding.notice}
     job.save()
     return job
 
@@ -89,10 +100,15 @@ def import_upload(*, user: User, kind: str, upload: UploadedFile) -> ImportJob:
 def import_redelimit(*, job: ImportJob, delimiter: str) -> ImportJob:
     """Read the columns again with another separator; the mapping is guessed anew."""
     if job.is_running or job.is_finished:
-        raise InvalidRequest("This import has already run.")
+        raise InvalidRequest(_("This import has already run."))
     job.delimiter = delimiter
     header, rows = job_rows(job)
     job.mapping = guess_mapping(job.kind, header)
-    job.status, job.errors, job.total = ImportJob.Status.UPLOADED, [], sum(1 for _ in rows)
-    job.save(update_fields=["delimiter", "mapping", "status", "errors", "total", "updated_at"])
+    first_rows = list(itertools.islice(rows, GUESS_ROWS))
+    job.total = len(first_rows) + sum(1 for _row in rows)
+    job.options = {**(job.options or {}), **_separator_options(job, first_rows)}
+    job.status, job.errors = ImportJob.Status.UPLOADED, []
+    job.save(
+        update_fields=["delimiter", "mapping", "options", "status", "errors", "total", "updated_at"]
+    )
     return job

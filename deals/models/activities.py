@@ -6,11 +6,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from deals.models.deals import Deal
 from pipelines.models import ActivityKind
 
-FUTURE_DONE_AT = (
+FUTURE_DONE_AT = gettext_noop(
     "An activity cannot be done in the future: log it once it has happened, "
     "or schedule it with a due time."
 )
@@ -25,15 +27,20 @@ def done_at_is_future(done_at: datetime.datetime) -> bool:
 
 
 class Activity(models.Model):
-    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="activities")
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="activities"
+    deal = models.ForeignKey(
+        Deal, on_delete=models.CASCADE, related_name="activities", verbose_name=_("deal")
     )
-    kind = models.CharField(max_length=10, choices=ActivityKind)
-    subject = models.CharField(max_length=200)
-    due_at = models.DateTimeField(null=True, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        verbose_name=_("owner"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ActivityKind)
+    subject = models.CharField(_("subject"), max_length=200)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
     # remind_activities claims these by compare-and-swap so nobody is reminded twice.
     reminded_at = models.DateTimeField(null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
@@ -42,7 +49,8 @@ class Activity(models.Model):
 
     class Meta:
         ordering = ["due_at", "id"]
-        verbose_name_plural = "activities"
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind__in=ActivityKind.values), name="activity_kind_valid"
@@ -64,4 +72,4 @@ class Activity(models.Model):
     def clean(self) -> None:
         # Here rather than only in a service, so the Django admin's form refuses it too.
         if self.done_at is not None and done_at_is_future(self.done_at):
-            raise ValidationError({"done_at": FUTURE_DONE_AT})
+            raise ValidationError({"done_at": gettext(FUTURE_DONE_AT)})

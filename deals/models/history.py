@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from deals.models.deals import Deal
 from pipelines.models import ChecklistItem, Stage
@@ -18,6 +20,8 @@ class ChecklistCheck(models.Model):
     checked_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("checklist check")
+        verbose_name_plural = _("checklist checks")
         constraints = [
             models.UniqueConstraint(fields=["deal", "item"], name="check_once_per_deal_item"),
         ]
@@ -45,6 +49,8 @@ class StageChange(models.Model):
     overridden_items = models.ManyToManyField(ChecklistItem, blank=True, related_name="overrides")
 
     class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
         ordering = ["changed_at", "id"]
         indexes = [
             models.Index(fields=["deal", "changed_at"], name="stagechange_deal_idx"),
@@ -83,6 +89,8 @@ class MoveRefusal(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("move refusal")
+        verbose_name_plural = _("move refusals")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -93,18 +101,18 @@ class DealEvent(models.Model):
     """Append-only timeline of everything that happened to a deal."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        IMPORTED = "imported", "Imported"
-        EDITED = "edited", "Edited"
-        MOVED = "moved", "Moved"
-        CHECKLIST_TICKED = "checklist_ticked", "Checklist item ticked"
-        CHECKLIST_UNTICKED = "checklist_unticked", "Checklist item unticked"
-        WON = "won", "Won"
-        LOST = "lost", "Lost"
-        REOPENED = "reopened", "Reopened"
-        REASSIGNED = "reassigned", "Reassigned"
-        ACTIVITY_LOGGED = "activity_logged", "Activity logged"
-        STALLED = "stalled", "Flagged stalled"
+        CREATED = "created", _("Created")
+        IMPORTED = "imported", _("Imported")
+        EDITED = "edited", _("Edited")
+        MOVED = "moved", _("Moved")
+        CHECKLIST_TICKED = "checklist_ticked", _("Checklist item ticked")
+        CHECKLIST_UNTICKED = "checklist_unticked", _("Checklist item unticked")
+        WON = "won", pgettext_lazy("event", "Won")
+        LOST = "lost", pgettext_lazy("event", "Lost")
+        REOPENED = "reopened", _("Reopened")
+        REASSIGNED = "reassigned", _("Reassigned")
+        ACTIVITY_LOGGED = "activity_logged", _("Activity logged")
+        STALLED = "stalled", _("Flagged stalled")
 
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="events")
     user = models.ForeignKey(
@@ -115,6 +123,8 @@ class DealEvent(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("deal event")
+        verbose_name_plural = _("deal events")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["deal", "created_at"], name="dealevent_deal_idx")]
 

@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ImportJob(models.Model):
@@ -21,19 +22,19 @@ class ImportJob(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DEALS = "deals", "Deals"
-        ORGANIZATIONS = "organizations", "Organizations"
-        PEOPLE = "people", "People"
+        DEALS = "deals", _("Deals")
+        ORGANIZATIONS = "organizations", _("Organizations")
+        PEOPLE = "people", _("People")
 
     class Status(models.TextChoices):
-        UPLOADED = "uploaded", "Uploaded"
-        CHECKED = "checked", "Checked (dry run)"
-        CHECKING = "checking", "Checking (dry run)"
-        QUEUED = "queued", "Waiting for a worker"
-        RUNNING = "running", "Importing"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        UPLOADED = "uploaded", _("Uploaded")
+        CHECKED = "checked", _("Checked (dry run)")
+        CHECKING = "checking", _("Checking (dry run)")
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     # A worker is (or should be) busy with the job; the stalled-import sweep watches these.
     ACTIVE = (Status.CHECKING, Status.QUEUED, Status.RUNNING)

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from deals.access import ensure_can_edit
@@ -18,7 +20,9 @@ from deals.services.events import deal_event_record
 from deals.services.versions import deal_bump_version
 from pipelines.models import ActivityKind
 
-SCHEDULED_WITH_DONE_AT = "A scheduled activity is not done yet: leave its done time empty."
+SCHEDULED_WITH_DONE_AT = gettext_noop(
+    "A scheduled activity is not done yet: leave its done time empty."
+)
 
 
 def _latest_done_at(deal: Deal) -> datetime.datetime | None:
@@ -45,7 +49,7 @@ def activity_log(
     ``due_at``. A done time in the future is refused by ``Activity.clean``."""
     ensure_can_edit(user, deal)
     if done_at is not None and not done:
-        raise ValidationError({"done_at": SCHEDULED_WITH_DONE_AT})
+        raise ValidationError({"done_at": _(SCHEDULED_WITH_DONE_AT)})
     now = timezone.now()
     activity = Activity(
         deal=deal,
@@ -57,7 +61,7 @@ def activity_log(
         done_at=(done_at or now) if done else None,
     )
     if kind not in ActivityKind.values:
-        raise ValidationError({"kind": "Choose call, meeting, email, task or note."})
+        raise ValidationError({"kind": _("Choose call, meeting, email, task or note.")})
     activity.full_clean(exclude=["deal", "owner"])
     activity.save()
     changes = {}

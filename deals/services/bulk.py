@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from deals.models import Deal, LostReason
@@ -18,7 +20,9 @@ from deals.services.editing import deal_reassign
 from deals.services.moves import deal_mark_lost
 from pipelinecrm.exceptions import DomainError, InvalidRequest
 
-NO_VERSION = "The list did not say which version of this deal you saw; reload it and try again."
+NO_VERSION = gettext_noop(
+    "The list did not say which version of this deal you saw; reload it and try again."
+)
 
 
 @dataclass
@@ -34,7 +38,7 @@ def _each(
     for deal in deals:
         try:
             if deal.pk not in versions:
-                raise InvalidRequest(NO_VERSION)
+                raise InvalidRequest(_(NO_VERSION))
             with transaction.atomic():
                 action(deal, versions[deal.pk])
         except ValidationError as error:

@@ -4,6 +4,7 @@ deals/checklist_rules.py.
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from deals.access import ensure_can_edit
@@ -22,15 +23,12 @@ def _manual_item_for(deal: Deal, item: ChecklistItem, entering: Stage | None = N
         entering is not None and item.stage_id == entering.pk and item.kind == item.Kind.ENTRY
     )
     if (item.stage.pipeline_id != deal.pipeline_id and not entry_of_target) or item.is_archived:
-        raise InvalidRequest("This checklist item does not belong to the deal's pipeline.")
+        raise InvalidRequest(_("This checklist item does not belong to the deal's pipeline."))
     if item.satisfied_by != ChecklistItem.SatisfiedBy.MANUAL:
         raise InvalidRequest(
-            "This item is checked automatically: "
-            + (
-                "fill in the deal field it names."
-                if item.satisfied_by == ChecklistItem.SatisfiedBy.FIELD
-                else "log the activity it names."
-            )
+            _("This item is checked automatically: fill in the deal field it names.")
+            if item.satisfied_by == ChecklistItem.SatisfiedBy.FIELD
+            else _("This item is checked automatically: log the activity it names.")
         )
 
 
@@ -50,7 +48,7 @@ def checklist_item_check(
     # The insert decides, not a prior read: of two identical ticks at once (a double
     # click sends no version) the second finds the first's row and changes nothing.
     now = timezone.now()
-    _, created = ChecklistCheck.objects.get_or_create(
+    _check, created = ChecklistCheck.objects.get_or_create(
         deal=deal, item=item, defaults={"checked_by": user, "checked_at": now}
     )
     if not created:
@@ -66,7 +64,7 @@ def checklist_item_uncheck(
     ensure_can_edit(user, deal)
     _manual_item_for(deal, item)
     # As for ticking: the delete decides, so two identical unticks apply once.
-    deleted, _ = ChecklistCheck.objects.filter(deal=deal, item=item).delete()
+    deleted, _rows = ChecklistCheck.objects.filter(deal=deal, item=item).delete()
     if not deleted:
         return deal
     return _record_tick(deal, item, user, version, DealEvent.Kind.CHECKLIST_UNTICKED)

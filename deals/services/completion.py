@@ -2,6 +2,8 @@
 
 from collections.abc import Callable, Iterable
 
+from django.utils.translation import gettext as _
+
 from accounts.models import User
 from deals.checklist_rules import move_required_items
 from deals.models import Deal
@@ -57,7 +59,7 @@ def requirements_completer(
             ]
             if len(items) != len(wanted):
                 raise InvalidRequest(
-                    "Only the steps this move needs can be ticked here.", field="check"
+                    _("Only the steps this move needs can be ticked here."), field="check"
                 )
             for item in items:
                 deal = checklist_item_check(user=user, deal=deal, item=item, entering=entering)

@@ -2,6 +2,8 @@
 company (docs/domain/roles-and-visibility.md)."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services import ensure_admin
@@ -35,30 +37,28 @@ def person_save(*, person: Person, organization_name: str) -> Person:
     return person
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def _in_use_by(deals: int, people: int) -> str:
+    """What still uses an organization, e.g. "2 deals and 1 person"."""
+    deal_part = ngettext("%(count)s deal", "%(count)s deals", deals) % {"count": deals}
+    people_part = ngettext("%(count)s person", "%(count)s people", people) % {"count": people}
+    if deals and people:
+        # Translators: e.g. "2 deals and 1 person"
+        return _("%(deals)s and %(people)s") % {"deals": deal_part, "people": people_part}
+    return deal_part if deals else people_part
 
 
 @transaction.atomic
 def organization_delete(*, user: User, organization: Organization) -> None:
     """Admins only, and only when nothing refers to it: deals and people would silently
     lose their organization otherwise (the foreign keys would set it to empty)."""
-    ensure_admin(user, "Only admins delete organizations and people.")
+    ensure_admin(user, _("Only admins delete organizations and people."))
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
     deals = Deal.objects.filter(organization=organization).count()
     people = Person.objects.filter(organization=organization).count()
     if deals or people:
-        used_by = " and ".join(
-            part
-            for part in (
-                _plural(deals, "deal") if deals else "",
-                "1 person" if people == 1 else f"{people} people" if people else "",
-            )
-            if part
-        )
         raise InvalidRequest(
-            f"“{organization.name}” is still used by {used_by}; "
-            "link them to another organization first."
+            _("“%(name)s” is still used by %(used_by)s; link them to another organization first.")
+            % {"name": organization.name, "used_by": _in_use_by(deals, people)}
         )
     organization.delete()
 
@@ -66,12 +66,18 @@ def organization_delete(*, user: User, organization: Organization) -> None:
 @transaction.atomic
 def person_delete(*, user: User, person: Person) -> None:
     """Admins only, and only when no deal names the person as its contact."""
-    ensure_admin(user, "Only admins delete organizations and people.")
+    ensure_admin(user, _("Only admins delete organizations and people."))
     Person.objects.select_for_update().filter(pk=person.pk).first()
     deals = Deal.objects.filter(person=person).count()
     if deals:
         raise InvalidRequest(
-            f"“{person.name}” is the contact of {_plural(deals, 'deal')}; "
-            "choose another contact for them first."
+            ngettext(
+                "“%(name)s” is the contact of %(count)s deal; "
+                "choose another contact for them first.",
+                "“%(name)s” is the contact of %(count)s deals; "
+                "choose another contact for them first.",
+                deals,
+            )
+            % {"name": person.name, "count": deals}
         )
     person.delete()

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from deals.models import Deal, DealEvent, Organization, Person, StageChange
@@ -39,12 +40,15 @@ def deal_create(
     elsewhere: the CSV import appends at the bottom, where nothing has to shift.
     """
     if stage.pipeline_id != pipeline.pk or stage.is_archived:
-        raise ValidationError({"stage": "Choose an active stage of this pipeline."})
+        raise ValidationError({"stage": _("Choose an active stage of this pipeline.")})
     if external_id and external_id_taken(owner=owner, external_id=external_id):
         # Unique per owner (docs/hardening/imports.md): the clash is with a deal of
         # ``owner``, whom the caller may create deals for and whose deals they may see.
         raise ValidationError(
-            {"external_id": f"{owner.display_name} already has a deal with this external id."}
+            {
+                "external_id": _("%(owner)s already has a deal with this external id.")
+                % {"owner": owner.display_name}
+            }
         )
     now = timezone.now()
     stages_lock(stage_ids=[stage.pk])

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from deals.access import can_reassign_to, ensure_can_edit
@@ -34,7 +35,10 @@ def deal_update(*, user: User, deal: Deal, version: int | None, **fields) -> Dea
     """Change some of EDITABLE_FIELDS; unchanged values write nothing."""
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
-        raise ValidationError(f"These fields cannot be edited here: {', '.join(sorted(unknown))}.")
+        raise ValidationError(
+            _("These fields cannot be edited here: %(fields)s.")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
     ensure_can_edit(user, deal)
     changed = {name: value for name, value in fields.items() if getattr(deal, name) != value}
     if not changed:
@@ -70,16 +74,21 @@ def deal_reassign(*, user: User, deal: Deal, new_owner: User, version: int | Non
         return deal
     if not can_reassign_to(user, deal, new_owner):
         raise Forbidden(
-            "You cannot give this deal to that person: reps cannot reassign, managers "
-            "reassign within the teams they manage."
+            _(
+                "You cannot give this deal to that person: reps cannot reassign, managers "
+                "reassign within the teams they manage."
+            )
         )
     if deal.external_id and external_id_taken(owner=new_owner, external_id=deal.external_id):
         # External ids are unique per owner; whoever may reassign to new_owner may see
         # new_owner's deals, so naming the clash reveals nothing.
         raise ValidationError(
             {
-                "owner": f"{new_owner.display_name} already has a deal with external id "
-                f"“{deal.external_id}”; change one of the two ids first."
+                "owner": _(
+                    "%(owner)s already has a deal with external id “%(external_id)s”; "
+                    "change one of the two ids first."
+                )
+                % {"owner": new_owner.display_name, "external_id": deal.external_id}
             }
         )
     previous = deal.owner

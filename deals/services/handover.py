@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.services import audit_record, ensure_admin, user_deactivate
@@ -39,11 +41,17 @@ def user_open_work(*, user: User) -> OpenWork:
     )
 
 
-def _check_successor(successor: User | None, *, leaving: User, field: str, what: str) -> User:
+CHOOSE_SUCCESSOR = {
+    "deals_to": gettext_lazy("Choose who takes over their open deals."),
+    "activities_to": gettext_lazy("Choose who takes over their open activities."),
+}
+
+
+def _check_successor(successor: User | None, *, leaving: User, field: str) -> User:
     if successor is None:
-        raise ValidationError({field: f"Choose who takes over {what}."})
+        raise ValidationError({field: str(CHOOSE_SUCCESSOR[field])})
     if successor.pk == leaving.pk or not successor.is_active:
-        raise ValidationError({field: "Choose an active user other than the one leaving."})
+        raise ValidationError({field: _("Choose an active user other than the one leaving.")})
     return successor
 
 
@@ -57,28 +65,28 @@ def _hand_over_deals(*, actor: User, leaving: User, successor: User | None) -> i
     )
     if not rows:
         return 0
-    successor = _check_successor(
-        successor, leaving=leaving, field="deals_to", what="their open deals"
-    )
-    _refuse_external_id_clashes(pks=[pk for pk, _ in rows], successor=successor)
+    successor = _check_successor(successor, leaving=leaving, field="deals_to")
+    _refuse_external_id_clashes(pks=[pk for pk, _pipeline in rows], successor=successor)
     now = timezone.now()
-    Deal.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+    Deal.objects.filter(pk__in=[pk for pk, _pipeline in rows]).update(
         owner=successor, version=F("version") + 1, updated_at=now
     )
     data = {"old": leaving.username, "new": successor.username}
     DealEvent.objects.bulk_create(
         DealEvent(deal_id=pk, kind=DealEvent.Kind.REASSIGNED, user=actor, data=data, created_at=now)
-        for pk, _ in rows
+        for pk, _pipeline in rows
     )
-    for pipeline_id in sorted({pipeline_id for _, pipeline_id in rows}):
+    for pipeline_id in sorted({pipeline_id for _pk, pipeline_id in rows}):
         pipeline_mark_forecast_dirty(pipeline_id=pipeline_id)
-    # One notice for the whole hand-over rather than one per deal.
-    Notification.objects.create(
-        recipient=successor,
-        kind="handover",
-        text=f"{len(rows)} open deal{'s' if len(rows) != 1 else ''} of "
-        f"{leaving.display_name} {'are' if len(rows) != 1 else 'is'} now yours.",
-    )
+    # One notice for the whole hand-over rather than one per deal, in the successor's
+    # language: the text is stored as written.
+    with successor.own_language():
+        text = ngettext(
+            "%(count)s open deal of %(name)s is now yours.",
+            "%(count)s open deals of %(name)s are now yours.",
+            len(rows),
+        ) % {"count": len(rows), "name": leaving.display_name}
+    Notification.objects.create(recipient=successor, kind="handover", text=text)
     return len(rows)
 
 
@@ -94,8 +102,11 @@ def _refuse_external_id_clashes(*, pks: list[int], successor: User) -> None:
     if clashes:
         raise ValidationError(
             {
-                "deals_to": f"{successor.display_name} already has deals with the external "
-                f"ids {', '.join(clashes[:10])}; change those ids or choose someone else."
+                "deals_to": _(
+                    "%(owner)s already has deals with the external ids %(ids)s; change "
+                    "those ids or choose someone else."
+                )
+                % {"owner": successor.display_name, "ids": ", ".join(clashes[:10])}
             }
         )
 
@@ -104,9 +115,7 @@ def _hand_over_activities(*, leaving: User, successor: User | None) -> int:
     activities = Activity.objects.filter(owner=leaving, done_at__isnull=True)
     if not activities.exists():
         return 0
-    successor = _check_successor(
-        successor, leaving=leaving, field="activities_to", what="their open activities"
-    )
+    successor = _check_successor(successor, leaving=leaving, field="activities_to")
     # Reminders start afresh, so the new owner hears about what is due or overdue.
     return activities.update(
         owner=successor, reminded_at=None, overdue_notified_at=None, updated_at=timezone.now()

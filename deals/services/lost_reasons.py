@@ -6,6 +6,7 @@ lost-reason report, and is no longer offered when marking a deal lost.
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_record, ensure_admin, unique_name
@@ -56,8 +57,8 @@ def lost_reason_shift(*, actor: User, reason: LostReason, offset: int) -> None:
         _locked_order(),
         reason.pk,
         offset,
-        archived="This lost reason no longer exists.",
-        at_end="The reason cannot move further that way.",
+        archived=_("This lost reason no longer exists."),
+        at_end=_("The reason cannot move further that way."),
     )
     LostReason.objects.filter(pk__in=order).update(position=positions_case(order))
     audit_record(
@@ -70,9 +71,12 @@ def lost_reason_set_active(*, actor: User, reason: LostReason, active: bool) -> 
     ensure_admin(actor)
     reason = LostReason.objects.select_for_update().get(pk=reason.pk)
     if reason.is_active == active:
-        raise InvalidRequest(
-            f"“{reason.name}” is already {'offered' if active else 'deactivated'}."
+        text = (
+            _("“%(name)s” is already offered.")
+            if active
+            else _("“%(name)s” is already deactivated.")
         )
+        raise InvalidRequest(text % {"name": reason.name})
     reason.is_active = active
     reason.save(update_fields=["is_active"])
     audit_record(

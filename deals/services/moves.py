@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from deals.access import can_override, deals_editable_by, edit_forbidden, ensure_can_edit
@@ -110,7 +111,7 @@ def _check_requirements(
         raise ChecklistIncomplete(missing)
     if not can_override(user, deal):
         raise Forbidden(
-            "Only a manager of the owner's team or an admin can override checklist items."
+            _("Only a manager of the owner's team or an admin can override checklist items.")
         )
     return missing
 
@@ -239,7 +240,7 @@ def _deal_move(
     #    neighbour and whether the user may edit it); check the version.
     stages = _locked_stages({deal.stage_id, stage_id})
     if stage_id not in stages:
-        raise InvalidRequest("That stage does not exist.", field="stage")
+        raise InvalidRequest(_("That stage does not exist."), field="stage")
     fresh = _locked_deal(
         deal,
         version,
@@ -250,7 +251,7 @@ def _deal_move(
     if not fresh.is_editable:
         raise edit_forbidden("move")
     if fresh.status != Deal.Status.OPEN:
-        raise InvalidRequest("Only open deals move between stages; reopen it first.")
+        raise InvalidRequest(_("Only open deals move between stages; reopen it first."))
     if fresh.stage_id != deal.stage_id:
         # Moved by someone else between our read and our lock (only without a version).
         stages = _locked_stages({fresh.stage_id, stage_id})
@@ -259,16 +260,16 @@ def _deal_move(
     # 2. The target must be an active stage of the deal's pipeline, or of the named one.
     changes_pipeline = pipeline_id is not None and pipeline_id != fresh.pipeline_id
     if to_stage.is_archived:
-        raise InvalidRequest("That stage is archived.", field="stage")
+        raise InvalidRequest(_("That stage is archived."), field="stage")
     if changes_pipeline and to_stage.pipeline_id != pipeline_id:
-        raise InvalidRequest("That stage belongs to another pipeline.", field="stage")
+        raise InvalidRequest(_("That stage belongs to another pipeline."), field="stage")
     if not changes_pipeline and to_stage.pipeline_id != fresh.pipeline_id:
         raise InvalidRequest(
-            "That stage belongs to another pipeline; name the pipeline to move the deal there.",
+            _("That stage belongs to another pipeline; name the pipeline to move the deal there."),
             field="stage",
         )
     if changes_pipeline and not to_stage.pipeline.is_active:
-        raise InvalidRequest("That pipeline is archived.", field="pipeline")
+        raise InvalidRequest(_("That pipeline is archived."), field="pipeline")
 
     # 3. The index among all open cards of the target column, top by default.
     same_stage = to_stage.pk == from_stage.pk
@@ -280,7 +281,8 @@ def _deal_move(
     )
     if target_position < 0 or target_position > last_index:
         raise InvalidRequest(
-            f"Position {target_position} is outside this column (0–{last_index}).",
+            _("Position %(position)s is outside this column (0–%(last)s).")
+            % {"position": target_position, "last": last_index},
             field="position",
         )
 
@@ -358,7 +360,8 @@ def _close(
     fresh = _locked_deal(deal, version)
     ensure_can_edit(user, fresh)
     if fresh.status != Deal.Status.OPEN:
-        raise InvalidRequest(f"This deal is already {fresh.get_status_display().lower()}.")
+        already = _("This deal is already won.") if fresh.status == Deal.Status.WON else None
+        raise InvalidRequest(already or _("This deal is already lost."))
     if complete is not None:
         complete(fresh, None)
         fresh = Deal.objects.get(pk=fresh.pk)
@@ -446,9 +449,9 @@ def deal_mark_lost(
     note: str = "",
 ) -> Deal:
     if reason is None:
-        raise InvalidRequest("Choose why the deal was lost.", field="reason")
+        raise InvalidRequest(_("Choose why the deal was lost."), field="reason")
     if not reason.is_active:
-        raise InvalidRequest("That lost reason is no longer offered.", field="reason")
+        raise InvalidRequest(_("That lost reason is no longer offered."), field="reason")
     return _close(
         user=user,
         deal=deal,
@@ -476,12 +479,12 @@ def deal_reopen(*, user: User, deal: Deal, version: int | None) -> Deal:
             .first()
         )
     if target is None:
-        raise InvalidRequest("This pipeline has no active stage to reopen the deal in.")
+        raise InvalidRequest(_("This pipeline has no active stage to reopen the deal in."))
     _locked_stages({target.pk})
     fresh = _locked_deal(deal, version)
     ensure_can_edit(user, fresh, "reopen")
     if fresh.status == Deal.Status.OPEN:
-        raise InvalidRequest("This deal is already open.")
+        raise InvalidRequest(_("This deal is already open."))
     now = timezone.now()
     make_room(stage_id=target.pk, position=0)
     previous_stage_id = fresh.stage_id

@@ -18,6 +18,9 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from deals.models import Deal, DealEvent, Notification
@@ -28,6 +31,10 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 1000
 # Lines of one email; the rest are on the notifications page.
 EMAIL_LINES = 20
+
+
+# Translators: completes "PipelineCRM: …", the subject line of a notification email.
+REASSIGNED_SUBJECT = gettext_lazy("a deal was reassigned to you")
 
 
 class NotificationKind:
@@ -61,14 +68,16 @@ def notices_record(*, notices: Sequence[Notice]) -> None:
     )
 
 
-def notices_email(*, notices: Sequence[Notice], subject: str) -> None:
+def notices_email(*, notices: Sequence[Notice], subject: str | Promise) -> None:
     """Once the transaction commits, email ``notices`` if EMAIL_URL is set: one message per
-    recipient."""
+    recipient, in the recipient's language. ``subject`` is a ``gettext_lazy`` string (or a
+    msgid marked with ``gettext_noop``), translated for each recipient; the notices' texts
+    were written in the recipient's language when they were created."""
     if notices and settings.EMAIL_NOTIFICATIONS:
         transaction.on_commit(partial(_email, list(notices), subject))
 
 
-def notices_send(*, notices: Sequence[Notice], email_subject: str) -> None:
+def notices_send(*, notices: Sequence[Notice], email_subject: str | Promise) -> None:
     """In-app now, by email after the commit."""
     notices_record(notices=notices)
     notices_email(notices=notices, subject=email_subject)
@@ -100,34 +109,52 @@ def deal_notify_reassigned(*, deal_id: int, new_owner_id: int) -> bool:
         ).exists()
         if already_told:
             return False
-        by = f" by {event.user.display_name}" if event and event.user else ""
+        recipient = User.objects.get(pk=new_owner_id)
+        with recipient.own_language():
+            if event and event.user:
+                text = _("“%(title)s” was reassigned to you by %(name)s.") % {
+                    "title": deal.title,
+                    "name": event.user.display_name,
+                }
+            else:
+                text = _("“%(title)s” was reassigned to you.") % {"title": deal.title}
         notices_send(
             notices=[
                 Notice(
                     recipient_id=new_owner_id,
                     kind=NotificationKind.REASSIGNED,
                     deal_id=deal.pk,
-                    text=f"“{deal.title}” was reassigned to you{by}.",
+                    text=text,
                 )
             ],
-            email_subject="a deal was reassigned to you",
+            email_subject=REASSIGNED_SUBJECT,
         )
     return True
 
 
-def _email(notices: list[Notice], subject: str) -> None:
+def _subject(subject: str | Promise) -> str:
+    """The subject line in the active language: a lazy string translates itself, a plain
+    one is looked up as a msgid."""
+    text = str(subject) if isinstance(subject, Promise) else _(subject)
+    # Translators: the subject line of a notification email; %(subject)s says what happened.
+    return _("PipelineCRM: %(subject)s") % {"subject": text}
+
+
+def _email(notices: list[Notice], subject: str | Promise) -> None:
     by_recipient: dict[int, list[Notice]] = defaultdict(list)
     for notice in notices:
         by_recipient[notice.recipient_id].append(notice)
     recipients = User.objects.filter(pk__in=by_recipient, is_active=True).exclude(email="")
-    messages = [
-        EmailMessage(
-            subject=f"PipelineCRM: {subject}",
-            body=_email_body(user, by_recipient[user.pk]),
-            to=[user.email],
-        )
-        for user in recipients
-    ]
+    messages = []
+    for user in recipients:
+        with user.own_language():
+            messages.append(
+                EmailMessage(
+                    subject=_subject(subject),
+                    body=_email_body(user, by_recipient[user.pk]),
+                    to=[user.email],
+                )
+            )
     if not messages:
         return
     try:
@@ -137,11 +164,14 @@ def _email(notices: list[Notice], subject: str) -> None:
 
 
 def _email_body(user: User, notices: list[Notice]) -> str:
+    """The body in the active language (the recipient's: see ``_email``)."""
     lines = [f"- {notice.text}" for notice in notices[:EMAIL_LINES]]
-    if len(notices) > EMAIL_LINES:
-        lines.append(f"… and {len(notices) - EMAIL_LINES} more.")
+    more = len(notices) - EMAIL_LINES
+    if more > 0:
+        lines.append(
+            ngettext("… and %(count)s more.", "… and %(count)s more.", more) % {"count": more}
+        )
     listing = "\n".join(lines)
-    return (
-        f"Hello {user.display_name},\n\n{listing}\n\n"
-        "You will find these under Notifications (the bell) in PipelineCRM.\n"
-    )
+    greeting = _("Hello %(name)s,") % {"name": user.display_name}
+    where = _("You will find these under Notifications (the bell) in PipelineCRM.")
+    return f"{greeting}\n\n{listing}\n\n{where}\n"

@@ -8,6 +8,7 @@ locks, so it describes the column as the move finds it (docs/deal-actions.md).
 from dataclasses import dataclass
 
 from django.db.models import Subquery
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from deals.access import deals_visible_to
@@ -28,7 +29,9 @@ class Placement:
             name for name in ("position", "before", "after") if getattr(self, name) is not None
         ]
         if len(given) > 1:
-            raise InvalidRequest("Give at most one of position, before and after.", field=given[-1])
+            raise InvalidRequest(
+                _("Give at most one of position, before and after."), field=given[-1]
+            )
 
     @property
     def neighbour(self) -> tuple[str, int] | None:
@@ -67,8 +70,10 @@ class Placement:
         field = self.neighbour[0]
         if neighbour_position is None:
             raise InvalidRequest(
-                "The board changed meanwhile: that neighbour is not an open deal of the "
-                "target column.",
+                _(
+                    "The board changed meanwhile: that neighbour is not an open deal of the "
+                    "target column."
+                ),
                 field=field,
             )
         index = neighbour_position if field == "before" else neighbour_position + 1

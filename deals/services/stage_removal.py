@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services import ensure_admin
@@ -48,7 +50,7 @@ def stage_has_history(*, stage: Stage) -> bool:
 
 def removal_reason(stage: Stage) -> str:
     """The override reason the moved deals' stage changes carry."""
-    return f"Stage '{stage.name}' removed by admin"
+    return _("Stage '%(stage)s' removed by admin") % {"stage": stage.name}
 
 
 @transaction.atomic
@@ -62,11 +64,14 @@ def stage_remove(*, actor: User, stage: Stage, target: Stage | None = None) -> S
     pipeline = pipeline_structure_lock(pipeline_id=stage.pipeline_id)
     stage = Stage.objects.get(pk=stage.pk)
     if stage.is_archived:
-        raise InvalidRequest(f"{stage.name} is already archived.")
+        raise InvalidRequest(_("%(stage)s is already archived.") % {"stage": stage.name})
     if active_stage_ids(pipeline_id=pipeline.pk) == [stage.pk] and pipeline.deals.exists():
         raise InvalidRequest(
-            f"{stage.name} is the last stage of {pipeline.name}, which has deals. Add "
-            "another stage first, or archive the pipeline."
+            _(
+                "%(stage)s is the last stage of %(pipeline)s, which has deals. Add "
+                "another stage first, or archive the pipeline."
+            )
+            % {"stage": stage.name, "pipeline": pipeline.name}
         )
     # Top-first placement, so the last card goes first: the column keeps its order.
     open_deals = list(
@@ -76,12 +81,16 @@ def stage_remove(*, actor: User, stage: Stage, target: Stage | None = None) -> S
         if target is None:
             raise ValidationError(
                 {
-                    "target": f"{stage.name} holds {len(open_deals)} open "
-                    f"deal{'s' if len(open_deals) != 1 else ''}: choose where they go."
+                    "target": ngettext(
+                        "%(stage)s holds %(count)s open deal: choose where it goes.",
+                        "%(stage)s holds %(count)s open deals: choose where they go.",
+                        len(open_deals),
+                    )
+                    % {"stage": stage.name, "count": len(open_deals)}
                 }
             )
         if target.pk == stage.pk or target.pipeline_id != pipeline.pk or target.is_archived:
-            raise ValidationError({"target": "Choose another active stage of this pipeline."})
+            raise ValidationError({"target": _("Choose another active stage of this pipeline.")})
         for deal in open_deals:
             deal_move(
                 user=actor,

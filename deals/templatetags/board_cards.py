@@ -5,10 +5,10 @@ formats read once, deal models turned into cards (docs/decisions/0011-jinja2-for
 """
 
 from django import template
-from django.conf import settings
 from django.template import engines
 from django.utils.safestring import SafeString, mark_safe
 
+from deals.checklist_rules import automatic_hint, log_now_hint
 from deals.models import Deal
 from deals.selectors.cards import Card
 from pipelinecrm.formats import PageFormats
@@ -33,13 +33,12 @@ def render_cards(cards: list[Card | Deal], *, oob: bool = False) -> SafeString:
     for card in cards:
         if isinstance(card, Deal):
             card = Card.from_deal(card)
-        value = None if card.value is None else formats.whole(card.value)
+        value = None if card.value is None else formats.money(card.value)
         close = card.expected_close_date and formats.day_month(card.expected_close_date)
         rows.append((card, value, close))
     context = {
         "rows": rows,
         "oob": oob,
-        "currency": settings.CURRENCY,
         "urls": {key: url_pattern(name) for key, name in CARD_URLS.items()},
     }
     html = engines["jinja2"].env.get_template("deals/cards.html").render(context)
@@ -55,3 +54,8 @@ def board_cards(cards, oob=False) -> SafeString:
 @register.simple_tag
 def board_card(card, oob=False) -> SafeString:
     return render_cards([card], oob=oob)
+
+
+# The checklist's sentences about automatic items (the deal page and the checklist dialog).
+register.filter("automatic_hint", automatic_hint)
+register.filter("log_now_hint", log_now_hint)

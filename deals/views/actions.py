@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
@@ -110,7 +111,9 @@ def deal_move_view(request: HttpRequest, deal_id: int, page: Page = Page.BOARD) 
     except (ValidationError, DomainError) as error:
         return refusal_answer(request, deal, error, page=page, action="move", move=move)
     if page is Page.DEAL:
-        return panel_response(request, deal.pk, message=f"Moved to {result.to_stage.name}.")
+        return panel_response(
+            request, deal.pk, message=_("Moved to %(stage)s.") % {"stage": result.to_stage.name}
+        )
     source = move["source"] or "dialog"
     return _after_move(request, result, deal, source, completed=complete is not None)
 
@@ -154,7 +157,10 @@ def deal_won_view(request: HttpRequest, deal_id: int, page: Page = Page.BOARD) -
     except (ValidationError, DomainError) as error:
         move = {"version": data["version"]}
         return refusal_answer(request, deal, error, page=page, action="won", move=move)
-    text = "Marked as won. 🎉" if page is Page.DEAL else f"“{won.title}” marked as won. 🎉"
+    if page is Page.DEAL:
+        text = _("Marked as won. 🎉")
+    else:
+        text = _("“%(title)s” marked as won. 🎉") % {"title": won.title}
     return _after_close(request, won, text, page)
 
 
@@ -174,7 +180,10 @@ def deal_lost_view(request: HttpRequest, deal_id: int, page: Page = Page.BOARD) 
             )
         except (ValidationError, DomainError) as error:
             return refusal_answer(request, deal, error, page=page, action="lost")
-        text = "Marked as lost." if page is Page.DEAL else f"“{lost.title}” marked as lost."
+        if page is Page.DEAL:
+            text = _("Marked as lost.")
+        else:
+            text = _("“%(title)s” marked as lost.") % {"title": lost.title}
         return _after_close(request, lost, text, page)
     if request.method == "POST" and page is Page.DEAL:
         return invalid_form_answer(request, deal, form, page=page, status=422, lost_form=form)
@@ -198,7 +207,9 @@ def deal_reopen_view(request: HttpRequest, deal_id: int) -> HttpResponse:
         reopened = deal_reopen(user=request.user, deal=deal, version=form.cleaned_data["version"])
     except (ValidationError, DomainError) as error:
         return refusal_answer(request, deal, error, page=Page.DEAL, action="reopen")
-    return panel_response(request, deal.pk, message=f"Reopened in {reopened.stage.name}.")
+    return panel_response(
+        request, deal.pk, message=_("Reopened in %(stage)s.") % {"stage": reopened.stage.name}
+    )
 
 
 def _completion(request: HttpRequest, deal: Deal, entering_stage_id: int | None = None):

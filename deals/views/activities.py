@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.forms import form_error_text
@@ -21,6 +23,22 @@ from deals.views.refusals import Page, refusal_answer
 from pipelinecrm.exceptions import DomainError
 from pipelines.models import ActivityKind
 
+# The deal panel's answer to a new activity, one sentence per kind (docs/i18n.md).
+LOGGED = {
+    ActivityKind.CALL: gettext_lazy("Logged: call."),
+    ActivityKind.MEETING: gettext_lazy("Logged: meeting."),
+    ActivityKind.EMAIL: gettext_lazy("Logged: email."),
+    ActivityKind.TASK: gettext_lazy("Logged: task."),
+    ActivityKind.NOTE: gettext_lazy("Logged: note."),
+}
+SCHEDULED = {
+    ActivityKind.CALL: gettext_lazy("Scheduled: call."),
+    ActivityKind.MEETING: gettext_lazy("Scheduled: meeting."),
+    ActivityKind.EMAIL: gettext_lazy("Scheduled: email."),
+    ActivityKind.TASK: gettext_lazy("Scheduled: task."),
+    ActivityKind.NOTE: gettext_lazy("Scheduled: note."),
+}
+
 
 def _activities_context(request: HttpRequest, filters: ActivityFilters) -> dict:
     counts, tab, rows = my_activities(user=request.user, filters=filters)
@@ -31,10 +49,10 @@ def _activities_context(request: HttpRequest, filters: ActivityFilters) -> dict:
         "activities": rows[:200],
         "kinds": ActivityKind.choices,
         "tabs": [
-            ("overdue", "Overdue"),
-            ("today", "Today"),
-            ("upcoming", "Upcoming"),
-            ("done", "Done"),
+            ("overdue", _("Overdue")),
+            ("today", _("Today")),
+            ("upcoming", _("Upcoming")),
+            ("done", pgettext("activities", "Done")),
         ],
         "nav_section": "activities",
     }
@@ -79,10 +97,8 @@ def deal_activity_new(request: HttpRequest, deal_id: int) -> HttpResponse:
         )
     except (ValidationError, DomainError) as error:
         return refusal_answer(request, deal, error, page=Page.DEAL)
-    verb = "Logged" if done else "Scheduled"
-    return panel_response(
-        request, deal.pk, message=f"{verb}: {activity.get_kind_display().lower()}."
-    )
+    texts = LOGGED if done else SCHEDULED
+    return panel_response(request, deal.pk, message=str(texts[activity.kind]))
 
 
 def _visible_activity(request: HttpRequest, activity_id: int) -> Activity:
@@ -92,7 +108,7 @@ def _visible_activity(request: HttpRequest, activity_id: int) -> Activity:
         .first()
     )
     if activity is None:
-        raise Http404("No such activity.")
+        raise Http404(_("No such activity."))
     return activity
 
 
@@ -125,8 +141,9 @@ def activity_done(request: HttpRequest, activity_id: int) -> HttpResponse:
         activity_set_done(user=request.user, activity=activity, done=done)
     except DomainError as error:
         return _after_change(request, activity, "", error=error.message)
-    what = f"“{activity.subject}”"
-    return _after_change(request, activity, f"{what} done." if done else f"{what} reopened.")
+    what = {"subject": activity.subject}
+    text = _("“%(subject)s” done.") if done else _("“%(subject)s” reopened.")
+    return _after_change(request, activity, text % what)
 
 
 @login_required
@@ -137,4 +154,6 @@ def activity_remove(request: HttpRequest, activity_id: int) -> HttpResponse:
         activity_delete(user=request.user, activity=activity)
     except DomainError as error:
         return _after_change(request, activity, "", error=error.message)
-    return _after_change(request, activity, f"“{activity.subject}” deleted.")
+    return _after_change(
+        request, activity, _("“%(subject)s” deleted.") % {"subject": activity.subject}
+    )

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
@@ -139,9 +140,9 @@ def board_changes(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     try:
         token = signing.loads(request.GET.get("token", ""), salt=POLL_SALT, max_age=POLL_MAX_AGE)
     except signing.BadSignature:
-        return JsonResponse({"error": "This board is out of date; reload the page."}, status=400)
+        return JsonResponse({"error": _("This board is out of date; reload the page.")}, status=400)
     if token.get("p") != pipeline_id or not {"u", "r", "t"} <= token.keys():
-        return JsonResponse({"error": "Wrong board."}, status=400)
+        return JsonResponse({"error": _("Wrong board.")}, status=400)
     current = board_change_token(pipeline_id=pipeline_id, user_id=token["u"], role=token["r"])
     if current == token["t"]:
         return HttpResponse(status=204)
@@ -173,5 +174,5 @@ def deal_new(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpRespo
             organization_name=data["organization_name"],
             person_name=data["person_name"],
         )
-        return refreshed_columns_response(request, pipeline, [stage], message="Deal created.")
+        return refreshed_columns_response(request, pipeline, [stage], message=_("Deal created."))
     return form_page(request, "deals/board.html#new-deal-dialog", context)

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from deals.access import deals_visible_to
@@ -86,7 +87,9 @@ def organization_new(request: HttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         organization = form.save()
-        messages.success(request, f"Organization “{organization.name}” created.")
+        messages.success(
+            request, _("Organization “%(name)s” created.") % {"name": organization.name}
+        )
         return redirect("organization-detail", pk=organization.pk)
     context = {"form": form, "kind": "organization", "nav_section": "organizations"}
     return form_page(request, "deals/contact_form.html", context)
@@ -99,7 +102,7 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = OrganizationForm(request.POST or None, instance=organization)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Saved.")
+        messages.success(request, _("Saved."))
         return redirect("organization-detail", pk=organization.pk)
     context = {
         "form": form,
@@ -138,7 +141,7 @@ def organization_remove(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "deals/organization_detail.html", context, status=_refusal_status(error)
         )
-    messages.success(request, f"Organization “{organization.name}” deleted.")
+    messages.success(request, _("Organization “%(name)s” deleted.") % {"name": organization.name})
     return redirect("organizations")
 
 
@@ -192,7 +195,7 @@ def person_new(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         person = _save_person(form)
-        messages.success(request, f"“{person.name}” added.")
+        messages.success(request, _("“%(name)s” added.") % {"name": person.name})
         return redirect("person-detail", pk=person.pk)
     context = {"form": form, "kind": "person", "nav_section": "people"}
     return form_page(request, "deals/contact_form.html", context)
@@ -205,7 +208,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PersonForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
         _save_person(form)
-        messages.success(request, "Saved.")
+        messages.success(request, _("Saved."))
         return redirect("person-detail", pk=person.pk)
     context = {"form": form, "kind": "person", "object": person, "nav_section": "people"}
     return form_page(request, "deals/contact_form.html", context)
@@ -235,7 +238,7 @@ def person_remove(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         context = _person_context(request, person) | {"error": error.message}
         return render(request, "deals/person_detail.html", context, status=_refusal_status(error))
-    messages.success(request, f"“{person.name}” deleted.")
+    messages.success(request, _("“%(name)s” deleted.") % {"name": person.name})
     return redirect("people")
 
 

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -73,13 +74,13 @@ def deal_edit(request: HttpRequest, deal_id: int) -> HttpResponse:
         return panel_response(
             request,
             deal.pk,
-            message=conflict.message + " Your changes were not saved.",
+            message=_("%(conflict)s Your changes were not saved.") % {"conflict": conflict.message},
             level="warning",
             status=409,
         )
     except (ValidationError, DomainError) as error:
         return refusal_answer(request, deal, error, page=Page.DEAL)
-    return panel_response(request, deal.pk, message="Saved.")
+    return panel_response(request, deal.pk, message=_("Saved."))
 
 
 @login_required
@@ -95,7 +96,7 @@ def deal_checklist(request: HttpRequest, deal_id: int) -> HttpResponse:
         .first()
     )
     if item is None:
-        return panel_response(request, deal.pk, message="No such checklist item.", level="error")
+        return panel_response(request, deal.pk, message=_("No such checklist item."), level="error")
     service = checklist_item_check if form.cleaned_data["checked"] else checklist_item_uncheck
     try:
         service(user=request.user, deal=deal, item=item, version=form.cleaned_data["version"])

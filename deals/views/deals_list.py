@@ -2,6 +2,7 @@
 the board's filters plus status, pipeline and close-date range; bulk reassign / mark lost;
 and the CSV export of exactly that list."""
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -11,11 +12,14 @@ from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpRespo
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from deals.access import deals_visible_to
-from deals.exports import export_csv
+from deals.exports import export_csv, export_file_name
 from deals.forms_list import BulkActionForm
 from deals.models import Deal, LostReason
 from deals.selectors.deal_page import reassign_choices
@@ -31,14 +35,15 @@ from deals.services.bulk import BulkOutcome, deals_bulk_mark_lost, deals_bulk_re
 PAGE_SIZE = 50
 MAX_REFUSALS_SHOWN = 20
 COLUMNS = [
-    ("title", "Deal"),
-    ("organization", "Organization"),
-    ("value", "Value"),
-    ("stage", "Stage"),
-    ("owner", "Owner"),
-    ("close", "Expected close"),
-    ("status", "Status"),
-    ("updated", "Updated"),
+    ("title", gettext_lazy("Deal")),
+    ("organization", gettext_lazy("Organization")),
+    ("value", gettext_lazy("Value")),
+    ("stage", gettext_lazy("Stage")),
+    ("owner", gettext_lazy("Owner")),
+    ("close", gettext_lazy("Expected close")),
+    ("status", gettext_lazy("Status")),
+    # Translators: column of the deals list: when the deal was last changed
+    ("updated", gettext_lazy("Updated")),
 ]
 
 
@@ -79,6 +84,9 @@ def deals_page(request: HttpRequest) -> HttpResponse:
         "bulk_form": BulkActionForm(owner_choices=owner_choices),
         "lost_reasons": LostReason.objects.filter(is_active=True),
         "export_url": reverse("deals-export") + "?" + urlencode(filters.as_query()),
+        "export_plain_url": reverse("deals-export")
+        + "?"
+        + urlencode(filters.as_query() | {"format": "csv"}),
         "statuses": Deal.Status.choices,
         "sorts": SORTS,
         "nav_section": "deals",
@@ -89,12 +97,17 @@ def deals_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def deals_export(request: HttpRequest) -> StreamingHttpResponse:
-    """Exactly the list the same query string shows, every page of it, in the same order."""
+    """Exactly the list the same query string shows, every page of it, in the same order:
+    in the user's spreadsheet convention, or plain CSV with ``format=csv``."""
     filters = DealListFilters.from_query(request.GET)
     deals = deals_list(user=request.user, filters=filters)
     stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
-    response = StreamingHttpResponse(export_csv(deals), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="deals-{stamp}.csv"'
+    response = StreamingHttpResponse(
+        export_csv(deals, request.GET.get("format")), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{export_file_name(stamp)}.csv"
+    )
     return response
 
 
@@ -105,19 +118,31 @@ def _back(query: str):
     return redirect(reverse("deals-list") + (f"?{params}" if params else ""))
 
 
-def _report(request: HttpRequest, outcome: BulkOutcome, done_text: str) -> None:
+def _report(request: HttpRequest, outcome: BulkOutcome, done_text: Callable[[int], str]) -> None:
+    """``done_text(n)``: the sentence for ``n`` deals done, in the user's language."""
     if outcome.done:
-        count = len(outcome.done)
-        messages.success(request, f"{done_text.format(n=count, s='' if count == 1 else 's')}")
+        messages.success(request, done_text(len(outcome.done)))
     if outcome.refused:
         count = len(outcome.refused)
         messages.warning(
-            request, f"{count} deal{'' if count == 1 else 's'} refused; nothing changed on them:"
+            request,
+            ngettext(
+                "%(count)s deal refused; nothing changed on them:",
+                "%(count)s deals refused; nothing changed on them:",
+                count,
+            )
+            % {"count": count},
         )
         for deal, reason in outcome.refused[:MAX_REFUSALS_SHOWN]:
-            messages.error(request, f"“{deal.title}”: {reason}")
+            # Translators: a deal the bulk action refused, and why
+            refusal = _("“%(title)s”: %(reason)s")
+            messages.error(request, refusal % {"title": deal.title, "reason": reason})
         if count > MAX_REFUSALS_SHOWN:
-            messages.error(request, f"… and {count - MAX_REFUSALS_SHOWN} more.")
+            more = count - MAX_REFUSALS_SHOWN
+            messages.error(
+                request,
+                ngettext("… and %(count)s more.", "… and %(count)s more.", more) % {"count": more},
+            )
 
 
 @login_required
@@ -145,7 +170,14 @@ def deals_bulk(request: HttpRequest) -> HttpResponse:
         outcome = deals_bulk_reassign(
             user=request.user, deals=deals, versions=data["versions"], new_owner=owner
         )
-        done_text = f"Reassigned {{n}} deal{{s}} to {owner.display_name}."
+
+        def done_text(count: int) -> str:
+            return ngettext(
+                "Reassigned %(count)s deal to %(owner)s.",
+                "Reassigned %(count)s deals to %(owner)s.",
+                count,
+            ) % {"count": count, "owner": owner.display_name}
+
     else:
         outcome = deals_bulk_mark_lost(
             user=request.user,
@@ -154,11 +186,22 @@ def deals_bulk(request: HttpRequest) -> HttpResponse:
             reason=data["reason"],
             note=data["note"],
         )
-        done_text = "Marked {n} deal{s} as lost."
+
+        def done_text(count: int) -> str:
+            return ngettext(
+                "Marked %(count)s deal as lost.", "Marked %(count)s deals as lost.", count
+            ) % {"count": count}
+
     missing = len(set(wanted)) - len(deals)
     _report(request, outcome, done_text)
     if missing:
         messages.error(
-            request, f"{missing} selected deal(s) no longer exist or are not yours to see."
+            request,
+            ngettext(
+                "%(count)s selected deal no longer exists or is not yours to see.",
+                "%(count)s selected deals no longer exist or are not yours to see.",
+                missing,
+            )
+            % {"count": missing},
         )
     return _back(query)

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRefresh
@@ -24,7 +26,7 @@ from deals.csv_import.mapping import TARGETS
 from deals.csv_import.recovery import import_resume
 from deals.csv_import.running import import_queue
 from deals.csv_import.upload import import_redelimit, import_upload, job_rows, job_text
-from deals.csv_import.values import describe_date_order
+from deals.csv_import.values import RowReader, describe_date_order
 from deals.models import ImportJob
 from pipelinecrm.exceptions import DomainError
 
@@ -39,10 +41,10 @@ def _limit_bytes() -> int:
 
 
 def _too_large(size: int) -> str:
-    return (
-        f"The file is {size / 1024 / 1024:.1f} MB; the limit is {settings.IMPORT_MAX_MB} MB. "
-        "Split it into smaller files and import them one after the other."
-    )
+    return _(
+        "The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files and "
+        "import them one after the other."
+    ) % {"size": formats.number_format(size / 1024 / 1024, 1), "limit": settings.IMPORT_MAX_MB}
 
 
 def _upload_page(request: HttpRequest, form: UploadForm, error: str = "", status: int = 200):
@@ -82,7 +84,7 @@ def _own_job(request: HttpRequest, job_id: int) -> ImportJob:
     """A job is its importer's alone; anyone else's answers 404."""
     job = ImportJob.objects.filter(pk=job_id, user=request.user).first()
     if job is None:
-        raise Http404("No such import.")
+        raise Http404(_("No such import."))
     return job
 
 
@@ -90,6 +92,7 @@ def _mapping_form(request: HttpRequest, job: ImportJob, header, data=None) -> Ma
     initial = {f"map_{name}": str(index) for name, index in (job.mapping or {}).items()}
     initial |= {
         "delimiter": DELIMITER_CODES.get(job.delimiter, "comma"),
+        # "" when the file's amounts read either way: no choice is made for the user.
         "decimal_separator": (job.options or {}).get("decimal_separator", "."),
         "pipeline": (job.options or {}).get("pipeline"),
         "override_checklist": (job.options or {}).get("override_checklist", False),
@@ -100,7 +103,13 @@ def _mapping_form(request: HttpRequest, job: ImportJob, header, data=None) -> Ma
 def _job_page(request: HttpRequest, job: ImportJob, form=None, error: str = "", status=200):
     if not error and job.status == ImportJob.Status.UPLOADED:
         error = job.message  # why the worker's check could not read the file
-    context = {"job": job, "error": error, "nav_section": "import"}
+    context = {
+        "job": job,
+        "error": error,
+        "nav_section": "import",
+        # Stored in English ("UTF-8 with BOM"); the names of encodings need no translation.
+        "encoding_label": _(job.encoding) if job.encoding else "",
+    }
     if job.file_deleted_at is not None and not job.is_finished:
         context["file_deleted"] = True
     elif not (job.is_running or job.is_finished):
@@ -113,9 +122,49 @@ def _job_page(request: HttpRequest, job: ImportJob, form=None, error: str = "", 
             "date_note": describe_date_order((job.options or {}).get("date_order", "dmy")),
             "bad_rows": job.errors[:500],
             "delimiter_label": DELIMITERS.get(job.delimiter, job.delimiter),
+            "decimal_ambiguous": (job.options or {}).get("decimal_ambiguous") or [],
         }
+        if job.status == ImportJob.Status.CHECKED:
+            context["parsed_sample"] = _parsed_sample(job, preview)
     context |= _report_context(job)
     return render(request, "deals/import_job.html", context, status=status)
+
+
+# How the dry run shows what it read from each kind of cell.
+AMOUNT_FIELDS = {"value"}
+DATE_FIELDS = {"expected_close_date"}
+
+
+def _parsed_sample(job: ImportJob, preview) -> dict:
+    """The first rows as the import reads them, column by mapped column: the raw text and
+    the value read from it ("1.200" → 1200), so the user sees how amounts and dates were
+    understood before importing (docs/domain/imports.md)."""
+    options = job.options or {}
+    mapping = {name: int(index) for name, index in (job.mapping or {}).items()}
+    reader = RowReader(
+        mapping=mapping,
+        width=len(preview.header),
+        decimal_separator=options.get("decimal_separator") or ".",
+        date_order=options.get("date_order", "dmy"),
+    )
+    targets = [target for target in TARGETS[job.kind] if target.name in mapping]
+    rows = []
+    for line, row in preview.rows:
+        padded = (row + [""] * len(preview.header))[: len(preview.header)]
+        cells = []
+        for target in targets:
+            raw = padded[mapping[target.name]].strip()
+            reader.errors = []
+            if target.name in AMOUNT_FIELDS:
+                cell = {"kind": "amount", "value": reader.amount(padded, target.name)}
+            elif target.name in DATE_FIELDS:
+                cell = {"kind": "date", "value": reader.date(padded, target.name)}
+            else:
+                cell = {"kind": "text", "value": raw}
+            cell |= {"raw": raw, "error": " ".join(reader.errors)}
+            cells.append(cell)
+        rows.append({"line": line, "cells": cells})
+    return {"targets": targets, "rows": rows}
 
 
 def _report_context(job: ImportJob) -> dict:
@@ -155,8 +204,8 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
 
 def _check(request: HttpRequest, job: ImportJob) -> HttpResponse:
     if job.is_running or job.is_finished or job.file_deleted_at is not None:
-        return _job_page(request, job, error="This import has already run.", status=409)
-    header, _ = job_rows(job)
+        return _job_page(request, job, error=_("This import has already run."), status=409)
+    header, _rows = job_rows(job)
     form = _mapping_form(request, job, header, data=request.POST)
     if form.delimiter_char and form.delimiter_char != job.delimiter:
         try:

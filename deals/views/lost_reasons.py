@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import admin_required
@@ -29,7 +31,9 @@ TEMPLATE = "deals/lost_reasons.html"
 
 
 class LostReasonForm(AdminForm):
-    name = forms.CharField(max_length=100, error_messages={"required": "Give the reason a name."})
+    name = forms.CharField(
+        max_length=100, error_messages={"required": gettext_lazy("Give the reason a name.")}
+    )
 
 
 def _context(forms: dict | None = None, **extra) -> dict:
@@ -64,14 +68,14 @@ def _answer(request, message: str, *, status: int = 200, forms: dict | None = No
 
 def _run(request, action: Callable[[], str], *, form=None, key=None) -> HttpResponse:
     if form is not None and not form.is_valid():
-        return _answer(request, "Nothing was saved.", status=422, forms={key: form})
+        return _answer(request, _("Nothing was saved."), status=422, forms={key: form})
     try:
         message = action()
     except ValidationError as error:
         if form is None:
             return _answer(request, " ".join(error.messages), status=400)
         apply_service_errors(form, error)
-        return _answer(request, "Nothing was saved.", status=422, forms={key: form})
+        return _answer(request, _("Nothing was saved."), status=422, forms={key: form})
     except DomainError as error:
         return _answer(request, error.message, status=error.status)
     return _answer(request, message)
@@ -87,7 +91,7 @@ def lost_reasons(request: HttpRequest) -> HttpResponse:
 
     def action() -> str:
         reason = lost_reason_create(actor=request.user, name=form.cleaned_data["name"])
-        return f"“{reason.name}” added."
+        return _("“%(name)s” added.") % {"name": reason.name}
 
     return _run(request, action, form=form, key="new")
 
@@ -102,7 +106,7 @@ def lost_reason_edit(request: HttpRequest, reason_id: int) -> HttpResponse:
         renamed = lost_reason_rename(
             actor=request.user, reason=reason, name=form.cleaned_data["name"]
         )
-        return f"Renamed to “{renamed.name}”."
+        return _("Renamed to “%(name)s”.") % {"name": renamed.name}
 
     return _run(request, action, form=form, key=reason.pk)
 
@@ -113,11 +117,13 @@ def lost_reason_shift_view(request: HttpRequest, reason_id: int) -> HttpResponse
     reason = get_object_or_404(LostReason, pk=reason_id)
     form = ShiftForm(request.POST)
     if not form.is_valid():
-        return _answer(request, "Say up or down.", status=400)
+        return _answer(request, _("Say up or down."), status=400)
 
     def action() -> str:
         lost_reason_shift(actor=request.user, reason=reason, offset=form.offset)
-        return f"“{reason.name}” moved {form.cleaned_data['direction']}."
+        if form.cleaned_data["direction"] == "up":
+            return _("“%(name)s” moved up.") % {"name": reason.name}
+        return _("“%(name)s” moved down.") % {"name": reason.name}
 
     return _run(request, action)
 
@@ -131,6 +137,8 @@ def lost_reason_active(request: HttpRequest, reason_id: int) -> HttpResponse:
 
     def action() -> str:
         lost_reason_set_active(actor=request.user, reason=reason, active=active)
-        return f"“{reason.name}” is {'offered again' if active else 'no longer offered'}."
+        if active:
+            return _("“%(name)s” is offered again.") % {"name": reason.name}
+        return _("“%(name)s” is no longer offered.") % {"name": reason.name}
 
     return _run(request, action)

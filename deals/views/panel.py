@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from deals.access import deal_get_visible_or_404
@@ -58,7 +59,8 @@ def panel_response(
 def form_errors(form: forms.Form) -> str:
     """A form's errors as one sentence per field, each named by its label."""
     return " ".join(
-        f"{form.fields[name].label or name.replace('_', ' ').capitalize()}: {error}"
+        _("%(field)s: %(error)s")
+        % {"field": form.fields[name].label or name.replace("_", " ").capitalize(), "error": error}
         if name != "__all__" and name in form.fields
         else str(error)
         for name, errors in form.errors.items()

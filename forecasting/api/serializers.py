@@ -1,5 +1,6 @@
 import datetime
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -31,17 +32,17 @@ class QuotaCreateSerializer(StrictSerializer):
 
     def validate_month(self, month):
         if month.day != 1:
-            raise serializers.ValidationError("Give the first day of the month.")
+            raise serializers.ValidationError(_("Give the first day of the month."))
         return month
 
     def validate(self, attrs):
         user, team = attrs.get("user"), attrs.get("team")
         if (user is None) == (team is None):
-            raise serializers.ValidationError("Give a user or a team, not both.")
+            raise serializers.ValidationError(_("Give a user or a team, not both."))
         owner = {"user": user} if user else {"team": team}
         if Quota.objects.filter(month=attrs["month"], **owner).exists():
             raise serializers.ValidationError(
-                "There is already a quota for that month; change its amount instead."
+                _("There is already a quota for that month; change its amount instead.")
             )
         return attrs
 
@@ -72,7 +73,7 @@ class ForecastQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
-            raise serializers.ValidationError({"to": ["Give a date after `from`."]})
+            raise serializers.ValidationError({"to": [_("Give a date after `from`.")]})
         return attrs
 
 

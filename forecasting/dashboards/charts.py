@@ -1,8 +1,12 @@
 """The dashboards' figures shaped for the browser: chart series for static/js/charts.js
-and the team dashboard as JSON. Amounts stay decimal strings, as everywhere in the API."""
+and the team dashboard as JSON. Amounts stay decimal strings, as everywhere in the API;
+charts.js formats them in the page's language. Series labels and day labels are in the
+active language (docs/i18n.md)."""
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import dateformat
+from django.utils.translation import gettext as _
 
 from forecasting.dashboards.figures import Figures
 from forecasting.dashboards.probabilities import ProbabilityReport
@@ -18,30 +22,38 @@ def team_charts(dashboard: TeamDashboard) -> dict[str, dict]:
     rows = dashboard.rows
     names = [row.person.user.display_name for row in rows]
     trend = dashboard.trend
-    trend_sets = [{"label": "Forecast", "data": [point.forecast for point in trend]}]
+    trend_sets = [{"label": _("Forecast"), "data": [point.forecast for point in trend]}]
     if dashboard.totals.quota is not None:
         trend_sets.append(
-            {"label": "Quota", "data": [dashboard.totals.quota] * len(trend), "dashed": True}
+            {"label": _("Quota"), "data": [dashboard.totals.quota] * len(trend), "dashed": True}
         )
     return {
         "forecast-vs-quota": _chart(
             "bar",
             names,
             [
-                {"label": "Won", "data": [r.figures.won_value for r in rows], "stack": "forecast"},
                 {
-                    "label": "Weighted open",
+                    "label": _("Won"),
+                    "data": [r.figures.won_value for r in rows],
+                    "stack": "forecast",
+                },
+                {
+                    "label": _("Weighted open"),
                     "data": [r.figures.weighted for r in rows],
                     "stack": "forecast",
                 },
-                {"label": "Quota", "data": [r.figures.quota or 0 for r in rows], "stack": "quota"},
+                {
+                    "label": _("Quota"),
+                    "data": [r.figures.quota or 0 for r in rows],
+                    "stack": "quota",
+                },
             ],
             stacked=True,
             currency=settings.CURRENCY,
         ),
         "forecast-trend": _chart(
             "line",
-            [point.day.isoformat() for point in trend],
+            [dateformat.format(point.day, "j M") for point in trend],
             trend_sets,
             currency=settings.CURRENCY,
         ),
@@ -50,7 +62,7 @@ def team_charts(dashboard: TeamDashboard) -> dict[str, dict]:
             [stage.stage.name for stage in dashboard.stages],
             [
                 {
-                    "label": "Conversion to a later stage",
+                    "label": _("Conversion to a later stage"),
                     "data": [stage.conversion for stage in dashboard.stages],
                 }
             ],
@@ -59,7 +71,7 @@ def team_charts(dashboard: TeamDashboard) -> dict[str, dict]:
         "lost-reasons": _chart(
             "doughnut",
             [reason.reason for reason in dashboard.lost_reasons],
-            [{"label": "Lost deals", "data": [r.count for r in dashboard.lost_reasons]}],
+            [{"label": _("Lost deals"), "data": [r.count for r in dashboard.lost_reasons]}],
         ),
     }
 
@@ -70,8 +82,8 @@ def probability_charts(report: ProbabilityReport) -> dict[str, dict]:
             "bar",
             [s.stage.name for s in report.stages],
             [
-                {"label": "Configured", "data": [s.configured for s in report.stages]},
-                {"label": "Observed", "data": [s.observed for s in report.stages]},
+                {"label": _("Configured"), "data": [s.configured for s in report.stages]},
+                {"label": _("Observed"), "data": [s.observed for s in report.stages]},
             ],
             percent=True,
         )

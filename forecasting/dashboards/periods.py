@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 
 from forecasting.calendar import month_shift
 
@@ -57,9 +58,14 @@ class Period:
 
     @property
     def label(self) -> str:
+        """``December 2026`` or ``Q4 2026``, in the active language."""
         if self.kind == "quarter":
-            return f"Q{(self.start.month - 1) // 3 + 1} {self.start.year}"
-        return self.start.strftime("%B %Y")
+            # Translators: a calendar quarter, e.g. "Q4 2026".
+            return _("Q%(quarter)s %(year)s") % {
+                "quarter": (self.start.month - 1) // 3 + 1,
+                "year": self.start.year,
+            }
+        return dateformat.format(self.start, "F Y")
 
     @property
     def start_at(self) -> datetime.datetime:

@@ -4,6 +4,8 @@ every figure of one team for one period."""
 import datetime
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from accounts.models import Team
 from deals.expressions import ZERO
 from deals.models import Deal
@@ -46,7 +48,7 @@ class TeamDashboard:
     @property
     def lost_total(self) -> LostReasonFigures:
         return LostReasonFigures(
-            reason="All reasons",
+            reason=_("All reasons"),
             count=sum(r.count for r in self.lost_reasons),
             value=sum((r.value for r in self.lost_reasons), ZERO),
         )

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 from accounts.services import audit_record, ensure_admin
@@ -27,8 +28,8 @@ def quotas_save(*, actor: User, amounts: dict[QuotaKey, Decimal | None]) -> int:
     ensure_admin(actor)
     negative = [key for key, amount in amounts.items() if amount is not None and amount < 0]
     if negative:
-        raise ValidationError("A quota cannot be negative.")
-    months = sorted({month for _, _, month in amounts})
+        raise ValidationError(_("A quota cannot be negative."))
+    months = sorted({month for _kind, _owner, month in amounts})
     if not months:
         return 0
     existing: dict[QuotaKey, Quota] = {}
@@ -58,7 +59,7 @@ def quotas_save(*, actor: User, amounts: dict[QuotaKey, Decimal | None]) -> int:
             Quota.objects.bulk_create(create)
     except IntegrityError:
         raise ValidationError(
-            "Someone else saved quotas at the same moment; reload the page and try again."
+            _("Someone else saved quotas at the same moment; reload the page and try again.")
         ) from None
     owners = {
         USER: User.objects.in_bulk([i for k, i in changes if k == USER]),

@@ -36,7 +36,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.models import User
 from deals.models import Deal, DealEvent
 from deals.services.notifications import (
     BATCH_SIZE,
@@ -53,6 +56,8 @@ from pipelines.models import Stage
 FLAG_BATCH = 5000
 # Greatest() skips NULLs on PostgreSQL but returns NULL on SQLite: never pass it one.
 LAST_PROGRESS = Greatest("stage_entered_at", Coalesce("last_activity_at", "stage_entered_at"))
+# Lazy: the email is written per recipient, in their language.
+STALLED_SUBJECT = gettext_lazy("deals of yours have stalled")
 
 
 @dataclass(frozen=True)
@@ -126,7 +131,7 @@ def deals_flag_stalled(*, now: datetime | None = None) -> StallRun:
                 notices += _announce(batch, at=written_at)
             if len(batch) < FLAG_BATCH:
                 break
-    notices_email(notices=notices, subject="deals of yours have stalled")
+    notices_email(notices=notices, subject=STALLED_SUBJECT)
     # The safety net, in one pass over the flagged deals: un-flag those the rule no longer
     # holds for (threshold raised or removed, deal closed), re-date the others if their
     # threshold changed.
@@ -158,16 +163,23 @@ def _announce(deals: list[dict], *, at: datetime) -> list[Notice]:
         ],
         batch_size=BATCH_SIZE,
     )
-    notices = [
-        Notice(
-            recipient_id=deal["owner_id"],
-            kind=NotificationKind.STALLED,
-            deal_id=deal["id"],
-            text=f"“{deal['title']}” has stalled (since {_local_day(deal['stalled_since'])}): "
-            "no move or done activity within its stage's stall threshold.",
+    # The text is stored as written, so it is written in its recipient's language.
+    owners = User.objects.only("pk", "language").in_bulk({deal["owner_id"] for deal in deals})
+    notices = []
+    for deal in deals:
+        with owners[deal["owner_id"]].own_language():
+            text = _(
+                "“%(deal)s” has stalled (since %(day)s): no move or done activity within its "
+                "stage's stall threshold."
+            ) % {"deal": deal["title"], "day": _local_day(deal["stalled_since"])}
+        notices.append(
+            Notice(
+                recipient_id=deal["owner_id"],
+                kind=NotificationKind.STALLED,
+                deal_id=deal["id"],
+                text=text,
+            )
         )
-        for deal in deals
-    ]
     notices_record(notices=notices)
     return notices
 

@@ -8,13 +8,14 @@ members' sum as a hint. Any bad cell refuses the whole save, with the message at
 import datetime
 from decimal import Decimal
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import admin_required
@@ -22,6 +23,7 @@ from accounts.forms import AdminForm
 from accounts.models import AuditEntry
 from forecasting.quota_rules import TEAM, QuotaKey, QuotaRow, quota_grid
 from forecasting.services.quotas import quotas_save
+from pipelinecrm.form_fields import AmountField
 
 TEMPLATE = "forecasting/quotas.html"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -37,17 +39,18 @@ class QuotaGridForm(AdminForm):
             for month in months:
                 name = f"{row.kind}-{row.owner.pk}-{month:%m}"
                 self.cells[name] = (row.kind, row.owner.pk, month)
-                self.fields[name] = forms.DecimalField(
+                self.fields[name] = AmountField(
                     required=False,
                     max_digits=14,
                     decimal_places=2,
                     min_value=Decimal(0),
                     initial=row.amounts.get(month),
+                    localize=True,
                     error_messages={
-                        "min_value": "A quota cannot be negative.",
-                        "invalid": "Type an amount, like 25000 or 25000.50.",
-                        "max_digits": "That amount is too large.",
-                        "max_decimal_places": "At most two decimals.",
+                        "min_value": _("A quota cannot be negative."),
+                        "invalid": _("Type an amount, like 25000 or 25000.50."),
+                        "max_digits": _("That amount is too large."),
+                        "max_decimal_places": _("At most two decimals."),
                     },
                 )
 
@@ -110,10 +113,15 @@ def quotas(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Quotas for {year} saved ({changed} change{'s' if changed != 1 else ''}).",
+                    ngettext(
+                        "Quotas for %(year)s saved (%(count)s change).",
+                        "Quotas for %(year)s saved (%(count)s changes).",
+                        changed,
+                    )
+                    % {"year": year, "count": changed},
                 )
                 return redirect(f"{reverse('crm_admin:quotas')}?year={year}")
         context = _grid_context(year, rows, months, form)
-        context["message"] = "Nothing was saved: fix the highlighted amounts."
+        context["message"] = _("Nothing was saved: fix the highlighted amounts.")
         return render(request, TEMPLATE, context, status=422)
     return render(request, TEMPLATE, _grid_context(year, rows, months, form))

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from pipelinecrm.api_base import (
@@ -110,7 +111,7 @@ class ReorderAloneMixin:
         attrs = super().validate(attrs)
         if "position" in attrs and len(attrs) > 1:
             raise serializers.ValidationError(
-                {"position": ["Send position on its own, without other fields."]}
+                {"position": [_("Send position on its own, without other fields.")]}
             )
         return attrs
 
@@ -124,7 +125,7 @@ class StageUpdateSerializer(ReorderAloneMixin, AllFieldsOptionalMixin, StageCrea
 
     def validate_is_archived(self, value: bool) -> bool:
         if not value:
-            raise serializers.ValidationError("An archived stage cannot be restored.")
+            raise serializers.ValidationError(_("An archived stage cannot be restored."))
         return value
 
 

@@ -4,6 +4,7 @@ entry; an item deals have used is archived rather than deleted."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_changes, audit_record, ensure_admin
@@ -37,14 +38,14 @@ def _locked_active_stage(stage_id: int) -> Stage:
     """Item changes hold their stage's row, as moves do while they read its checklist."""
     stage = Stage.objects.select_for_update().select_related("pipeline").get(pk=stage_id)
     if stage.is_archived:
-        raise InvalidRequest("This stage is archived.")
+        raise InvalidRequest(_("This stage is archived."))
     return stage
 
 
 def _save_item(item: ChecklistItem) -> None:
     item.text = item.text.strip()
     if not item.text:
-        raise ValidationError({"text": "Say what has to be done."})
+        raise ValidationError({"text": _("Say what has to be done.")})
     # A choice that does not apply is dropped rather than refused: switching an item from
     # "field" to "manual" should not first require clearing the field.
     if item.satisfied_by != ChecklistItem.SatisfiedBy.FIELD:
@@ -72,7 +73,7 @@ def checklist_item_create(
     ensure_admin(actor)
     stage = _locked_active_stage(stage.pk)
     if kind not in ChecklistItem.Kind.values:
-        raise ValidationError({"kind": "Choose entry or exit."})
+        raise ValidationError({"kind": _("Choose entry or exit.")})
     top = stage.checklist_items.filter(kind=kind).aggregate(top=Max("position"))["top"]
     item = ChecklistItem(
         stage=stage,
@@ -112,7 +113,7 @@ def checklist_item_update(
     _locked_active_stage(item.stage_id)
     item = ChecklistItem.objects.get(pk=item.pk)
     if item.is_archived:
-        raise InvalidRequest("This checklist item is archived.")
+        raise InvalidRequest(_("This checklist item is archived."))
     before = {field: getattr(item, field) for field in ITEM_FIELDS}
     item.text, item.is_required, item.satisfied_by = text, is_required, satisfied_by
     item.field_name, item.activity_kind = field_name, activity_kind
@@ -129,12 +130,12 @@ def checklist_item_shift(*, actor: User, item: ChecklistItem, offset: int) -> No
     ensure_admin(actor)
     _locked_active_stage(item.stage_id)
     current = _active_item_ids(stage_id=item.stage_id, kind=item.kind)
-    new, _, _ = swapped_with_neighbour(
+    new, _from, _to = swapped_with_neighbour(
         current,
         item.pk,
         offset,
-        archived="This checklist item is archived.",
-        at_end="The item cannot move further that way.",
+        archived=_("This checklist item is archived."),
+        at_end=_("The item cannot move further that way."),
     )
     _reorder_items(actor=actor, item=item, old=current, new=new)
 
@@ -145,7 +146,7 @@ def checklist_item_place(*, actor: User, item: ChecklistItem, position: int) -> 
     ensure_admin(actor)
     _locked_active_stage(item.stage_id)
     current = _active_item_ids(stage_id=item.stage_id, kind=item.kind)
-    new = placed_at(current, item.pk, position, archived="This checklist item is archived.")
+    new = placed_at(current, item.pk, position, archived=_("This checklist item is archived."))
     _reorder_items(actor=actor, item=item, old=current, new=new)
 
 
@@ -173,7 +174,7 @@ def checklist_item_remove(*, actor: User, item: ChecklistItem) -> str:
     stage = _locked_active_stage(item.stage_id)
     item = ChecklistItem.objects.get(pk=item.pk)
     if item.is_archived:
-        raise InvalidRequest("This checklist item is already archived.")
+        raise InvalidRequest(_("This checklist item is already archived."))
     remaining = [pk for pk in _active_item_ids(stage_id=stage.pk, kind=item.kind) if pk != item.pk]
     used = ChecklistItem.objects.filter(checklist_item_history(), pk=item.pk).exists()
     if used:

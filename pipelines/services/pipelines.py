@@ -3,6 +3,8 @@ audit entry."""
 
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services import audit_changes, audit_record, ensure_admin, unique_name
@@ -78,7 +80,12 @@ def pipeline_set_active(*, actor: User, pipeline: Pipeline, active: bool) -> Pip
     ensure_admin(actor)
     pipeline = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
     if pipeline.is_active == active:
-        raise InvalidRequest(f"{pipeline.name} is already {'active' if active else 'archived'}.")
+        message = (
+            _("%(pipeline)s is already active.")
+            if active
+            else _("%(pipeline)s is already archived.")
+        )
+        raise InvalidRequest(message % {"pipeline": pipeline.name})
     pipeline.is_active = active
     pipeline.save(update_fields=["is_active"])
     audit_record(
@@ -91,9 +98,11 @@ def pipeline_set_active(*, actor: User, pipeline: Pipeline, active: bool) -> Pip
 
 
 def _copy_name(name: str) -> str:
-    candidate, number = f"{name} (copy)", 2
+    """The copy's name, in the language of the admin who made it (it is data from then on)."""
+    candidate, number = _("%(name)s (copy)") % {"name": name}, 2
     while Pipeline.objects.filter(name__iexact=candidate).exists():
-        candidate, number = f"{name} (copy {number})", number + 1
+        candidate = _("%(name)s (copy %(number)s)") % {"name": name, "number": number}
+        number += 1
     return candidate[: Pipeline._meta.get_field("name").max_length]
 
 
@@ -158,9 +167,14 @@ def pipeline_delete(*, actor: User, pipeline: Pipeline) -> None:
     deal_count = pipeline.deals.count()
     if deal_count:
         raise InvalidRequest(
-            f"{pipeline.name} holds {deal_count} deal{'s' if deal_count != 1 else ''} and "
-            "cannot be deleted. Archive it instead: it disappears from the boards and "
-            "its history stays in the reports."
+            ngettext(
+                "%(pipeline)s holds %(count)s deal and cannot be deleted. Archive it instead: "
+                "it disappears from the boards and its history stays in the reports.",
+                "%(pipeline)s holds %(count)s deals and cannot be deleted. Archive it instead: "
+                "it disappears from the boards and its history stays in the reports.",
+                deal_count,
+            )
+            % {"pipeline": pipeline.name, "count": deal_count}
         )
     audit_record(actor=actor, target=pipeline, action="deleted", changes={"name": pipeline.name})
     try:
@@ -168,6 +182,9 @@ def pipeline_delete(*, actor: User, pipeline: Pipeline) -> None:
             pipeline.delete()
     except ProtectedError:
         raise InvalidRequest(
-            f"Deals that moved to other pipelines still refer to the stages of "
-            f"{pipeline.name} in their history, so it cannot be deleted. Archive it instead."
+            _(
+                "Deals that moved to other pipelines still refer to the stages of "
+                "%(pipeline)s in their history, so it cannot be deleted. Archive it instead."
+            )
+            % {"pipeline": pipeline.name}
         ) from None

@@ -2,6 +2,7 @@
 reasons): renumbered in one set-based UPDATE, swapped with a neighbour."""
 
 from django.db.models import Case, PositiveIntegerField, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
 from pipelinecrm.exceptions import InvalidRequest
 from pipelines.models import Stage
@@ -44,7 +45,9 @@ def placed_at(ids: list[int], pk: int, position: int, *, archived: str) -> list[
         raise InvalidRequest(archived)
     if not 0 <= position < len(ids):
         raise InvalidRequest(
-            f"Position {position} is outside this list (0–{len(ids) - 1}).", field="position"
+            _("Position %(position)s is outside this list (0–%(last)s).")
+            % {"position": position, "last": len(ids) - 1},
+            field="position",
         )
     rest = [other for other in ids if other != pk]
     return [*rest[:position], pk, *rest[position:]]

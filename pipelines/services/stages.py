@@ -7,6 +7,7 @@ deals/services/stage_removal.py::stage_remove, which calls stage_archive / stage
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, ProtectedError
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_changes, audit_record, ensure_admin
@@ -41,7 +42,7 @@ def _save_stage(stage: Stage) -> None:
     stage.name = stage.name.strip()
     stage.guidance = stage.guidance.strip()
     if not stage.name:
-        raise ValidationError({"name": "A stage needs a name."})
+        raise ValidationError({"name": _("A stage needs a name.")})
     try:
         stage.full_clean(exclude=["position"])
     except ValidationError as error:
@@ -109,7 +110,7 @@ def stage_update(
     ensure_admin(actor)
     stage = Stage.objects.select_for_update().select_related("pipeline").get(pk=stage.pk)
     if stage.is_archived:
-        raise InvalidRequest("This stage is archived and can no longer be edited.")
+        raise InvalidRequest(_("This stage is archived and can no longer be edited."))
     after = {
         "name": name.strip(),
         "probability": probability,
@@ -152,7 +153,7 @@ def stages_reorder(*, actor: User, pipeline: Pipeline, stage_ids: list[int]) -> 
     pipeline = pipeline_structure_lock(pipeline_id=pipeline.pk)
     current = active_stage_ids(pipeline_id=pipeline.pk)
     if len(stage_ids) != len(set(stage_ids)) or set(stage_ids) != set(current):
-        raise InvalidRequest("The stages changed meanwhile; the list has been refreshed.")
+        raise InvalidRequest(_("The stages changed meanwhile; the list has been refreshed."))
     _reorder(actor=actor, pipeline=pipeline, old=current, new=list(stage_ids))
 
 
@@ -162,12 +163,12 @@ def stage_shift(*, actor: User, stage: Stage, offset: int) -> None:
     ensure_admin(actor)
     pipeline = pipeline_structure_lock(pipeline_id=stage.pipeline_id)
     current = active_stage_ids(pipeline_id=pipeline.pk)
-    new, _, _ = swapped_with_neighbour(
+    new, _from, _to = swapped_with_neighbour(
         current,
         stage.pk,
         offset,
-        archived="This stage is archived.",
-        at_end="The stage cannot move further that way.",
+        archived=_("This stage is archived."),
+        at_end=_("The stage cannot move further that way."),
     )
     _reorder(actor=actor, pipeline=pipeline, old=current, new=new)
 
@@ -179,7 +180,7 @@ def stage_place(*, actor: User, stage: Stage, position: int) -> None:
     ensure_admin(actor)
     pipeline = pipeline_structure_lock(pipeline_id=stage.pipeline_id)
     current = active_stage_ids(pipeline_id=pipeline.pk)
-    new = placed_at(current, stage.pk, position, archived="This stage is archived.")
+    new = placed_at(current, stage.pk, position, archived=_("This stage is archived."))
     _reorder(actor=actor, pipeline=pipeline, old=current, new=new)
 
 
@@ -194,9 +195,9 @@ def stage_archive(*, actor: User, stage: Stage, changes: dict | None = None) -> 
     pipeline = pipeline_structure_lock(pipeline_id=stage.pipeline_id)
     stage = Stage.objects.get(pk=stage.pk)
     if stage.is_archived:
-        raise InvalidRequest("This stage is already archived.")
+        raise InvalidRequest(_("This stage is already archived."))
     if stage.deals.filter(status="open").exists():
-        raise InvalidRequest("Move the open deals of this stage to another stage first.")
+        raise InvalidRequest(_("Move the open deals of this stage to another stage first."))
     remaining = [pk for pk in active_stage_ids(pipeline_id=pipeline.pk) if pk != stage.pk]
     Stage.objects.filter(pk=stage.pk).update(is_archived=True)
     _renumber_stages(pipeline_id=pipeline.pk, active_ids=remaining)
@@ -221,7 +222,7 @@ def stage_delete(*, actor: User, stage: Stage, changes: dict | None = None) -> N
     pipeline = pipeline_structure_lock(pipeline_id=stage.pipeline_id)
     stage = Stage.objects.get(pk=stage.pk)
     if stage.checklist_items.filter(checklist_item_history()).exists():
-        raise InvalidRequest("Deals have used this stage's checklist; archive it instead.")
+        raise InvalidRequest(_("Deals have used this stage's checklist; archive it instead."))
     remaining = [pk for pk in active_stage_ids(pipeline_id=pipeline.pk) if pk != stage.pk]
     audit_record(
         actor=actor,
@@ -233,5 +234,7 @@ def stage_delete(*, actor: User, stage: Stage, changes: dict | None = None) -> N
         with transaction.atomic():
             stage.delete()
     except ProtectedError:
-        raise InvalidRequest("Deals' history refers to this stage; archive it instead.") from None
+        raise InvalidRequest(
+            _("Deals' history refers to this stage; archive it instead.")
+        ) from None
     _renumber_stages(pipeline_id=pipeline.pk, active_ids=remaining)

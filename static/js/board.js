@@ -177,12 +177,12 @@
   document.body.addEventListener("htmx:responseError", function (event) {
     var toast = document.getElementById("toast");
     if (toast && event.detail.xhr.status >= 500) {
-      toast.textContent = "Something went wrong on our side; nothing was changed. Try again.";
+      toast.textContent = gettext("Something went wrong on our side; nothing was changed. Try again.");
     }
   });
   document.body.addEventListener("htmx:sendError", function () {
     var toast = document.getElementById("toast");
-    if (toast) toast.textContent = "Could not reach the server; nothing was changed.";
+    if (toast) toast.textContent = gettext("Could not reach the server; nothing was changed.");
   });
 
   htmx.onLoad(function (root) {

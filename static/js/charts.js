@@ -4,16 +4,27 @@
  * same figures sits next to every chart, so without JavaScript nothing is lost.
  *
  * A chart spec: {type, labels, datasets: [{label, data, stack?, dashed?}], stacked?,
- * percent?, currency?}. Amounts arrive as decimal strings, like everywhere in the API. */
+ * percent?, currency?}. Amounts arrive as decimal strings, like everywhere in the API, and
+ * are shown as the page's language writes amounts (12.500 € in German, € 12.500 in Dutch,
+ * €12,500 in English: docs/i18n.md). Labels arrive translated from the server. */
 (function () {
   "use strict";
 
   const COLORS = ["#4f46e5", "#16a34a", "#d97706", "#dc2626", "#0891b2", "#7c3aed", "#db2777", "#65a30d"];
-  const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+  const language = document.documentElement.lang || undefined;
+  const number = new Intl.NumberFormat(language, { maximumFractionDigits: 1 });
 
   function formatter(spec) {
     if (spec.percent) return (value) => `${number.format(value)} %`;
-    if (spec.currency) return (value) => `${number.format(Math.round(value))} ${spec.currency}`;
+    if (spec.currency) {
+      const money = new Intl.NumberFormat(language, {
+        style: "currency",
+        currency: spec.currency,
+        maximumFractionDigits: 0,
+        minimumFractionDigits: 0,
+      });
+      return (value) => money.format(Math.round(value));
+    }
     return (value) => number.format(value);
   }
 

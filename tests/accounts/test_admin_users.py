@@ -365,5 +365,5 @@ def test_user_page_shows_its_audit_history(admin_client, company):
 
     page = admin_client.get(_url("user", company.rep2)).content.decode()
 
-    assert "role changed" in page
+    assert "changed the role of" in page
     assert "role: rep → manager" in page

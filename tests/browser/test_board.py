@@ -105,21 +105,21 @@ def test_refused_drag_snaps_back_then_the_dialog_completes_the_move(
     expect(dialog).to_be_hidden()
     expect(cards_of(page, qualification).locator(acme)).to_have_count(1)
     expect(column_figure(page, prospecting, "count")).to_have_text("1 deal")
-    expect(column_figure(page, prospecting, "total")).to_have_text("1,000 EUR")
+    expect(column_figure(page, prospecting, "total")).to_have_text("€1,000")
     expect(column_figure(page, qualification, "count")).to_have_text("2 deals")
-    expect(column_figure(page, qualification, "total")).to_have_text("3,500 EUR")
+    expect(column_figure(page, qualification, "total")).to_have_text("€3,500")
     assert board.acme.checks.filter(item=item).exists()
 
     # The columns the dialog re-rendered still take drags.
     with page.expect_response(is_post_to("/move/")) as moved_back:
         drag(page, card(page, board.initech), cards_of(page, prospecting))
     assert moved_back.value.status == 200
-    expect(column_figure(page, qualification, "total")).to_have_text("3,000 EUR")
+    expect(column_figure(page, qualification, "total")).to_have_text("€3,000")
 
     page.reload()
     expect(cards_of(page, qualification).locator(acme)).to_have_count(1)
     expect(cards_of(page, prospecting).locator(card(page, board.initech))).to_have_count(1)
-    expect(column_figure(page, qualification, "total")).to_have_text("3,000 EUR")
+    expect(column_figure(page, qualification, "total")).to_have_text("€3,000")
 
 
 def test_backward_drag_needs_nothing_even_with_items_missing(logged_in_page, live_server, board):

@@ -163,7 +163,7 @@ def test_a_manager_bulk_reassigns_and_refusals_are_listed_with_their_reason(comp
     assert "Reassigned 1 deal to Manager2 Test." in messages
     assert "1 deal refused; nothing changed on them:" in messages
     assert any(m.startswith("“North deal”: You cannot give this deal") for m in messages)
-    assert "1 selected deal(s) no longer exist or are not yours to see." in messages
+    assert "1 selected deal no longer exists or is not yours to see." in messages
     assert Deal.objects.get(pk=south.pk).owner == company.manager2
     assert Deal.objects.get(pk=north.pk).owner == company.rep1
     assert DealEvent.objects.filter(kind=DealEvent.Kind.REASSIGNED).count() == 1

@@ -358,5 +358,5 @@ def test_the_forecast_recomputed_with_observed_rates(company, login, outcomes):
     observed = 1500 + 600 + 400 + 100
     configured_block = html.split('data-testid="configured-forecast">')[1].split("</div>")[0]
     observed_block = html.split('data-testid="observed-forecast">')[1].split("</div>")[0]
-    assert f"{configured:,} EUR" in configured_block
-    assert f"{observed:,} EUR" in observed_block
+    assert f"€{configured:,}" in configured_block
+    assert f"€{observed:,}" in observed_block

@@ -207,8 +207,8 @@ def test_the_page_shows_the_team_headline(company, login):
     response = login(company.manager).get(reverse("team-dashboard", args=[company.north.pk]))
 
     html = response.content.decode()
-    assert f"{team.forecast:,.0f} EUR" in html
-    assert f"{team.won_value:,.0f} EUR" in html
+    assert f"€{team.forecast:,.0f}" in html
+    assert f"€{team.won_value:,.0f}" in html
     assert "No quota for this period." in html
     assert "Rep3" not in html
 
@@ -305,7 +305,7 @@ def test_a_team_quota_of_its_own_wins_for_its_months(company, login):
     assert quarter["attainment"] == "50.0"
     html = april.content.decode()
     assert '<meter min="0" max="10000.00" value="6000.00"' in html
-    assert "60.0 % of the quota, 10,000 EUR" in html
+    assert "60.0 % of the quota, €10,000" in html
 
 
 # --- team shapes -----------------------------------------------------------------------

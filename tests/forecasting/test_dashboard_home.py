@@ -127,10 +127,10 @@ def test_the_home_shows_my_deals_by_stage_forecast_quota_and_stalls(company, log
         ("Prospecting", "2", "1,500"),
         ("Proposal", "1", "2,000"),
     ]
-    assert f"{expected.forecast:,.0f} EUR" in html
+    assert f"€{expected.forecast:,.0f}" in html
     attainment = (expected.forecast * 100 / 10000).quantize(D("0.1"))
     assert f'<meter min="0" max="10000.00" value="{expected.forecast}"' in html
-    assert f"{attainment} % of my quota, 10,000 EUR" in html
+    assert f"{attainment} % of my quota, €10,000" in html
     assert f'<tr id="stalled-{stalled.pk}">' in html
     assert "4 d</td>" in html
     assert "99,999" not in html

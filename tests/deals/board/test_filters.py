@@ -106,7 +106,7 @@ def test_filters_in_the_url_narrow_cards_and_totals(
         in_column = [deal for deal in shown if deal.stage_id == stage.pk]
         total = sum((deal.value for deal in in_column), Decimal(0))
         assert board.heads[stage.pk]["count"].startswith(f"{len(in_column)} deal")
-        assert board.heads[stage.pk]["total"] == f"{money(total)} EUR"
+        assert board.heads[stage.pk]["total"] == f"€{money(total)}"
 
 
 def test_filter_form_shows_the_filters_of_the_url(company, login, filter_deals):

@@ -47,10 +47,10 @@ def test_columns_show_name_probability_count_total_and_weighted_value(company, l
         assert stage.name in head["text"]
         assert f"{stage.probability} %" in board.head_text(stage.pk)
         assert head["count"] == f"{len(deals)} deal{'' if len(deals) == 1 else 's'}"
-        assert head["total"] == f"{money(total)} EUR"
+        assert head["total"] == f"€{money(total)}"
         assert head["weighted"] == f"≈ {money(weighted)}"
     # The figures above, by hand: 1200 + 850.50 (+ no value) and 10% of it; 50% override.
-    assert board.heads[prospecting.pk]["total"] == "2,051 EUR"
+    assert board.heads[prospecting.pk]["total"] == "€2,051"
     assert board.heads[prospecting.pk]["weighted"] == "≈ 205"
     assert board.heads[qualification.pk]["weighted"] == "≈ 5,667"
     assert board.heads[meeting.pk]["count"] == "0 deals"
@@ -103,7 +103,7 @@ def test_card_shows_what_a_rep_needs_at_a_glance(company, login, prospecting):
     text = " ".join(re.sub(r"<[^>]+>", " ", card.group(0)).split())
     assert "Server upgrade" in text
     assert "Initech Corp" in text
-    assert "12,500 EUR" in text
+    assert "€12,500" in text
     assert "RT" in text  # Rep1 Test's initials
     assert "14 Mar" in text
     assert "✓ 2/3" in text  # ticked + value filled; the meeting is missing, optional not counted
@@ -178,7 +178,7 @@ def test_rep_sees_own_and_teammates_cards_on_team_pipeline_teammates_read_only(
     assert board.move_button == {own.pk: True, teammate.pk: False, their_manager.pk: False}
     # The totals cover what the rep sees, never the other team's deals.
     assert board.heads[prospecting.pk]["count"] == "3 deals"
-    assert board.heads[prospecting.pk]["total"] == "700 EUR"
+    assert board.heads[prospecting.pk]["total"] == "€700"
 
 
 def test_rep_sees_only_own_cards_on_owner_pipeline(company, login):

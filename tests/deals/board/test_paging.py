@@ -26,7 +26,7 @@ def test_column_shows_first_page_and_loads_the_rest_totals_cover_all(
 
     assert board.cards[prospecting.pk] == in_board_order[:5]
     assert board.heads[prospecting.pk]["count"] == "12 deals"
-    assert board.heads[prospecting.pk]["total"] == "780 EUR"  # 10 + 20 + … + 120
+    assert board.heads[prospecting.pk]["total"] == "€780"  # 10 + 20 + … + 120
     seen = list(board.cards[prospecting.pk])
     url = board.load_more[prospecting.pk]
     pages = 0

@@ -27,7 +27,7 @@ def test_drop_on_won_removes_the_card_and_updates_the_column_head(
     assert (f"deal-{deal.pk}", "delete") in answer.oob
     assert (f"column-head-{qualification.pk}", "true") in answer.oob
     assert answer.heads[qualification.pk]["count"] == "1 deal"
-    assert answer.heads[qualification.pk]["total"] == "100 EUR"
+    assert answer.heads[qualification.pk]["total"] == "€100"
     assert reload(deal).status == Deal.Status.WON
     assert_no_inline_script(response)
 
