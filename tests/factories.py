@@ -86,3 +86,10 @@ def make_deal(owner: User, pipeline: Pipeline, stage: Stage | None = None, **fie
 def reload(deal: Deal) -> Deal:
     """The deal as the database has it now."""
     return Deal.objects.get(pk=deal.pk)
+
+
+def speaking(user: User, language: str) -> User:
+    """``user``, saved with ``language`` as their own (docs/i18n.md)."""
+    user.language = language
+    user.save(update_fields=["language"])
+    return user

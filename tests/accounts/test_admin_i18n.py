@@ -9,25 +9,19 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from accounts.models import AuditEntry, Role, Team, User
+from accounts.models import AuditEntry, Role, Team
 from accounts.services import unique_name, user_role_check
 from accounts.templatetags.admin_tags import audit_lines, audit_sentence
 from accounts.views import describe_schedule
 from pipelinecrm.exceptions import InvalidRequest
+from tests.factories import speaking
 
 pytestmark = pytest.mark.django_db
 
 
-def _speaks(user: User, language: str) -> None:
-    """Set the language on the object too: signing in (force_login) stores the browser's
-    language in a user object that has none."""
-    user.language = language
-    user.save(update_fields=["language"])
-
-
 @pytest.fixture
 def german_admin(company) -> Client:
-    _speaks(company.admin, "de")
+    speaking(company.admin, "de")
     client = Client()
     client.force_login(company.admin)
     return client
@@ -132,7 +126,7 @@ def test_the_sign_in_page_speaks_the_browsers_language(company):
 
 
 def test_the_password_change_page_shows_djangos_german_labels(company):
-    _speaks(company.rep1, "de")
+    speaking(company.rep1, "de")
     client = Client()
     client.force_login(company.rep1)
 

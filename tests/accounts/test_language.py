@@ -7,16 +7,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, speaking
 
 pytestmark = pytest.mark.django_db
-
-
-def _speaks(user: User, language: str) -> None:
-    """Set the language on the object too: signing in (force_login) stores the browser's
-    language in a user object that has none."""
-    user.language = language
-    user.save(update_fields=["language"])
 
 
 SWITCH = reverse("language-switch")
@@ -52,7 +45,7 @@ def test_a_browser_language_we_do_not_speak_stores_the_companys(company, setting
 
 
 def test_a_later_sign_in_keeps_the_chosen_language(company):
-    _speaks(company.rep1, "de")
+    speaking(company.rep1, "de")
 
     _sign_in("rep1", "nl")
 
@@ -63,7 +56,7 @@ def test_a_later_sign_in_keeps_the_chosen_language(company):
 
 
 def test_a_german_profile_makes_pages_german(company):
-    _speaks(company.rep1, "de")
+    speaking(company.rep1, "de")
     client = Client()
     client.force_login(company.rep1)
 
@@ -114,7 +107,7 @@ def test_the_switch_saves_the_language_and_goes_back(company):
 
 
 def test_the_switch_refuses_an_unknown_language(company):
-    _speaks(company.rep1, "en")
+    speaking(company.rep1, "en")
     client = Client()
     client.force_login(company.rep1)
 
@@ -195,7 +188,7 @@ def test_the_invitation_is_written_in_the_invitees_language(
 def test_a_resent_invitation_uses_the_users_language(
     admin_client, company, mailoutbox, django_capture_on_commit_callbacks
 ):
-    _speaks(company.rep2, "nl")
+    speaking(company.rep2, "nl")
 
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(reverse("crm_admin:user-invite", args=[company.rep2.pk]))
@@ -206,7 +199,7 @@ def test_a_resent_invitation_uses_the_users_language(
 
 
 def test_the_password_reset_email_is_in_the_account_owners_language(company, mailoutbox):
-    _speaks(company.rep1, "nl")
+    speaking(company.rep1, "nl")
     # Asked for from an English browser: the email still speaks the owner's Dutch.
     client = Client(REMOTE_ADDR="198.51.100.7", HTTP_ACCEPT_LANGUAGE="en")
 

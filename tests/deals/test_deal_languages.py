@@ -15,15 +15,9 @@ from deals.forms_deal import DealEditForm
 from deals.models import Deal
 from deals.services.moves import deal_move
 from tests.deals.deal_page.helpers import HTMX, _page, _text
-from tests.factories import make_deal
+from tests.factories import make_deal, speaking
 
 NBSP = "\u00a0"
-
-
-def speaking(user, language: str):
-    user.language = language
-    user.save(update_fields=["language"])
-    return user
 
 
 def _edit(client, deal, value: str):

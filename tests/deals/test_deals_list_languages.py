@@ -11,14 +11,9 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from deals.models import Deal, LostReason, Organization, Person
-from tests.factories import make_deal
+from tests.factories import make_deal, speaking
 
 CLOSE = datetime.date(2026, 12, 7)
-
-
-def _speaks(user, language: str) -> None:
-    user.language = language
-    user.save(update_fields=["language"])
 
 
 def _text(response) -> str:
@@ -51,7 +46,7 @@ def priced_deal(company):
 def test_the_list_prints_amounts_with_cents_and_numeric_dates_the_users_way(
     company, login, priced_deal, language, amount, day
 ):
-    _speaks(company.rep1, language)
+    speaking(company.rep1, language)
 
     page = login(company.rep1).get(reverse("deals-list")).content.decode()
 
@@ -62,7 +57,7 @@ def test_the_list_prints_amounts_with_cents_and_numeric_dates_the_users_way(
 
 def test_a_german_rep_reads_the_deals_list_in_german(company, login, priced_deal):
     """Needs the compiled catalogs (locale/de)."""
-    _speaks(company.rep1, "de")
+    speaking(company.rep1, "de")
 
     response = login(company.rep1).get(reverse("deals-list"))
 
@@ -78,7 +73,7 @@ def test_a_german_rep_reads_the_deals_list_in_german(company, login, priced_deal
 
 def test_bulk_results_are_reported_in_the_users_language(company, login, price):
     """Needs the compiled catalogs (locale/de): the counts use German plurals."""
-    _speaks(company.rep1, "de")
+    speaking(company.rep1, "de")
     deals = [make_deal(company.rep1, company.sales) for _ in range(2)]
     client = login(company.rep1)
 
@@ -104,7 +99,7 @@ def test_an_organization_page_in_dutch_has_dutch_words_and_amounts(company, logi
     """The amount passes today; the words need the compiled catalogs (locale/nl)."""
     acme = Organization.objects.create(name="Acme")
     Deal.objects.filter(pk=priced_deal.pk).update(organization=acme)
-    _speaks(company.rep1, "nl")
+    speaking(company.rep1, "nl")
 
     response = login(company.rep1).get(reverse("organization-detail", args=[acme.pk]))
 
@@ -116,7 +111,7 @@ def test_an_organization_page_in_dutch_has_dutch_words_and_amounts(company, logi
 
 def test_the_people_page_in_dutch(company, login):
     """Needs the compiled catalogs (locale/nl)."""
-    _speaks(company.rep1, "nl")
+    speaking(company.rep1, "nl")
 
     text = _text(login(company.rep1).get(reverse("people")))
 
@@ -130,7 +125,7 @@ def test_a_refused_delete_is_explained_in_german_with_german_plurals(company, lo
     jane = Person.objects.create(name="Jane Doe", organization=acme)
     Person.objects.create(name="Sam Poe", organization=acme)
     make_deal(company.rep1, company.sales, organization=acme, person=jane)
-    _speaks(company.admin, "de")
+    speaking(company.admin, "de")
     admin = login(company.admin)
 
     in_use = admin.post(reverse("organization-delete", args=[acme.pk]))
@@ -143,7 +138,7 @@ def test_a_refused_delete_is_explained_in_german_with_german_plurals(company, lo
 
 def test_the_contact_form_labels_follow_the_language(company, login):
     """Needs the compiled catalogs (locale/de)."""
-    _speaks(company.rep1, "de")
+    speaking(company.rep1, "de")
 
     text = _text(login(company.rep1).get(reverse("person-new")))
 
@@ -155,7 +150,7 @@ def test_the_contact_form_labels_follow_the_language(company, login):
 def test_the_lost_reasons_page_and_its_answers_in_german(admin_client, company):
     """Needs the compiled catalogs (locale/de). The reasons are the company's own words
     and stay as typed."""
-    _speaks(company.admin, "de")
+    speaking(company.admin, "de")
     price = LostReason.objects.create(name="Price", position=0)
 
     page = _text(admin_client.get(reverse("crm_admin:lost-reasons")))

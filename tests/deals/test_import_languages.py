@@ -25,12 +25,7 @@ from deals.csv_import.values import (
 from deals.models import Deal, ImportJob
 from pipelinecrm.exceptions import InvalidRequest
 from tests.deals.test_import import _text, check, run_now, uploaded_job
-
-
-def _speaking(user, language: str):
-    user.language = language
-    user.save(update_fields=["language"])
-    return user
+from tests.factories import speaking
 
 
 @pytest.mark.parametrize(
@@ -132,7 +127,7 @@ GERMAN_FILE = (
 
 
 def test_a_german_excel_file_imports_right_without_asking(company, login):
-    client = login(_speaking(company.rep1, "de"))
+    client = login(speaking(company.rep1, "de"))
 
     job = uploaded_job(client, GERMAN_FILE.encode("cp1252"))
 
@@ -221,7 +216,7 @@ def test_the_dry_run_shows_how_the_first_rows_were_read(company, login):
 
 
 def test_a_german_user_sees_the_parsed_amounts_in_german(company, login):
-    client = login(_speaking(company.rep1, "de"))
+    client = login(speaking(company.rep1, "de"))
     job = uploaded_job(client, "Titel;Wert\nA;1.200,50\n")
     check(client, job, pipeline=company.sales.pk)
 
@@ -231,7 +226,7 @@ def test_a_german_user_sees_the_parsed_amounts_in_german(company, login):
 
 
 def test_a_dutch_file_maps_itself_and_imports(company, login):
-    client = login(_speaking(company.manager, "nl"))
+    client = login(speaking(company.manager, "nl"))
     content = (
         "titel;waarde;fase;organisatie;sluitingsdatum;eigenaar;persoon\n"
         "Fietsen BV;€ 1.250,00;Proposal;Fietsen BV;7-12-2031;rep1;Jan Jansen\n"
@@ -257,7 +252,7 @@ def test_a_dutch_file_maps_itself_and_imports(company, login):
 
 def test_the_mapping_page_speaks_german(company, login):
     """(catalogs)"""
-    client = login(_speaking(company.rep1, "de"))
+    client = login(speaking(company.rep1, "de"))
     job = uploaded_job(client, GERMAN_FILE.encode("cp1252"))
 
     text = _text(client.get(reverse("import-job", args=[job.pk])))
@@ -270,7 +265,7 @@ def test_the_mapping_page_speaks_german(company, login):
 def test_a_german_users_bad_rows_are_explained_in_german_also_by_the_worker(company, login):
     """(catalogs) The run's reasons are stored in the importer's language, though the
     worker has no request."""
-    client = login(_speaking(company.rep1, "de"))
+    client = login(speaking(company.rep1, "de"))
     job = uploaded_job(client, "Titel;Wert\nA;100\nB;12abc\n")
     check(client, job, pipeline=company.sales.pk)
     job.refresh_from_db()

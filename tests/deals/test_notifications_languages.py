@@ -17,13 +17,7 @@ from deals.services.notifications import (
     deal_notify_reassigned,
     notices_email,
 )
-from tests.factories import make_deal
-
-
-def speaking(user, language: str):
-    user.language = language
-    user.save(update_fields=["language"])
-    return user
+from tests.factories import make_deal, speaking
 
 
 def _reassigned(company, new_owner):

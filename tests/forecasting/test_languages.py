@@ -12,7 +12,6 @@ from decimal import Decimal
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.models import User
 from deals.models import Deal, Notification
 from deals.services.activities import activity_log
 from forecasting.dashboards.periods import Period
@@ -20,21 +19,15 @@ from forecasting.models import Quota
 from forecasting.services.reminders import activities_remind
 from forecasting.services.stalls import deals_flag_stalled
 from pipelines.models import Stage
-from tests.factories import make_deal
+from tests.factories import make_deal, speaking
 from tests.forecasting.dashboard_builders import month_start, today
 
 NBSP = "\u00a0"
 DAY = datetime.timedelta(days=1)
 
 
-def speaks(user: User, language: str) -> User:
-    User.objects.filter(pk=user.pk).update(language=language)
-    user.language = language
-    return user
-
-
 def test_a_german_managers_team_dashboard_is_in_german_with_german_amounts(company, login):
-    speaks(company.manager, "de")
+    speaking(company.manager, "de")
     this_month = month_start(today())
     Quota.objects.create(team=company.north, month=this_month, amount=Decimal("12500"))
     make_deal(
@@ -61,7 +54,7 @@ def test_a_german_managers_team_dashboard_is_in_german_with_german_amounts(compa
 
 
 def test_the_period_label_and_the_chart_series_follow_the_language(company, login):
-    speaks(company.manager, "de")
+    speaking(company.manager, "de")
     day = datetime.date(2026, 12, 7)
     with translation.override("de"):
         assert Period.of("month", day).label == "Dezember 2026"
@@ -75,7 +68,7 @@ def test_the_period_label_and_the_chart_series_follow_the_language(company, logi
 
 
 def test_the_quota_grid_takes_amounts_the_way_a_german_admin_types_them(company, login):
-    speaks(company.admin, "de")
+    speaking(company.admin, "de")
     client = login(company.admin)
     year = timezone.localdate().year
     cell = f"user-{company.rep1.pk}-03"
@@ -94,7 +87,7 @@ def test_the_quota_grid_takes_amounts_the_way_a_german_admin_types_them(company,
 
 
 def test_a_single_dot_is_still_a_decimal_point_for_a_german_admin(company, login):
-    speaks(company.admin, "de")
+    speaking(company.admin, "de")
     client = login(company.admin)
     year = timezone.localdate().year
     cell = f"user-{company.rep1.pk}-05"
@@ -108,7 +101,7 @@ def test_a_single_dot_is_still_a_decimal_point_for_a_german_admin(company, login
 
 
 def test_a_stall_notice_for_a_dutch_owner_is_stored_in_dutch(company):
-    speaks(company.rep1, "nl")
+    speaking(company.rep1, "nl")
     stage = company.stages[0]
     Stage.objects.filter(pk=stage.pk).update(stall_threshold_days=3)
     deal = make_deal(company.rep1, company.sales, stage, title="Acme uitrol")
@@ -127,7 +120,7 @@ def test_a_stall_notice_for_a_dutch_owner_is_stored_in_dutch(company):
 
 
 def test_a_reminder_for_a_german_owner_is_stored_in_german(company):
-    speaks(company.rep1, "de")
+    speaking(company.rep1, "de")
     deal = make_deal(company.rep1, company.sales, company.stages[0], title="Acme Einführung")
     activity_log(
         user=company.rep1,

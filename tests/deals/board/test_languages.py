@@ -11,15 +11,9 @@ import pytest
 from django.urls import reverse
 
 from tests.deals.board.helpers import BoardHTML, board_url
-from tests.factories import make_deal
+from tests.factories import make_deal, speaking
 
 NBSP = "\u00a0"
-
-
-def speaking(user, language: str):
-    user.language = language
-    user.save(update_fields=["language"])
-    return user
 
 
 def card_text(page: str, deal_id: int) -> str:
