@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from deals.models import FUTURE_DONE_AT, Deal, done_at_is_future
+from deals.selectors.activities import QUICK_DUE_LABELS, quick_due_at, quick_due_choices
 from pipelinecrm.form_fields import AmountField
 from pipelines.models import ActivityKind
 
@@ -87,10 +88,17 @@ class DealEditForm(forms.Form):
 
 
 class ActivityForm(forms.Form):
-    """Log a done activity now, or schedule one for later (the button decides)."""
+    """Log a done activity now, or schedule one for later (the button decides).
+
+    The deal page and the "What's next?" prompt (docs/domain/deals.md, "Activities on the
+    phone") send ``default_subject``: an empty subject then becomes the kind's name. A
+    ``when`` button (tomorrow, in three days, next week) schedules for that quick due date.
+    """
 
     kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
-    subject = forms.CharField(label=_("Subject"), max_length=200)
+    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
+    default_subject = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    when = forms.ChoiceField(required=False, choices=[("", ""), *QUICK_DUE_LABELS.items()])
     # HTML datetime-local inputs: always ISO, not localized.
     due_at = forms.DateTimeField(
         label=_("Due"),
@@ -117,9 +125,24 @@ class ActivityForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             field.widget.attrs.setdefault("id", f"{prefix_id}-{name}")
+        # An empty subject becomes the kind's name (deal.js follows the chosen kind).
+        self.fields["subject"].widget.attrs.setdefault("placeholder", ActivityKind.CALL.label)
+
+    @property
+    def quick_due(self):
+        """The quick due dates for the buttons beside the due field."""
+        return quick_due_choices()
 
     def clean(self):
         data = super().clean()
+        if not data.get("subject") and "subject" not in self.errors:
+            if data.get("default_subject") and data.get("kind"):
+                data["subject"] = str(ActivityKind(data["kind"]).label)
+            else:
+                self.add_error("subject", forms.Field.default_error_messages["required"])
+        if data.get("when"):
+            data["due_at"] = quick_due_at(data["when"])
+            data["action"] = "schedule"
         if data.get("action") == "schedule" and not data.get("due_at"):
             self.add_error("due_at", _("Say when it is due to schedule it."))
         done_at = data.get("done_at")

@@ -15,7 +15,7 @@ from functools import lru_cache
 from babel import Locale
 from babel.numbers import format_currency
 from django.conf import settings
-from django.utils import dateformat, translation
+from django.utils import dateformat, timezone, translation
 from django.utils.formats import get_format
 
 
@@ -61,6 +61,8 @@ class PageFormats:
         self.thousands = get_format("THOUSAND_SEPARATOR")
         self.before, self.after = currency_affixes()
         self._days: dict[date, str] = {}
+        self._close_days: dict[date, str] = {}
+        self.today = company_today()
 
     def whole(self, amount: Decimal) -> str:
         """``amount`` rounded half up and grouped by thousands: ``floatformat:"0g"``."""
@@ -79,3 +81,16 @@ class PageFormats:
         if day not in self._days:
             self._days[day] = dateformat.format(day, "j M")
         return self._days[day]
+
+    def close_date(self, day: date) -> str:
+        """An expected close date on a card: ``7 Dec``, with the year when it is not this
+        year's (``7 Dec 2025``); a page repeats few distinct days."""
+        if day not in self._close_days:
+            pattern = "j M" if day.year == self.today.year else "j M Y"
+            self._close_days[day] = dateformat.format(day, pattern)
+        return self._close_days[day]
+
+
+def company_today() -> date:
+    """Today in the company's time zone (settings.TIME_ZONE), whatever the server's."""
+    return timezone.localdate(timezone.now(), timezone.get_default_timezone())

@@ -15,6 +15,11 @@ urlpatterns = [
         views.LanguageCatalog.as_view(),
         name="javascript-catalog",
     ),
+    re_path(
+        rf"^manifest/(?P<language>{LANGUAGE_CODES})\.webmanifest$",
+        views.web_manifest,
+        name="web-manifest",
+    ),
     path("accounts/", include("accounts.urls")),
     path("api/", include("pipelinecrm.api")),
     path("", include("deals.urls")),

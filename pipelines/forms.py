@@ -124,6 +124,14 @@ class NewChecklistItemForm(ChecklistItemForm):
 
     field_order = ["kind", "text"]
 
+    @classmethod
+    def for_list(cls, stage: Stage, kind: str, data=None) -> "NewChecklistItemForm":
+        """The add row at the end of the stage's entry or exit list. Both rows post the
+        same field names (the list in ``kind``, a hidden field); their element ids differ."""
+        return cls(
+            data, prefix=f"new-item-{stage.pk}", auto_id=f"id_{kind}_%s", initial={"kind": kind}
+        )
+
 
 class StageRemoveForm(AdminForm):
     target = forms.ModelChoiceField(

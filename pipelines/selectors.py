@@ -1,4 +1,5 @@
-"""Reads of the pipeline admin pages: the pipelines list and the designer's stages."""
+"""Reads of the pipeline admin pages: the pipelines list, the designer's stages and one
+stage's page."""
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -47,20 +48,53 @@ def active_pipelines() -> list[Pipeline]:
     return list(Pipeline.objects.filter(is_active=True).order_by("name", "id"))
 
 
+def _designer_stage_queryset() -> QuerySet[Stage]:
+    items = ChecklistItem.objects.filter(is_archived=False).order_by("kind", "position", "pk")
+    return (
+        Stage.objects.filter(is_archived=False)
+        .annotate(open_deals=Count("deals", filter=Q(deals__status="open")))
+        .prefetch_related(Prefetch("checklist_items", queryset=items, to_attr="active_items"))
+    )
+
+
+def _split_items(stage: Stage) -> None:
+    """``entry_items`` and ``exit_items`` in order; each item knows whether it is the first
+    or last of its list (its Move up / Move down buttons)."""
+    stage.entry_items = [i for i in stage.active_items if i.kind == ChecklistItem.Kind.ENTRY]
+    stage.exit_items = [i for i in stage.active_items if i.kind == ChecklistItem.Kind.EXIT]
+    for items in (stage.entry_items, stage.exit_items):
+        for index, item in enumerate(items):
+            item.is_first, item.is_last = index == 0, index == len(items) - 1
+
+
 def designer_stages(*, pipeline: Pipeline) -> list[Stage]:
     """The active stages in order, each with its open-deal count and active checklist
     items split into ``entry_items`` and ``exit_items``. Two queries."""
-    items = ChecklistItem.objects.filter(is_archived=False).order_by("kind", "position", "pk")
-    stages = list(
-        pipeline.stages.filter(is_archived=False)
-        .annotate(open_deals=Count("deals", filter=Q(deals__status="open")))
-        .prefetch_related(Prefetch("checklist_items", queryset=items, to_attr="active_items"))
-        .order_by("position", "pk")
-    )
+    stages = list(_designer_stage_queryset().filter(pipeline=pipeline).order_by("position", "pk"))
     for stage in stages:
-        stage.entry_items = [i for i in stage.active_items if i.kind == ChecklistItem.Kind.ENTRY]
-        stage.exit_items = [i for i in stage.active_items if i.kind == ChecklistItem.Kind.EXIT]
+        _split_items(stage)
     return stages
+
+
+def designer_stage(*, stage_id: int) -> Stage | None:
+    """One active stage for its designer page: its pipeline, open-deal count, entry and
+    exit items, and the active stages before and after it (``previous_stage``,
+    ``next_stage``: links between the stage pages). Three queries; None if the stage is
+    archived or gone."""
+    stage = _designer_stage_queryset().select_related("pipeline").filter(pk=stage_id).first()
+    if stage is None:
+        return None
+    _split_items(stage)
+    siblings = list(
+        Stage.objects.filter(pipeline_id=stage.pipeline_id, is_archived=False)
+        .order_by("position", "pk")
+        .only("pk", "name")
+    )
+    index = next((i for i, sibling in enumerate(siblings) if sibling.pk == stage.pk), None)
+    stage.previous_stage = siblings[index - 1] if index else None
+    found = index is not None and index + 1 < len(siblings)
+    stage.next_stage = siblings[index + 1] if found else None
+    return stage
 
 
 def archived_stages(*, pipeline: Pipeline) -> QuerySet[Stage]:

@@ -1,18 +1,21 @@
-"""Admin pages for pipelines: the list and the stage designer (docs/domain/admin-pages.md).
+"""Admin pages for pipelines: the list, a pipeline's designer (its settings and its
+stages) and one page per stage (its settings and its checklists) (docs/domain/admin-pages.md).
 
-Designer actions answer htmx requests with the redrawn stage list (plus the history and a
-status line out of band) and plain form posts with a redirect, so the page works without
-JavaScript too. Refusals: a form's errors next to its fields (422), anything else as the
-status line (400/409). Removing a stage moves deals, so that page lives in the console
-app (console/views.py).
+Designer actions answer htmx requests with the redrawn region (the stage list, the stage
+settings, the checklists or one checklist item's row), plus the history and a status line
+out of band, and plain form posts with a redirect, so the pages work without JavaScript
+too. Refusals: a form's errors next to its fields (422), anything else as the status line
+(400/409). Removing a stage moves deals, so that page lives in the console app
+(console/views.py).
 """
 
 from collections.abc import Callable
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,7 +35,12 @@ from pipelines.forms import (
     StageOrderForm,
 )
 from pipelines.models import ChecklistItem, Pipeline, Stage
-from pipelines.selectors import archived_stages, designer_stages, pipelines_for_admin
+from pipelines.selectors import (
+    archived_stages,
+    designer_stage,
+    designer_stages,
+    pipelines_for_admin,
+)
 from pipelines.services import (
     checklist_item_create,
     checklist_item_remove,
@@ -50,6 +58,8 @@ from pipelines.services import (
 )
 
 TEMPLATE = "pipelines/designer.html"
+STAGE_TEMPLATE = "pipelines/stage.html"
+ITEM_ROW = "pipelines/_item_row.html"
 NOT_SAVED = gettext_lazy("Nothing was saved: see the message next to the field.")
 
 
@@ -62,22 +72,15 @@ def _history(pipeline: Pipeline) -> list:
 
 
 def _designer_context(pipeline: Pipeline, forms: dict[str, Form] | None = None) -> dict:
-    """The designer's stages with a form for each stage and item. ``forms`` replaces the
-    default (unbound) form of the one the admin just submitted, errors and all."""
+    """A pipeline's designer: its settings and its stages, compact (each stage's settings
+    and checklists are on the stage's own page). ``forms`` replaces the default (unbound)
+    form of the one the admin just submitted, errors and all."""
     forms = forms or {}
-    stages = designer_stages(pipeline=pipeline)
-    for stage in stages:
-        stage.form = forms.get(f"stage-{stage.pk}") or StageForm.for_stage(stage)
-        stage.new_item_form = forms.get(f"new-item-{stage.pk}") or NewChecklistItemForm(
-            prefix=f"new-item-{stage.pk}"
-        )
-        for item in stage.active_items:
-            item.form = forms.get(f"item-{item.pk}") or ChecklistItemForm.for_item(item)
     return {
         "nav_section": "admin",
         "admin_section": "pipelines",
         "pipeline": pipeline,
-        "stages": stages,
+        "stages": designer_stages(pipeline=pipeline),
         "archived_stages": archived_stages(pipeline=pipeline),
         "new_stage_form": forms.get("new-stage") or StageForm(prefix="new-stage"),
         "settings_form": forms.get("settings") or PipelineForm.for_pipeline(pipeline),
@@ -105,30 +108,26 @@ def _answer(
 
 
 def _run(
-    request: HttpRequest,
-    pipeline: Pipeline,
+    answer: Callable[..., HttpResponse],
     action: Callable[[], str],
     *,
     form: Form | None = None,
     form_key: str = "",
 ) -> HttpResponse:
-    """Call one service and answer with its message or its refusal."""
+    """Call one service and answer with its message or its refusal. ``answer(message,
+    level=, status=, forms=)`` draws the page or region the request came from."""
     if form is not None and not form.is_valid():
-        return _answer(
-            request, pipeline, NOT_SAVED, level="error", status=422, forms={form_key: form}
-        )
+        return answer(NOT_SAVED, level="error", status=422, forms={form_key: form})
     try:
         message = action()
     except ValidationError as error:
         if form is None:
-            return _answer(request, pipeline, " ".join(error.messages), level="error", status=400)
+            return answer(" ".join(error.messages), level="error", status=400)
         apply_service_errors(form, error)
-        return _answer(
-            request, pipeline, NOT_SAVED, level="error", status=422, forms={form_key: form}
-        )
+        return answer(NOT_SAVED, level="error", status=422, forms={form_key: form})
     except DomainError as error:
-        return _answer(request, pipeline, error.message, level="error", status=error.status)
-    return _answer(request, pipeline, message)
+        return answer(error.message, level="error", status=error.status)
+    return answer(message)
 
 
 def _moved(name: str, direction: str) -> str:
@@ -193,7 +192,7 @@ def pipeline_edit(request: HttpRequest, pipeline_id: int) -> HttpResponse:
         pipeline_update(actor=request.user, pipeline=pipeline, **form.cleaned_data)
         return _("Pipeline saved.")
 
-    return _run(request, pipeline, action, form=form, form_key="settings")
+    return _run(partial(_answer, request, pipeline), action, form=form, form_key="settings")
 
 
 def _pipeline_action(request: HttpRequest, pipeline_id: int, action) -> HttpResponse:
@@ -270,6 +269,88 @@ def _active_stage(stage_id: int) -> Stage:
     )
 
 
+def _stage_context(
+    stage_id: int,
+    forms: dict[str, Form] | None = None,
+    *,
+    editing: int | None = None,
+    history: bool = True,
+) -> dict:
+    """One stage's page: its settings form, its entry and exit items (``item.form`` set on
+    the one row shown as a form: ``editing``, or the one whose save was refused) and an
+    add row at the end of each list. ``forms`` replaces a default form by the submitted
+    one, errors and all."""
+    forms = forms or {}
+    stage = designer_stage(stage_id=stage_id)
+    if stage is None:
+        raise Http404
+    for item in stage.active_items:
+        item.form = forms.get(f"item-{item.pk}")
+        if item.form is None and item.pk == editing:
+            item.form = ChecklistItemForm.for_item(item)
+    new_item = forms.get(f"new-item-{stage.pk}")
+    posted_kind = new_item.data.get(f"new-item-{stage.pk}-kind") if new_item else None
+    if posted_kind not in ChecklistItem.Kind.values:
+        posted_kind = ChecklistItem.Kind.ENTRY
+    lists = []
+    for kind, items in (
+        (ChecklistItem.Kind.ENTRY, stage.entry_items),
+        (ChecklistItem.Kind.EXIT, stage.exit_items),
+    ):
+        form = new_item if new_item and kind == posted_kind else None
+        lists.append(
+            {
+                "kind": kind,
+                "items": items,
+                "form": form or NewChecklistItemForm.for_list(stage, kind),
+            }
+        )
+    context = {
+        "nav_section": "admin",
+        "admin_section": "pipelines",
+        "pipeline": stage.pipeline,
+        "stage": stage,
+        "lists": lists,
+        "settings_form": forms.get(f"stage-{stage.pk}") or StageForm.for_stage(stage),
+    }
+    if history:
+        context["history"] = audit_history(stage, ChecklistItem.objects.filter(stage_id=stage.pk))
+    return context
+
+
+def _stage_answer(
+    request: HttpRequest,
+    stage: Stage,
+    region: str,
+    message: str,
+    *,
+    level: str = "success",
+    status: int = 200,
+    forms: dict[str, Form] | None = None,
+    item_id: int | None = None,
+) -> HttpResponse:
+    """The stage page's answer: htmx gets ``region`` (with the status line and history
+    out of band); a plain post the page again (errors) or a redirect to it."""
+    if request.htmx or forms:
+        context = _stage_context(stage.pk, forms) | {"message": message, "level": level}
+        if item_id is not None:
+            items = context["stage"].active_items
+            context["item"] = next((i for i in items if i.pk == item_id), None)
+            if context["item"] is None:  # archived meanwhile: redraw both lists
+                region = "checklists-update"
+        template = f"{STAGE_TEMPLATE}#{region}" if request.htmx else STAGE_TEMPLATE
+        return render(request, template, context, status=status)
+    messages.add_message(request, messages.SUCCESS if status == 200 else messages.ERROR, message)
+    return redirect("crm_admin:stage", stage_id=stage.pk)
+
+
+@admin_required
+@require_GET
+def stage_designer(request: HttpRequest, stage_id: int) -> HttpResponse:
+    """One stage's page: its settings and its entry and exit checklists."""
+    return render(request, STAGE_TEMPLATE, _stage_context(stage_id))
+
+
 @admin_required
 @require_POST
 def stage_create_view(request: HttpRequest, pipeline_id: int) -> HttpResponse:
@@ -280,7 +361,7 @@ def stage_create_view(request: HttpRequest, pipeline_id: int) -> HttpResponse:
         stage = stage_create(actor=request.user, pipeline=pipeline, **form.cleaned_data)
         return _("Stage “%(stage)s” added.") % {"stage": stage.name}
 
-    return _run(request, pipeline, action, form=form, form_key="new-stage")
+    return _run(partial(_answer, request, pipeline), action, form=form, form_key="new-stage")
 
 
 @admin_required
@@ -293,7 +374,8 @@ def stage_edit(request: HttpRequest, stage_id: int) -> HttpResponse:
         saved = stage_update(actor=request.user, stage=stage, **form.cleaned_data)
         return _("Stage “%(stage)s” saved.") % {"stage": saved.name}
 
-    return _run(request, stage.pipeline, action, form=form, form_key=f"stage-{stage.pk}")
+    answer = partial(_stage_answer, request, stage, "settings-update")
+    return _run(answer, action, form=form, form_key=f"stage-{stage.pk}")
 
 
 @admin_required
@@ -308,7 +390,7 @@ def stage_shift_view(request: HttpRequest, stage_id: int) -> HttpResponse:
         stage_shift(actor=request.user, stage=stage, offset=form.offset)
         return _moved(stage.name, form.cleaned_data["direction"])
 
-    return _run(request, stage.pipeline, action)
+    return _run(partial(_answer, request, stage.pipeline), action)
 
 
 @admin_required
@@ -326,7 +408,7 @@ def stages_reorder_view(request: HttpRequest, pipeline_id: int) -> HttpResponse:
         stages_reorder(actor=request.user, pipeline=pipeline, stage_ids=form.stage_ids)
         return _("Stage order saved.")
 
-    return _run(request, pipeline, action)
+    return _run(partial(_answer, request, pipeline), action)
 
 
 # -- Checklist items -------------------------------------------------------------------
@@ -341,12 +423,22 @@ def _active_item(item_id: int) -> ChecklistItem:
     )
 
 
+def _checklists_answer(request: HttpRequest, stage: Stage) -> Callable[..., HttpResponse]:
+    return partial(_stage_answer, request, stage, "checklists-update")
+
+
 @admin_required
 @require_POST
 def item_create_view(request: HttpRequest, stage_id: int) -> HttpResponse:
+    """The add row at the end of the entry or the exit list of a stage's page."""
     stage = _active_stage(stage_id)
     key = f"new-item-{stage.pk}"
-    form = NewChecklistItemForm(request.POST, prefix=key)
+    kind = request.POST.get(f"{key}-kind", "")
+    form = NewChecklistItemForm(
+        request.POST,
+        prefix=key,
+        auto_id=f"id_{kind if kind in ChecklistItem.Kind.values else 'entry'}_%s",
+    )
 
     def action() -> str:
         item = checklist_item_create(actor=request.user, stage=stage, **form.cleaned_data)
@@ -356,38 +448,61 @@ def item_create_view(request: HttpRequest, stage_id: int) -> HttpResponse:
             message = _("Exit item “%(item)s” added to %(stage)s.")
         return message % {"item": item.text, "stage": stage.name}
 
-    return _run(request, stage.pipeline, action, form=form, form_key=key)
+    return _run(_checklists_answer(request, stage), action, form=form, form_key=key)
 
 
 @admin_required
-@require_POST
+@require_GET
+def item_row(request: HttpRequest, item_id: int) -> HttpResponse:
+    """An item's row in display mode (Cancel on its inline form); without htmx, the stage
+    page with every row in display mode."""
+    item = _active_item(item_id)
+    if not request.htmx:
+        return render(request, STAGE_TEMPLATE, _stage_context(item.stage_id))
+    context = _stage_context(item.stage_id, history=False)
+    context["item"] = next((i for i in context["stage"].active_items if i.pk == item.pk), None)
+    if context["item"] is None:
+        raise Http404
+    return render(request, ITEM_ROW, context)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
 def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
+    """GET: the item's row as an inline form (htmx), or the stage page with that row open
+    (a plain link). POST: save it; htmx gets the row back in display mode, or the form
+    with its errors."""
     item = _active_item(item_id)
     key = f"item-{item.pk}"
+    if request.method == "GET":
+        if request.htmx:
+            item.form = ChecklistItemForm.for_item(item)
+            return render(request, ITEM_ROW, {"item": item, "stage": item.stage})
+        return render(request, STAGE_TEMPLATE, _stage_context(item.stage_id, editing=item.pk))
     form = ChecklistItemForm(request.POST, prefix=key)
 
     def action() -> str:
         saved = checklist_item_update(actor=request.user, item=item, **form.cleaned_data)
         return _("Checklist item “%(item)s” saved.") % {"item": saved.text}
 
-    return _run(request, item.stage.pipeline, action, form=form, form_key=key)
+    answer = partial(_stage_answer, request, item.stage, "item-update", item_id=item.pk)
+    return _run(answer, action, form=form, form_key=key)
 
 
 @admin_required
 @require_POST
 def item_shift_view(request: HttpRequest, item_id: int) -> HttpResponse:
     item = _active_item(item_id)
+    answer = _checklists_answer(request, item.stage)
     form = ShiftForm(request.POST)
     if not form.is_valid():
-        return _answer(
-            request, item.stage.pipeline, form_error_text(form), level="error", status=400
-        )
+        return answer(form_error_text(form), level="error", status=400)
 
     def action() -> str:
         checklist_item_shift(actor=request.user, item=item, offset=form.offset)
         return _moved(item.text, form.cleaned_data["direction"])
 
-    return _run(request, item.stage.pipeline, action)
+    return _run(answer, action)
 
 
 @admin_required
@@ -403,4 +518,4 @@ def item_remove_view(request: HttpRequest, item_id: int) -> HttpResponse:
             }
         return _("“%(item)s” deleted.") % {"item": item.text}
 
-    return _run(request, item.stage.pipeline, action)
+    return _run(_checklists_answer(request, item.stage), action)

@@ -11,6 +11,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BROWSER_BUILDS = {
   sortablejs: "Sortable.min.js",
   "chart.js": "dist/chart.umd.min.js",
+  // Only the browser tests load it (the accessibility checks in tests/browser/); no page does.
+  "axe-core": "axe.min.js",
 };
 
 const LICENSE_NAMES = ["LICENSE", "LICENSE.md", "LICENSE.txt", "LICENCE"];
@@ -64,6 +66,11 @@ function vendor(name, pinned) {
   const licenses = [name, ...bundledPackages(name)].map(
     (pkg, i) => (i === 0 ? "" : `\n\n---- bundled: ${pkg} ----\n\n`) + licenseText(pkg),
   );
+  // A package may list the licences of code it bundled itself (axe-core does).
+  const thirdParty = join(packageDir(name), "LICENSE-3RD-PARTY.txt");
+  if (existsSync(thirdParty)) {
+    licenses.push(`\n\n---- bundled by ${name}: LICENSE-3RD-PARTY.txt ----\n\n` + readFileSync(thirdParty, "utf8").trim());
+  }
   writeFileSync(join(target, "LICENSE"), licenses.join("") + "\n");
   writeFileSync(join(target, "VERSION"), `${installed}\n`);
   console.log(`static/vendor/${name}: ${installed}`);

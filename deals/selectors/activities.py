@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from deals.access import visible_through_deal
@@ -74,3 +75,49 @@ def my_activities(
     else:
         rows = rows.order_by(Coalesce("due_at", now + datetime.timedelta(days=36500)), "id")
     return counts, tab, rows
+
+
+# -- quick due dates -----------------------------------------------------------------------------
+
+# The hour a quick due date falls on, in company time (docs/domain/deals.md).
+QUICK_DUE_HOUR = 9
+QUICK_DUE_LABELS = {
+    "tomorrow": gettext_lazy("Tomorrow"),
+    "in3days": gettext_lazy("In 3 days"),
+    "nextweek": gettext_lazy("Next week"),
+}
+
+
+@dataclass(frozen=True)
+class QuickDue:
+    key: str
+    label: str
+    at: datetime.datetime
+
+    @property
+    def local_value(self) -> str:
+        """The value a ``datetime-local`` input takes (company time zone)."""
+        return timezone.localtime(self.at).strftime("%Y-%m-%dT%H:%M")
+
+
+def quick_due_at(key: str, *, now: datetime.datetime | None = None) -> datetime.datetime:
+    """Tomorrow, in three days, or the Monday of next week, at 09:00 in the company time zone
+    (docs/domain/deals.md)."""
+    today = timezone.localdate(now or timezone.now())
+    if key == "tomorrow":
+        day = today + datetime.timedelta(days=1)
+    elif key == "in3days":
+        day = today + datetime.timedelta(days=3)
+    elif key == "nextweek":
+        day = today + datetime.timedelta(days=7 - today.weekday())
+    else:
+        raise ValueError(key)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(QUICK_DUE_HOUR)))
+
+
+def quick_due_choices(*, now: datetime.datetime | None = None) -> list[QuickDue]:
+    """The quick due dates offered next to an activity's due field and after one is done."""
+    return [
+        QuickDue(key=key, label=str(label), at=quick_due_at(key, now=now))
+        for key, label in QUICK_DUE_LABELS.items()
+    ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
 
-from django.db.models import Count, Exists, F, Max, QuerySet, Sum, Window
+from django.db.models import Count, Exists, F, Max, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -145,12 +145,19 @@ COLUMN_AGGREGATES = {
 }
 
 
-def _figures_by_stage(deals: QuerySet[Deal]) -> dict[int, dict]:
-    rows = deals.order_by().values_list("stage_id").annotate(**COLUMN_AGGREGATES)
-    return {
-        stage_id: {"count": count, "total": total or ZERO, "weighted": weighted or ZERO}
-        for stage_id, count, total, weighted in rows
-    }
+@dataclass
+class BoardTotals:
+    """The board's figures over its visible (filtered) open deals: the sum of its columns'
+    (docs/domain/board.md)."""
+
+    count: int = 0
+    total: Decimal = ZERO
+    weighted: Decimal = ZERO
+
+    def add(self, count: int, total: Decimal | None, weighted: Decimal | None) -> None:
+        self.count += count
+        self.total += total or ZERO
+        self.weighted += weighted or ZERO
 
 
 def board_columns(
@@ -165,23 +172,58 @@ def board_columns(
     """Columns (all, or those of ``stage_ids``) with totals over the whole (filtered)
     column and its first ``limit`` cards, read by ``read`` (``card_rows`` for pages,
     ``card_models`` for the API)."""
-    stages = pipeline.stages.filter(is_archived=False).order_by("position", "id")
+    columns, _ = board_columns_and_totals(
+        pipeline=pipeline,
+        user=user,
+        filters=filters,
+        limit=limit,
+        stage_ids=stage_ids,
+        read=read,
+    )
+    return columns
+
+
+def board_columns_and_totals(
+    *,
+    pipeline: Pipeline,
+    user: User,
+    filters: BoardFilters,
+    limit: int,
+    stage_ids: Collection[int] | None = None,
+    read: Callable[[QuerySet[Deal]], list] = card_rows,
+) -> tuple[list[Column], BoardTotals]:
+    """``board_columns`` and the board's totals, summed from every active column's
+    aggregates in the same query (also when only ``stage_ids`` are re-rendered)."""
+    stages = list(pipeline.stages.filter(is_archived=False).order_by("position", "id"))
     deals = board_deals(pipeline=pipeline, user=user, filters=filters)
-    if stage_ids is not None:
-        stages = stages.filter(pk__in=stage_ids)
-        deals = deals.filter(stage_id__in=stage_ids)
     # One query ranks the cards of every column and sums each column whole (window
     # functions over the stage); only the first cards are then read with their owner and
-    # organization (docs/performance/board-page.md).
+    # organization (docs/performance/board-page.md). The first row of every column carries
+    # its sums, which add up to the board's totals.
     by_stage = [F("stage_id")]
-    first = deals.annotate(
+    ranked = deals.annotate(
         rank=Window(RowNumber(), partition_by=by_stage, order_by=[F("position"), F("id")]),
         **{name: Window(agg, partition_by=by_stage) for name, agg in COLUMN_AGGREGATES.items()},
-    ).filter(rank__lte=limit)
-    columns = {stage.pk: Column(stage=stage) for stage in stages}
+    )
+    if stage_ids is None:
+        first = ranked.filter(rank__lte=limit)
+    else:
+        first = ranked.filter(Q(rank=1) | Q(rank__lte=limit, stage_id__in=stage_ids))
+    active = {stage.pk for stage in stages}
+    columns = {
+        stage.pk: Column(stage=stage)
+        for stage in stages
+        if stage_ids is None or stage.pk in stage_ids
+    }
+    totals = BoardTotals()
     first_ids = []
-    ranked = first.values_list("pk", "stage_id", "rank", *COLUMN_AGGREGATES)
-    for pk, stage_id, rank, count, total, weighted in ranked:
+    for pk, stage_id, rank, count, total, weighted in first.values_list(
+        "pk", "stage_id", "rank", *COLUMN_AGGREGATES
+    ):
+        if stage_id not in active:
+            continue
+        if rank == 1:
+            totals.add(count, total, weighted)
         column = columns.get(stage_id)
         if column is None:
             continue
@@ -198,7 +240,7 @@ def board_columns(
     for column in columns.values():
         if column.count > len(column.cards):
             column.next_offset = len(column.cards)
-    return list(columns.values())
+    return list(columns.values()), totals
 
 
 def column_cards(
@@ -219,14 +261,26 @@ def column_cards(
     return page, (offset + limit if more else None)
 
 
-def column_totals(*, stages: list[Stage], user: User, filters: BoardFilters) -> list[Column]:
-    """The totals of the (filtered) columns ``stages``, without their cards. One query: a
-    stage pins its pipeline."""
+def column_totals(
+    *, stages: list[Stage], user: User, filters: BoardFilters
+) -> tuple[list[Column], BoardTotals]:
+    """The totals of the (filtered) columns ``stages``, without their cards, and the
+    board's totals over every active column of the first one's pipeline. One query."""
+    board = Q(stage__pipeline_id=stages[0].pipeline_id, stage__is_archived=False)
     deals = deals_filtered(user=user, filters=filters).filter(
-        stage__in=stages, status=Deal.Status.OPEN
+        Q(stage__in=stages) | board, status=Deal.Status.OPEN
     )
-    figures = _figures_by_stage(deals)
-    return [Column(stage=stage, **figures.get(stage.pk, {})) for stage in stages]
+    rows = (
+        deals.order_by()
+        .values_list("stage_id", "stage__pipeline_id", "stage__is_archived")
+        .annotate(**COLUMN_AGGREGATES)
+    )
+    figures, totals = {}, BoardTotals()
+    for stage_id, pipeline_id, is_archived, count, total, weighted in rows:
+        figures[stage_id] = {"count": count, "total": total or ZERO, "weighted": weighted or ZERO}
+        if pipeline_id == stages[0].pipeline_id and not is_archived:
+            totals.add(count, total, weighted)
+    return [Column(stage=stage, **figures.get(stage.pk, {})) for stage in stages], totals
 
 
 def board_owner_choices(*, pipeline: Pipeline, user: User) -> QuerySet[User]:
@@ -299,3 +353,21 @@ def decorate_moved(deal: Deal) -> Deal:
     deal.is_editable = True
     deal.stalled_days = _stalled_days(deal, timezone.now())
     return deal
+
+
+def main_pipeline(
+    pipelines: list[Pipeline], *, owner_ids: Collection[int] | None
+) -> Pipeline | None:
+    """The pipeline people work in: of ``pipelines`` (in their display order), the one
+    holding most open deals of ``owner_ids`` (None: everyone's); a tie, or no open deal at
+    all, goes to the first. One query (docs/domain/board.md)."""
+    if not pipelines:
+        return None
+    deals = Deal.objects.filter(
+        status=Deal.Status.OPEN, pipeline_id__in=[pipeline.pk for pipeline in pipelines]
+    )
+    if owner_ids is not None:
+        deals = deals.filter(owner_id__in=owner_ids)
+    counts = dict(deals.order_by().values_list("pipeline_id").annotate(n=Count("pk")))
+    # max() keeps the first of equals: the display order breaks ties.
+    return max(pipelines, key=lambda pipeline: counts.get(pipeline.pk, 0))

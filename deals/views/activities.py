@@ -1,20 +1,25 @@
 """Activities: logged or scheduled on the deal page, completed and undone there or on
 "My activities" (overdue / today / upcoming / done, in the company time zone)."""
 
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap
 
 from accounts.forms import form_error_text
 from deals.access import deal_get_visible_or_404, visible_through_deal
 from deals.forms_deal import ActivityForm
-from deals.models import Activity
-from deals.selectors.activities import ActivityFilters, my_activities
+from deals.models import Activity, Deal
+from deals.selectors.activities import ActivityFilters, QuickDue, my_activities, quick_due_choices
 from deals.selectors.deal_page import DEAL_PAGE_QUERYSET
 from deals.services.activities import activity_delete, activity_log, activity_set_done
 from deals.views.board_answers import page_params
@@ -38,6 +43,60 @@ SCHEDULED = {
     ActivityKind.TASK: gettext_lazy("Scheduled: task."),
     ActivityKind.NOTE: gettext_lazy("Scheduled: note."),
 }
+
+
+LIST_TARGET = "activity-list"
+
+
+@dataclass(frozen=True)
+class NextPrompt:
+    """The prompt "What's next for <deal>?" after an activity was done (docs/domain/deals.md): the
+    quick due dates schedule the follow-up at once; "No next step" just closes it."""
+
+    deal: Deal
+    kind: str
+    back: str  # "deal" (the deal panel) or "activities" (the list)
+    dismiss_url: str
+    choices: list[QuickDue]
+
+    @property
+    def element_id(self) -> str:
+        return f"next-prompt-{self.deal.pk}"
+
+    @property
+    def kinds(self):
+        return ActivityKind.choices
+
+
+def next_prompt(deal: Deal, kind: str, back: str, dismiss_url: str) -> NextPrompt | None:
+    """The prompt, for an open deal only: a closed deal needs no next step."""
+    if deal.status != Deal.Status.OPEN:
+        return None
+    return NextPrompt(
+        deal=deal, kind=kind, back=back, dismiss_url=dismiss_url, choices=quick_due_choices()
+    )
+
+
+def _show_prompt(response: HttpResponse, prompt: NextPrompt | None, swap: str) -> HttpResponse:
+    """Bring the prompt into view after the swap (it may sit above the button tapped)."""
+    if prompt is None:
+        return response
+    return reswap(response, f"{swap} show:#{prompt.element_id}:top")
+
+
+def _list_url(request: HttpRequest) -> str:
+    query = ActivityFilters.from_query(page_params(request)).as_query()
+    url = reverse("activities")
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _list_answer(
+    request: HttpRequest, message: str, *, level: str = "success", status: int = 200, **extra
+) -> HttpResponse:
+    """The "My activities" list (the htmx target ``activity-list``) with a message."""
+    context = _activities_context(request, ActivityFilters.from_query(page_params(request)))
+    context |= {"message": message, "level": level, **extra}
+    return render(request, "deals/activities.html#list", context, status=status)
 
 
 def _activities_context(request: HttpRequest, filters: ActivityFilters) -> dict:
@@ -71,9 +130,19 @@ def activities_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def deal_activity_new(request: HttpRequest, deal_id: int) -> HttpResponse:
+    """Log or schedule an activity from the deal page, or schedule the follow-up from the
+    "What's next?" prompt on the deal page or on "My activities" (its htmx target says which;
+    without htmx, ``back``)."""
     deal = deal_get_visible_or_404(request.user, deal_id, DEAL_PAGE_QUERYSET)
+    to_list = (
+        request.htmx.target == LIST_TARGET
+        if request.htmx
+        else request.POST.get("back") == "activities"
+    )
     form = ActivityForm(request.POST, prefix_id=f"deal-{deal.pk}-activity")
     if not form.is_valid():
+        if to_list:
+            return _list_reply(request, form_error_text(form), level="error", status=422)
         return panel_response(
             request,
             deal.pk,
@@ -96,9 +165,26 @@ def deal_activity_new(request: HttpRequest, deal_id: int) -> HttpResponse:
             notes=data["notes"],
         )
     except (ValidationError, DomainError) as error:
+        if to_list:
+            text = error.message if isinstance(error, DomainError) else " ".join(error.messages)
+            return _list_reply(request, text, level="error", status=422)
         return refusal_answer(request, deal, error, page=Page.DEAL)
-    texts = LOGGED if done else SCHEDULED
-    return panel_response(request, deal.pk, message=str(texts[activity.kind]))
+    text = str((LOGGED if done else SCHEDULED)[activity.kind])
+    if to_list:
+        return _list_reply(request, text)
+    if not done or not request.htmx:
+        return panel_response(request, deal.pk, message=text)
+    # A call or note just logged: ask for the next step, as after marking one done.
+    prompt = next_prompt(deal, activity.kind, "deal", reverse("deal-detail", args=[deal.pk]))
+    response = panel_response(request, deal.pk, message=text, next_prompt=prompt)
+    return _show_prompt(response, prompt, "outerHTML")
+
+
+def _list_reply(request: HttpRequest, message: str, *, level: str = "success", status: int = 200):
+    if request.htmx:
+        return _list_answer(request, message, level=level, status=status)
+    (messages.success if level == "success" else messages.error)(request, message)
+    return redirect("activities")
 
 
 def _visible_activity(request: HttpRequest, activity_id: int) -> Activity:
@@ -112,13 +198,26 @@ def _visible_activity(request: HttpRequest, activity_id: int) -> Activity:
     return activity
 
 
-def _after_change(request: HttpRequest, activity: Activity, message: str, error: str = ""):
-    """Answer the deal panel when the change came from it, else the activities list."""
+def _after_change(
+    request: HttpRequest,
+    activity: Activity,
+    message: str,
+    error: str = "",
+    *,
+    prompt_next: bool = False,
+):
+    """Answer the deal panel when the change came from it, else the activities list; after
+    an activity was done, with the "What's next?" prompt (``prompt_next``)."""
     deal_id = activity.deal_id
     if request.htmx and request.htmx.target == panel_id(deal_id):
         if error:
             return panel_response(request, deal_id, message=error, level="error", status=403)
-        return panel_response(request, deal_id, message=message)
+        prompt = None
+        if prompt_next:
+            url = reverse("deal-detail", args=[deal_id])
+            prompt = next_prompt(activity.deal, activity.kind, "deal", url)
+        response = panel_response(request, deal_id, message=message, next_prompt=prompt)
+        return _show_prompt(response, prompt, "outerHTML")
     if not request.htmx:
         if error:
             messages.error(request, error)
@@ -127,9 +226,13 @@ def _after_change(request: HttpRequest, activity: Activity, message: str, error:
         if request.POST.get("back") == "deal":
             return redirect("deal-detail", deal_id=deal_id)
         return redirect("activities")
-    context = _activities_context(request, ActivityFilters.from_query(page_params(request)))
-    context |= {"message": error or message, "level": "error" if error else "success"}
-    return render(request, "deals/activities.html#list", context, status=403 if error else 200)
+    if error:
+        return _list_answer(request, error, level="error", status=403)
+    prompt = None
+    if prompt_next:
+        prompt = next_prompt(activity.deal, activity.kind, "activities", _list_url(request))
+    response = _list_answer(request, message, next_prompt=prompt)
+    return _show_prompt(response, prompt, "innerHTML")
 
 
 @login_required
@@ -143,7 +246,7 @@ def activity_done(request: HttpRequest, activity_id: int) -> HttpResponse:
         return _after_change(request, activity, "", error=error.message)
     what = {"subject": activity.subject}
     text = _("“%(subject)s” done.") if done else _("“%(subject)s” reopened.")
-    return _after_change(request, activity, text % what)
+    return _after_change(request, activity, text % what, prompt_next=done)
 
 
 @login_required

@@ -11,13 +11,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
 from accounts.models import User
-from deals.access import deal_owner_choices
+from deals.access import deal_owner_choices, editable_owner_ids
 from deals.forms import DealCreateForm
 from deals.selectors.board import (
     board_change_token,
-    board_columns,
+    board_columns_and_totals,
     board_owner_choices,
     column_cards,
+    main_pipeline,
 )
 from deals.selectors.filters import BoardFilters, is_ascii_number
 from deals.services.deal_forms import deal_create_with_contacts
@@ -34,14 +35,17 @@ MAX_OFFSET = 10**9
 
 @login_required
 def board_home(request: HttpRequest) -> HttpResponse:
-    """The user's last board, else the oldest active pipeline's."""
+    """The user's last board, else the pipeline they work in (docs/domain/board.md)."""
     pipelines = active_pipelines()
     if not pipelines:
         return render(request, "deals/no_pipeline.html", {"nav_section": "board"})
     last = request.session.get(LAST_BOARD_KEY)
-    # Otherwise the oldest active pipeline: usually the company's main one.
-    oldest = min(pipelines, key=lambda p: p.pk)
-    pipeline = next((p for p in pipelines if p.pk == last), oldest)
+    pipeline = next((p for p in pipelines if p.pk == last), None)
+    if pipeline is None:
+        # Ties (no open deal yet) go to the oldest pipeline: usually the company's main one.
+        oldest_first = sorted(pipelines, key=lambda p: p.pk)
+        owners = editable_owner_ids(request.user)
+        pipeline = main_pipeline(oldest_first, owner_ids=owners)
     return redirect("board-pipeline", pipeline_id=pipeline.pk)
 
 
@@ -55,15 +59,17 @@ def _poll_token(user: User, pipeline_id: int) -> str:
 
 
 def board_context(request: HttpRequest, pipeline: Pipeline, filters: BoardFilters) -> dict:
+    columns, totals = board_columns_and_totals(
+        pipeline=pipeline,
+        user=request.user,
+        filters=filters,
+        limit=settings.BOARD_FIRST_PAGE_SIZE,
+    )
     return {
         "pipeline": pipeline,
         "filters": filters,
-        "columns": board_columns(
-            pipeline=pipeline,
-            user=request.user,
-            filters=filters,
-            limit=settings.BOARD_FIRST_PAGE_SIZE,
-        ),
+        "columns": columns,
+        "totals": totals,
         "poll_token": _poll_token(request.user, pipeline.pk),
     }
 
@@ -78,7 +84,8 @@ def board_page(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     filters = BoardFilters.from_query(request.GET)
     context = board_context(request, pipeline, filters)
     if request.htmx and request.htmx.target == "board-columns":
-        return render(request, "deals/board.html#columns", context)
+        # The board's totals follow the columns out of band (filters, live refresh).
+        return render(request, "deals/board.html#columns", context | {"oob_totals": True})
     if request.session.get(LAST_BOARD_KEY) != pipeline.pk:
         request.session[LAST_BOARD_KEY] = pipeline.pk
     context |= {

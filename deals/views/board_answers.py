@@ -13,7 +13,7 @@ from django.urls import Resolver404, resolve
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from deals.models import Deal
-from deals.selectors.board import board_card, board_columns, column_totals
+from deals.selectors.board import board_card, board_columns_and_totals, column_totals
 from deals.selectors.filters import BoardFilters
 from pipelines.models import Pipeline, Stage
 
@@ -80,25 +80,29 @@ def refreshed_columns_response(
 ) -> HttpResponse:
     """Re-render whole columns out of band (used after dialog moves and new deals)."""
     filters = request_filters(request)
-    columns = board_columns(
+    columns, totals = board_columns_and_totals(
         pipeline=pipeline,
         user=request.user,
         filters=filters,
         limit=settings.BOARD_FIRST_PAGE_SIZE,
         stage_ids=[stage.pk for stage in stages],
     )
-    response = render(
-        request,
-        "deals/board.html#columns-oob",
-        {"pipeline": pipeline, "columns": columns, "filters": filters, "message": message},
-    )
+    context = {
+        "pipeline": pipeline,
+        "columns": columns,
+        "totals": totals,
+        "filters": filters,
+        "message": message,
+    }
+    response = render(request, "deals/board.html#columns-oob", context)
     return trigger_client_event(response, "close-dialog", {})
 
 
 def column_heads_response(
     request: HttpRequest, stages: list[Stage], context: dict, template: str
 ) -> HttpResponse:
-    """Render ``template`` plus the totals of ``stages`` out of band."""
+    """Render ``template`` plus the totals of ``stages`` and of the board out of band."""
     filters = request_filters(request)
-    heads = column_totals(stages=stages, user=request.user, filters=filters)
-    return render(request, template, {**context, "heads": heads, "filters": filters})
+    heads, totals = column_totals(stages=stages, user=request.user, filters=filters)
+    context = {**context, "heads": heads, "totals": totals, "filters": filters}
+    return render(request, template, context)

@@ -31,6 +31,9 @@ from deals.views.panel import form_errors, panel_response
 from pipelinecrm.exceptions import ChecklistIncomplete, DomainError, VersionConflict
 from pipelines.models import Stage
 
+# Sent by the checklist dialog's own form: the retry of a refused move or win.
+CHECKLIST_RETRY = "checklist_retry"
+
 
 class Page(enum.Enum):
     """The page an action was sent from, named by the URL it posted to (deals/urls.py)."""
@@ -102,6 +105,8 @@ def _checklist_dialog(
     move (or won) view, which completes the items and moves in one step."""
     if page is Page.DEAL and not request.htmx:
         return panel_response(request, deal.pk, message=refusal.message, level="error")
+    if request.POST.get(CHECKLIST_RETRY):
+        return _still_missing(request, deal, refusal)
     context = {
         "deal": deal,
         "missing": refusal.missing,
@@ -115,3 +120,12 @@ def _checklist_dialog(
         return reswap(retarget(response, f"#deal-subdialog-{deal.pk}"), "innerHTML")
     response = trigger_client_event(response, "move-refused", {"deal": deal.pk})
     return reswap(retarget(response, "#dialog-slot"), "innerHTML")
+
+
+def _still_missing(request: HttpRequest, deal: Deal, refusal: ChecklistIncomplete) -> HttpResponse:
+    """The checklist dialog's retry, refused again (a required box left unticked): the
+    dialog stays open as the user left it and names what is still not done
+    (docs/domain/moves.md), which the refusal lists after applying its completions."""
+    context = {"deal": deal, "still_missing": refusal.missing}
+    response = render(request, "deals/board.html#move-refused-status", context, status=409)
+    return reswap(retarget(response, f"#refused-status-{deal.pk}"), "innerHTML")

@@ -13,7 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.models import Role
+from accounts.models import Role, Team
+from deals.selectors.board import main_pipeline
 from forecasting.calendar import company_today
 from forecasting.dashboards import charts
 from forecasting.dashboards.checklists import checklist_figures
@@ -30,12 +31,17 @@ from pipelines.models import Pipeline
 from pipelines.selectors import active_pipelines
 
 
-def _pipeline_choice(request: HttpRequest) -> tuple[list[Pipeline], Pipeline | None]:
-    """The active pipelines and the one ``?pipeline=`` names (default: the first)."""
+def _pipeline_choice(request: HttpRequest, team: Team) -> tuple[list[Pipeline], Pipeline | None]:
+    """The active pipelines and the one ``?pipeline=`` names; by default the one the
+    team works in: most of its people's open deals, ties by name
+    (docs/domain/stalls-and-forecast.md)."""
     pipelines = active_pipelines()
     wanted = request.GET.get("pipeline", "")
     chosen = next((p for p in pipelines if str(p.pk) == wanted), None)
-    return pipelines, chosen or (pipelines[0] if pipelines else None)
+    if chosen is None and pipelines:
+        people = [person.user.pk for person in team_people(team=team)]
+        chosen = main_pipeline(pipelines, owner_ids=people)
+    return pipelines, chosen
 
 
 def _page_context(request: HttpRequest, team_id: int, section: str) -> dict:
@@ -44,7 +50,7 @@ def _page_context(request: HttpRequest, team_id: int, section: str) -> dict:
     picker."""
     team, teams = dashboard_team_choice(user=request.user, team_id=team_id)
     period = Period.from_query(request.GET, today=company_today())
-    pipelines, pipeline = _pipeline_choice(request)
+    pipelines, pipeline = _pipeline_choice(request, team)
     return {
         "nav_section": "dashboard",
         "section": section,

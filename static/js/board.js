@@ -65,6 +65,7 @@
 
   function onDragEnd(evt) {
     var card = evt.item;
+    stopEdgeScroll();
     document.body.classList.remove("is-dragging");
     state.dragging = false;
     if (evt.to.hasAttribute("data-drop")) return; // handled by the drop zone
@@ -93,6 +94,60 @@
     }
   }
 
+  /* A card held near the board's left or right side brings the previous or next column
+   * into view, one whole column at a time, and one more every EDGE_STEP_MS while it stays
+   * there. The pointer must first have been away from both sides since the drag began, so
+   * a card picked up near a side does not scroll at once. */
+  var EDGE_PX = 40;
+  var EDGE_STEP_MS = 1200;
+  var edge = { x: null, armed: false, steppedAt: 0, timer: null };
+
+  function trackPointer(event) {
+    var point = event.touches ? event.touches[0] : event;
+    if (point) edge.x = point.clientX;
+  }
+
+  function stepAtEdge() {
+    var target = board();
+    if (!target || edge.x === null) return;
+    var rect = target.getBoundingClientRect();
+    var direction = edge.x >= rect.right - EDGE_PX ? 1 : (edge.x <= rect.left + EDGE_PX ? -1 : 0);
+    if (!direction) {
+      edge.armed = true;
+      edge.steppedAt = 0;
+      return;
+    }
+    var now = Date.now();
+    if (!edge.armed || now - edge.steppedAt < EDGE_STEP_MS) return;
+    var columns = target.querySelectorAll(".column");
+    if (columns.length < 2) return;
+    var step = columns[1].offsetLeft - columns[0].offsetLeft;
+    var index = Math.round(target.scrollLeft / step) + direction;
+    var left = Math.max(0, Math.min(index * step, target.scrollWidth - target.clientWidth));
+    if (Math.abs(left - target.scrollLeft) < 1) return;
+    edge.steppedAt = now;
+    target.scrollTo({ left: left, behavior: "smooth" });
+  }
+
+  function startEdgeScroll() {
+    stopEdgeScroll();
+    edge.x = null;
+    edge.armed = false;
+    edge.steppedAt = 0;
+    document.addEventListener("pointermove", trackPointer, true);
+    document.addEventListener("touchmove", trackPointer, { capture: true, passive: true });
+    document.addEventListener("mousemove", trackPointer, true);
+    edge.timer = setInterval(stepAtEdge, 50);
+  }
+
+  function stopEdgeScroll() {
+    document.removeEventListener("pointermove", trackPointer, true);
+    document.removeEventListener("touchmove", trackPointer, { capture: true, passive: true });
+    document.removeEventListener("mousemove", trackPointer, true);
+    clearInterval(edge.timer);
+    edge.timer = null;
+  }
+
   function initSortables(root) {
     var lists = root.querySelectorAll ? root.querySelectorAll("[data-cards]") : [];
     lists.forEach(function (list) {
@@ -105,6 +160,18 @@
         preventOnFilter: false,
         forceFallback: true,
         fallbackTolerance: 4,
+        // Touch (docs/domain/phone.md): a long press picks the card up; a finger that moves
+        // before then swipes the board or scrolls the column instead. While a card is held,
+        // SortableJS scrolls a column's list (and the page) up and down at their edges; the
+        // board itself is held still for it (app.css) and moves by whole columns at its
+        // sides (stepAtEdge above).
+        delay: 300,
+        delayOnTouchOnly: true,
+        touchStartThreshold: 8,
+        scroll: true,
+        scrollSensitivity: 48,
+        scrollSpeed: 14,
+        bubbleScroll: true,
         animation: 120,
         ghostClass: "card-ghost",
         chosenClass: "card-chosen",
@@ -118,6 +185,7 @@
         onStart: function () {
           state.dragging = true;
           document.body.classList.add("is-dragging");
+          startEdgeScroll();
         },
         onEnd: onDragEnd
       }));

@@ -186,7 +186,7 @@ def test_keyboard_only_move_through_the_move_to_dialog(logged_in_page, live_serv
     open_board(page, live_server, company.sales)
     # From the column's "+", Tab on to its first card's "Move to…".
     page.get_by_role("button", name="New deal in Prospecting").focus()
-    tab_to(page, page.get_by_role("button", name="Move Globex audit to…"))
+    tab_to(page, page.get_by_role("button", name="Move to… Globex audit"))
 
     with page.expect_response(lambda r: "/move/" in r.url and r.request.method == "GET"):
         page.keyboard.press("Enter")

@@ -177,7 +177,12 @@ def test_a_managers_pages_have_no_english_label(client, busy_company, language):
 @pytest.mark.parametrize("language", ["de", "nl"])
 def test_the_admin_pages_have_no_english_label(client, busy_company, language):
     pipeline = busy_company.sales
-    specs = [*ADMIN_URL_SPECS, ("crm_admin:pipeline", [pipeline.pk])]
+    stage = pipeline.stages.order_by("position").first()
+    specs = [
+        *ADMIN_URL_SPECS,
+        ("crm_admin:pipeline", [pipeline.pk]),
+        ("crm_admin:stage", [stage.pk]),
+    ]
     for name, response in pages(client, busy_company.admin, specs, language):
         assert english_words(response.content.decode(), language) == [], name
 

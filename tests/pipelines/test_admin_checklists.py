@@ -1,5 +1,5 @@
-"""Admin pages: a stage's entry and exit checklist items in the
-designer (docs/domain/checklists.md, docs/domain/admin-pages.md).
+"""Admin pages: a stage's entry and exit checklist items on the stage's
+page, edited inline (docs/domain/checklists.md, docs/domain/admin-pages.md).
 
 What the admin sets here is what the board enforces on the next move: the tests check the
 designer's answer and then deal_move's behaviour.
@@ -13,8 +13,9 @@ from accounts.models import AuditEntry
 from deals.models import ChecklistCheck
 from deals.services.moves import deal_move
 from pipelinecrm.exceptions import ChecklistIncomplete
-from pipelines.models import ChecklistItem
+from pipelines.models import ChecklistItem, Stage
 from tests.factories import make_deal, make_item
+from tests.helpers import assert_no_inline_script
 
 pytestmark = pytest.mark.django_db
 
@@ -247,11 +248,191 @@ def test_an_archived_item_cannot_be_edited_or_moved(admin_client, company):
     )
 
 
-def test_designer_form_marks_the_rule_choices_for_the_script(admin_client, company):
+def test_stage_page_forms_mark_the_rule_choices_for_the_script(admin_client, company):
     make_item(company.stages[0], EXIT, text="Demo", satisfied_by="activity", activity_kind="call")
 
-    page = admin_client.get(reverse("crm_admin:pipeline", args=[company.sales.pk])).content.decode()
+    page = admin_client.get(
+        reverse("crm_admin:stage", args=[company.stages[0].pk])
+    ).content.decode()
 
     assert "data-satisfied-by" in page
     assert 'data-rule="field"' in page
     assert 'data-rule="activity"' in page
+
+
+# -- The stage page and inline editing ----------------------------------------------------
+
+
+def test_stage_page_shows_its_settings_and_items_as_rows_with_an_add_row_per_list(
+    admin_client, company, django_assert_max_num_queries
+):
+    stage = company.stages[2]
+    entry = make_item(stage, ENTRY, text="Decision maker identified")
+    make_item(stage, EXIT, text="Demo given", satisfied_by="activity", activity_kind="meeting")
+    make_item(stage, EXIT, text="Value known", satisfied_by="field", field_name="value")
+    make_item(stage, EXIT, text="Hidden", is_archived=True)
+    make_item(company.stages[3], EXIT, text="Another stage's")
+
+    # session, user, stage with its counts, its items, its neighbours, history
+    with django_assert_max_num_queries(6):
+        response = admin_client.get(reverse("crm_admin:stage", args=[stage.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<h1>Meeting/Demo <span class="badge"' in page
+    assert 'value="Meeting/Demo"' in page  # the settings form
+    # Items are rows in display mode: text, required, how satisfied; no form until "Edit".
+    assert page.index("Decision maker identified") < page.index("Demo given")
+    assert page.index("Demo given") < page.index("Value known")
+    assert "when done: Meeting" in page
+    assert "when filled in: Value" in page
+    assert f'id="item-{entry.pk}"' in page
+    assert f'hx-get="{reverse("crm_admin:item-edit", args=[entry.pk])}"' in page
+    assert f'name="item-{entry.pk}-text"' not in page
+    assert "Hidden" not in page
+    assert "Another stage's" not in page
+    # One add row at the end of each list, the list in a hidden field.
+    assert page.count(f'name="new-item-{stage.pk}-text"') == 2
+    assert f'type="hidden" name="new-item-{stage.pk}-kind" value="entry"' in page
+    assert f'type="hidden" name="new-item-{stage.pk}-kind" value="exit"' in page
+    # Links to the neighbouring stages and back to the pipeline.
+    assert reverse("crm_admin:stage", args=[company.stages[1].pk]) in page
+    assert reverse("crm_admin:stage", args=[company.stages[3].pk]) in page
+    assert reverse("crm_admin:pipeline", args=[company.sales.pk]) in page
+
+
+def test_inline_edit_round_trip_row_form_then_saved_row_in_display_mode(admin_client, company):
+    stage = company.stages[1]
+    item = make_item(stage, EXIT, text="Budget known")
+
+    form = admin_client.get(reverse("crm_admin:item-edit", args=[item.pk]), **HTMX)
+
+    assert form.status_code == 200
+    row = form.content.decode()
+    assert row.lstrip().startswith(f'<li class="item-row item-row-editing" id="item-{item.pk}"')
+    assert f'name="item-{item.pk}-text"' in row
+    assert 'value="Budget known"' in row
+    assert f'hx-post="{reverse("crm_admin:item-edit", args=[item.pk])}"' in row
+    assert f'hx-target="#item-{item.pk}"' in row
+
+    saved = _edit(admin_client, item, text="Budget confirmed", is_required=False)
+
+    assert saved.status_code == 200
+    page = saved.content.decode()
+    row = page[: page.index("</li>")]
+    assert row.lstrip().startswith(f'<li class="item-row" id="item-{item.pk}"')
+    assert "Budget confirmed" in row
+    assert "optional" in row
+    assert f'name="item-{item.pk}-text"' not in page
+    # The status line and the history come along out of band.
+    assert 'id="admin-status"' in page
+    assert "Checklist item “Budget confirmed” saved." in page
+    assert 'id="history"' in page
+    assert "Budget known → Budget confirmed" in page[page.index('id="history"') :]
+    item.refresh_from_db()
+    assert (item.text, item.is_required) == ("Budget confirmed", False)
+    entry = AuditEntry.objects.get(object_id=str(item.pk), action="edited")
+    assert entry.actor == company.admin
+    assert entry.changes == {
+        "text": ["Budget known", "Budget confirmed"],
+        "is_required": [True, False],
+    }
+
+
+def test_inline_edit_refused_keeps_the_row_a_form_with_the_error(admin_client, company):
+    item = make_item(company.stages[0], EXIT, text="Org known")
+
+    response = _edit(admin_client, item, text="")
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert page.lstrip().startswith(f'<li class="item-row item-row-editing" id="item-{item.pk}"')
+    assert "Say what has to be done." in page
+    assert 'aria-invalid="true"' in page
+    assert not AuditEntry.objects.exists()
+
+
+def test_cancel_gives_the_row_back_in_display_mode(admin_client, company):
+    item = make_item(company.stages[0], EXIT, text="Org known")
+
+    response = admin_client.get(reverse("crm_admin:item", args=[item.pk]), **HTMX)
+
+    page = response.content.decode()
+    assert page.lstrip().startswith(f'<li class="item-row" id="item-{item.pk}"')
+    assert f'name="item-{item.pk}-text"' not in page
+
+
+def test_inline_editing_works_without_javascript(admin_client, company):
+    stage = company.stages[0]
+    item = make_item(stage, EXIT, text="Org known")
+    other = make_item(stage, EXIT, text="Person known")
+    stage_page = reverse("crm_admin:stage", args=[stage.pk])
+
+    # "Edit" is a plain link: the stage page with that one row as a form.
+    page = admin_client.get(reverse("crm_admin:item-edit", args=[item.pk])).content.decode()
+    assert f'name="item-{item.pk}-text"' in page
+    assert f'name="item-{other.pk}-text"' not in page
+    assert '<h1>Prospecting <span class="badge"' in page
+    # Save: back to the stage page; a refusal shows the page with the form and its error.
+    saved = admin_client.post(
+        reverse("crm_admin:item-edit", args=[item.pk]),
+        _item_data(f"item-{item.pk}", text="Organization known"),
+    )
+    assert (saved.status_code, saved.url) == (302, stage_page)
+    refused = admin_client.post(
+        reverse("crm_admin:item-edit", args=[item.pk]), _item_data(f"item-{item.pk}", text="")
+    )
+    assert refused.status_code == 422
+    assert "Say what has to be done." in refused.content.decode()
+    # Cancel is a link to the stage page with every row shown as text.
+    cancel = admin_client.get(reverse("crm_admin:item", args=[item.pk])).content.decode()
+    assert "Organization known" in cancel
+    assert f'name="item-{item.pk}-text"' not in cancel
+    # Adding, moving and removing redirect back to the stage page as well.
+    added = admin_client.post(
+        reverse("crm_admin:item-create", args=[stage.pk]),
+        _item_data(f"new-item-{stage.pk}", kind="entry", text="Source recorded"),
+    )
+    assert (added.status_code, added.url) == (302, stage_page)
+    moved = admin_client.post(reverse("crm_admin:item-shift", args=[other.pk]), {"direction": "up"})
+    assert (moved.status_code, moved.url) == (302, stage_page)
+    assert _texts(stage, EXIT) == ["Person known", "Organization known"]
+    assert _texts(stage, ENTRY) == ["Source recorded"]
+
+
+def test_a_refused_add_row_shows_its_error_in_its_own_list(admin_client, company):
+    stage = company.stages[0]
+
+    response = _add(admin_client, stage, kind="exit", text="Value known", satisfied_by="field")
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert page.lstrip().startswith('<div id="checklists"')
+    exit_list = page[page.index('id="checklist-exit"') :]
+    assert "Choose the deal field" in exit_list
+    assert 'value="Value known"' in exit_list
+    assert "Choose the deal field" not in page[: page.index('id="checklist-exit"')]
+
+
+def test_an_archived_stage_has_no_page_and_an_archived_items_row_is_gone(admin_client, company):
+    stage = company.stages[1]
+    item = make_item(company.stages[0], EXIT, text="Old", is_archived=True)
+    Stage.objects.filter(pk=stage.pk).update(is_archived=True, position=99)
+
+    assert admin_client.get(reverse("crm_admin:stage", args=[stage.pk])).status_code == 404
+    assert admin_client.get(reverse("crm_admin:item-edit", args=[item.pk])).status_code == 404
+    assert admin_client.get(reverse("crm_admin:item", args=[item.pk]), **HTMX).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["stage", "item", "item-edit"])
+def test_the_stage_pages_open_without_javascript_and_run_no_inline_script(
+    admin_client, company, name
+):
+    item = make_item(company.stages[1], EXIT, text="Budget known")
+    target = company.stages[1].pk if name == "stage" else item.pk
+
+    response = admin_client.get(reverse(f"crm_admin:{name}", args=[target]))
+
+    assert response.status_code == 200
+    assert_no_inline_script(response)
+    assert "Budget known" in response.content.decode()

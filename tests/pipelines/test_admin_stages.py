@@ -74,7 +74,9 @@ def _remove(client, stage, target=None, **extra):
 # -- The designer page -----------------------------------------------------------------
 
 
-def test_designer_lists_active_stages_in_order_with_their_checklists(admin_client, company):
+def test_designer_lists_active_stages_in_order_compactly_with_their_checklist_counts(
+    admin_client, company
+):
     make_item(company.stages[2], ENTRY, text="Decision maker identified")
     make_item(
         company.stages[2], EXIT, text="Demo given", satisfied_by="activity", activity_kind="meeting"
@@ -84,12 +86,19 @@ def test_designer_lists_active_stages_in_order_with_their_checklists(admin_clien
 
     page = admin_client.get(reverse("crm_admin:pipeline", args=[company.sales.pk])).content.decode()
 
-    order = [page.index(f'<h3 id="stage-title-{s.pk}">{s.name}</h3>') for s in company.stages]
+    titles = [
+        f'<h3 id="stage-title-{s.pk}"><a href="{reverse("crm_admin:stage", args=[s.pk])}">'
+        f"{s.name}</a></h3>"
+        for s in company.stages
+    ]
+    order = [page.index(title) for title in titles]
     assert order == sorted(order)
-    assert "Decision maker identified" in page
-    assert "Demo given" in page
-    assert "Hidden" not in page
     assert "1 open deal<" in page
+    assert "1 entry item · 1 exit item" in page  # the archived item is not counted
+    assert "0 entry items · 0 exit items" in page
+    # The items themselves, and the stage forms, are on the stage's own page.
+    assert "Decision maker identified" not in page
+    assert 'name="stage-' not in page
 
 
 # -- Adding and editing ----------------------------------------------------------------
@@ -165,6 +174,11 @@ def test_edit_stage_shows_on_the_board_at_once_and_marks_the_forecast_dirty(admi
     )
 
     assert response.status_code == 200
+    # The stage page's settings are redrawn, its heading (the new name) out of band.
+    answer = response.content.decode()
+    assert answer.lstrip().startswith('<section id="stage-settings"')
+    assert '<h1>Offer <span class="badge"' in answer
+    assert "Stage “Offer” saved." in answer
     stage.refresh_from_db()
     assert (stage.name, stage.probability, stage.stall_threshold_days, stage.guidance) == (
         "Offer",
@@ -219,7 +233,7 @@ def test_edit_stage_refuses_bad_input_and_keeps_the_stage(admin_client, company,
     assert (stage.name, stage.probability, stage.stall_threshold_days) == ("Prospecting", 10, None)
 
 
-def test_edit_without_javascript_redirects_back_to_the_designer(admin_client, company):
+def test_edit_without_javascript_redirects_back_to_the_stage_page(admin_client, company):
     stage = company.stages[0]
 
     response = admin_client.post(
@@ -228,7 +242,7 @@ def test_edit_without_javascript_redirects_back_to_the_designer(admin_client, co
     )
 
     assert response.status_code == 302
-    assert response.url == reverse("crm_admin:pipeline", args=[company.sales.pk])
+    assert response.url == reverse("crm_admin:stage", args=[stage.pk])
     assert _names(company.sales)[0] == "Leads"
 
 
