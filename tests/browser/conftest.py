@@ -7,11 +7,13 @@ lifted here and only here (docs/architecture.md).
 """
 
 import re
+from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_deal
 
 # Every wait is bounded, so a browser or a page that never answers fails the test quickly
 # instead of hanging the suite.
@@ -74,3 +76,24 @@ def logged_in_page(page: Page, live_server, browser_company):
         return page
 
     return _login
+
+
+@pytest.fixture
+def board(browser_company):
+    """rep1's board: two cards in Prospecting, one in Qualification, prices that add up."""
+    company = browser_company
+    prospecting, qualification = company.stages[:2]
+    return SimpleNamespace(
+        company=company,
+        prospecting=prospecting,
+        qualification=qualification,
+        acme=make_deal(
+            company.rep1, company.sales, prospecting, title="Acme pilot", value=Decimal(3000)
+        ),
+        globex=make_deal(
+            company.rep1, company.sales, prospecting, title="Globex audit", value=Decimal(1000)
+        ),
+        initech=make_deal(
+            company.rep1, company.sales, qualification, title="Initech", value=Decimal(500)
+        ),
+    )

@@ -7,8 +7,6 @@ would. Every wait is on a server response or a DOM condition, never a sleep.
 """
 
 import re
-from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -57,27 +55,6 @@ def tab_to(page: Page, target, *, presses: int = 10) -> None:
 def open_board(page: Page, live_server, pipeline) -> None:
     page.goto(f"{live_server.url}/pipelines/{pipeline.pk}/board/")
     expect(page.get_by_role("heading", name=pipeline.name, level=1)).to_be_visible()
-
-
-@pytest.fixture
-def board(browser_company):
-    """rep1's board: two cards in Prospecting, one in Qualification, prices that add up."""
-    company = browser_company
-    prospecting, qualification = company.stages[:2]
-    return SimpleNamespace(
-        company=company,
-        prospecting=prospecting,
-        qualification=qualification,
-        acme=make_deal(
-            company.rep1, company.sales, prospecting, title="Acme pilot", value=Decimal(3000)
-        ),
-        globex=make_deal(
-            company.rep1, company.sales, prospecting, title="Globex audit", value=Decimal(1000)
-        ),
-        initech=make_deal(
-            company.rep1, company.sales, qualification, title="Initech", value=Decimal(500)
-        ),
-    )
 
 
 def test_refused_drag_snaps_back_then_the_dialog_completes_the_move(

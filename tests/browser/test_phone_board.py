@@ -8,7 +8,6 @@ snapping as it does for a finger. Every wait is on a server response or a DOM co
 
 import re
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -97,26 +96,6 @@ def open_board(page: Page, live_server, pipeline) -> None:
     expect(page.get_by_role("heading", name=pipeline.name, level=1)).to_be_visible()
     # Bring the board to the top of the screen, as a rep scrolls past the filters.
     page.locator("[data-board]").evaluate("el => el.scrollIntoView({block: 'start'})")
-
-
-@pytest.fixture
-def board(browser_company):
-    company = browser_company
-    prospecting, qualification = company.stages[:2]
-    return SimpleNamespace(
-        company=company,
-        prospecting=prospecting,
-        qualification=qualification,
-        acme=make_deal(
-            company.rep1, company.sales, prospecting, title="Acme pilot", value=Decimal(3000)
-        ),
-        globex=make_deal(
-            company.rep1, company.sales, prospecting, title="Globex audit", value=Decimal(1000)
-        ),
-        initech=make_deal(
-            company.rep1, company.sales, qualification, title="Initech", value=Decimal(500)
-        ),
-    )
 
 
 def test_one_column_fills_the_screen_and_a_swipe_snaps_to_the_next(
