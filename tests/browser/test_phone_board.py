@@ -281,3 +281,23 @@ def test_no_page_scrolls_sideways_at_390_px(logged_in_page, live_server, board):
         expect(page.locator("main")).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390 + 1, f"the {name} is {width} px wide"
+
+
+def test_one_tap_on_a_stage_in_the_sheet_moves_the_deal(logged_in_page, live_server, board):
+    company, qualification = board.company, board.qualification
+    page = logged_in_page(company.rep1)
+    open_board(page, live_server, company.sales)
+
+    page.get_by_role("button", name="Move to… Acme pilot").tap()
+    sheet = page.get_by_role("dialog", name="Move “Acme pilot”")
+    stages = sheet.get_by_role("list", name="Stages")
+    expect(stages.get_by_role("button")).to_have_count(len(company.stages))
+    expect(stages.get_by_role("button", name=board.prospecting.name)).to_be_disabled()
+    choice = stages.get_by_role("button", name=qualification.name)
+    assert choice.bounding_box()["height"] >= 44
+    with page.expect_response(is_post_to("/move/")) as moved:
+        choice.tap()
+    assert moved.value.status == 200
+    expect(sheet).to_be_hidden()
+    expect(page.locator(f"#cards-{qualification.pk} #deal-{board.acme.pk}")).to_have_count(1)
+    assert Deal.objects.get(pk=board.acme.pk).stage_id == qualification.pk
