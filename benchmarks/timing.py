@@ -78,14 +78,16 @@ def measure(
     """Run ``action`` ``runs`` times; median wall and CPU time of this process, and the
     number of queries.
 
-    Without ``prepare`` an untimed warm-up run comes first. The queries are counted in an
+    An untimed warm-up run comes first: one-time lookups, caches and writes (an API
+    token's first-use time) are not a request's steady cost. The queries are counted in an
     untimed run of their own: capturing them swaps in Django's debug cursor, which records
     and logs every statement, so the timed runs go without it. ``prepare``, if given, runs
-    untimed before every run (to undo what the previous run did), and there is no warm-up.
+    untimed before every run (to undo what the previous run did).
     """
-    if prepare is None:
-        action()  # warm-up: one-time lookups and caches are not a request's steady cost
-    else:
+    if prepare is not None:
+        prepare()
+    action()  # warm-up
+    if prepare is not None:
         prepare()
     with CaptureQueriesContext(connection) as captured:
         action()

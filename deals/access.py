@@ -4,7 +4,7 @@ Pages, fragments, the API, exports and jobs all ask here. Everything attached to
 follows the deal. Invisible objects answer 404; visible but forbidden actions 403.
 """
 
-from django.db.models import Exists, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -97,6 +97,12 @@ def deals_editable_by(user: User) -> QuerySet[Deal]:
     return Deal.objects.filter(_editable_q(user))
 
 
+def is_editable_by(user: User) -> Exists:
+    """Whether ``user`` may change the deal of each row, as an expression to annotate a
+    deals queryset with: ``can_edit`` in the same statement that reads the deal."""
+    return Exists(deals_editable_by(user).filter(pk=OuterRef("pk")))
+
+
 def deal_get_visible_or_404(user: User, pk: int | str, queryset: QuerySet | None = None) -> Deal:
     qs = deals_visible_to(user) if queryset is None else queryset.filter(_visible_q(user))
     try:
@@ -133,6 +139,13 @@ def edit_forbidden(verb: str = "change") -> Forbidden:
 def ensure_can_edit(user: User, deal: Deal, verb: str = "change") -> None:
     """Refuse (403) a user who may see ``deal`` but not ``verb`` it."""
     if not can_edit(user, deal):
+        raise edit_forbidden(verb)
+
+
+def ensure_editable(deal: Deal, verb: str = "change") -> None:
+    """``ensure_can_edit`` for a deal read with ``is_editable=is_editable_by(user)``: the
+    answer came with the deal, so the check costs no statement."""
+    if not deal.is_editable:
         raise edit_forbidden(verb)
 
 

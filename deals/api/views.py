@@ -26,7 +26,8 @@ from deals.access import (
     deal_get_visible_or_404,
     deal_owner_choices,
     deals_visible_to,
-    ensure_can_edit,
+    ensure_editable,
+    is_editable_by,
     visible_through_deal,
 )
 from deals.api import serializers as s
@@ -39,7 +40,7 @@ from deals.api.filters import (
 )
 from deals.models import Activity, Deal, DealEvent, LostReason, Notification, Organization, Person
 from deals.selectors.board import board_columns, card_models, decorate_moved
-from deals.selectors.filters import BoardFilters, deals_with_figures
+from deals.selectors.filters import BoardFilters, deals_with_figures, with_figures
 from deals.selectors.notifications import notifications_for
 from deals.services.activities import activity_delete, activity_log, activity_set_done
 from deals.services.checklist import checklist_item_check, checklist_item_uncheck
@@ -73,6 +74,10 @@ MOVE_REFUSED = OpenApiResponse(
 FORBIDDEN = OpenApiResponse(ErrorSerializer, description="You see the deal but may not change it.")
 ITEM_ID = OpenApiParameter("item_id", int, OpenApiParameter.PATH, description="Checklist item")
 IN_USE = OpenApiResponse(ErrorSerializer, description="Refused: deals or people still use it.")
+
+
+# The actions that change the deal of the URL (``_editable_deal``).
+EDITS = {"partial_update", "move", "won", "lost", "reopen", "checklist"}
 
 
 def _action_schema(request, refusals: dict, summary: str):
@@ -109,6 +114,13 @@ class DealViewSet(
     def scoped_queryset(self, user):
         return deals_with_figures(deals_visible_to(user))
 
+    def get_queryset(self):
+        deals = super().get_queryset()
+        if self.action in EDITS and not getattr(self, "swagger_fake_view", False):
+            # Whether the user may change the deal comes with it (deals/access.py).
+            deals = deals.annotate(is_editable=is_editable_by(self.request.user))
+        return deals
+
     def _answer(self, deal: Deal, code: int = status.HTTP_200_OK) -> Response:
         """The deal as it is now, re-read with its figures."""
         fresh = self.scoped_queryset(self.request.user).get(pk=deal.pk)
@@ -121,7 +133,7 @@ class DealViewSet(
         about field errors; the services check again under their locks.
         """
         deal = self.get_object()
-        ensure_can_edit(self.request.user, deal)
+        ensure_editable(deal)
         return deal
 
     @extend_schema(
@@ -166,11 +178,10 @@ class DealViewSet(
             pipeline=data.get("pipeline"),
             override_reason=data.get("override_reason", ""),
         )
-        # The mover may edit the deal and it is open: its checklist progress in one query.
-        fresh = self.scoped_queryset(request.user).get(pk=result.deal.pk)
-        return Response(
-            s.DealSerializer(decorate_moved(fresh), context=self.get_serializer_context()).data
-        )
+        # The deal as the move left it (read under its lock, with its stage), not read
+        # again; the mover may edit it and it is open: its checklist progress in one query.
+        moved = decorate_moved(with_figures(result.deal))
+        return Response(s.DealSerializer(moved, context=self.get_serializer_context()).data)
 
     @_action_schema(s.WonSerializer, {409: MOVE_REFUSED}, "Mark won")
     @action(detail=True, methods=["post"])

@@ -90,3 +90,11 @@ def deals_filtered(*, user: User, filters: BoardFilters, queryset=None) -> Query
 def deals_with_figures(deals: QuerySet[Deal]) -> QuerySet[Deal]:
     """``probability`` (effective) and ``weighted`` computed in SQL, for lists of any size."""
     return deals.annotate(probability=EFFECTIVE_PROBABILITY, weighted=WEIGHTED_VALUE)
+
+
+def with_figures(deal: Deal) -> Deal:
+    """``deals_with_figures``' two figures for one deal in memory, its stage loaded (a deal
+    just moved), from the model's properties that state the same rule; no statement."""
+    deal.probability = deal.effective_probability
+    deal.weighted = deal.weighted_value
+    return deal

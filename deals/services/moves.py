@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, F, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from deals.access import can_override, deals_editable_by, edit_forbidden, ensure_can_edit
+from deals.access import can_override, edit_forbidden, ensure_can_edit, is_editable_by
 from deals.checklist_rules import move_missing_items
 from deals.models import Deal, DealEvent, LostReason, MoveRefusal, StageChange
 from deals.services.events import deal_event_record
@@ -76,8 +76,7 @@ def _locked_deal(
     """
     rows = Deal.objects.select_for_update(of=("self",))
     if editable_by is not None:
-        editable = deals_editable_by(editable_by).filter(pk=OuterRef("pk"))
-        rows = rows.annotate(is_editable=Exists(editable))
+        rows = rows.annotate(is_editable=is_editable_by(editable_by))
     if neighbour_position is not None:
         rows = rows.annotate(neighbour_position=neighbour_position)
     if count_open_in is not None:
@@ -312,8 +311,10 @@ def _deal_move(
     placement = _move_rows(deal=fresh, to_stage=to_stage, to_position=target_position, now=now)
     time_in_from_stage = now - fresh.stage_entered_at
     fresh.position, fresh.updated_at, fresh.version = target_position, now, fresh.version + 1
+    # The deal as the move left it, with its (locked) stage and pipeline: callers answer
+    # from it without reading it again (docs/performance/move-request.md).
+    fresh.stage, fresh.pipeline = to_stage, to_stage.pipeline
     if not same_stage:
-        fresh.stage, fresh.pipeline = to_stage, to_stage.pipeline
         fresh.stage_entered_at, fresh.is_stalled, fresh.stalled_since = now, False, None
 
     if same_stage:
