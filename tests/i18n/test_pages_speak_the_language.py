@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import User
-from deals.models import Activity
+from deals.models import Activity, Organization, Person
 from pipelines.models import ActivityKind
 from tests import factories
 
@@ -182,15 +182,30 @@ def test_the_admin_pages_have_no_english_label(client, busy_company, language):
         *ADMIN_URL_SPECS,
         ("crm_admin:pipeline", [pipeline.pk]),
         ("crm_admin:stage", [stage.pk]),
+        ("crm_admin:user", [busy_company.rep1.pk]),
+        ("crm_admin:team", [busy_company.north.pk]),
     ]
     for name, response in pages(client, busy_company.admin, specs, language):
         assert english_words(response.content.decode(), language) == [], name
 
 
 @pytest.mark.parametrize("language", ["de", "nl"])
-def test_a_deal_page_has_no_english_label(client, busy_company, language):
+def test_pages_of_one_thing_have_no_english_label(client, busy_company, language):
+    """A deal, an organization, a person, the team's analytics."""
+    organization = Organization.objects.create(name="Zeta GmbH")
+    person = Person.objects.create(name="Zora Zeta", organization=organization)
     deal = busy_company.sales.deals.get(title="Zeta 42")
-    specs = [("deal-detail", [deal.pk])]
+    deal.organization, deal.person = organization, person
+    deal.save(update_fields=["organization", "person"])
+    team = busy_company.north.pk
+    specs = [
+        ("deal-detail", [deal.pk]),
+        ("organization-detail", [organization.pk]),
+        ("person-detail", [person.pk]),
+        ("team-dashboard", [team]),
+        ("team-checklists", [team]),
+        ("team-probabilities", [team]),
+    ]
     for name, response in pages(client, busy_company.manager, specs, language):
         assert english_words(response.content.decode(), language) == [], name
 
