@@ -1,10 +1,14 @@
 """Small builders for test data. Deals are created through the deal_create service."""
 
+import datetime
 import itertools
 from decimal import Decimal
 
+from django.utils import timezone
+
 from accounts.models import Role, Team, TeamMembership, User
 from deals.models import Deal
+from deals.services.activities import activity_log
 from deals.services.deals import deal_create
 from pipelines.models import ChecklistItem, Pipeline, Stage
 
@@ -93,3 +97,17 @@ def speaking(user: User, language: str) -> User:
     user.language = language
     user.save(update_fields=["language"])
     return user
+
+
+def make_planned_activity(
+    user: User, deal: Deal, *, subject: str = "Ring them", due_in=datetime.timedelta(hours=-1)
+):
+    """A call ``user`` scheduled on ``deal``, due ``due_in`` from now (overdue by default)."""
+    return activity_log(
+        user=user,
+        deal=deal,
+        kind="call",
+        subject=subject,
+        done=False,
+        due_at=timezone.now() + due_in,
+    )

@@ -10,10 +10,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from deals.models import Activity
-from deals.services.activities import activity_log
 from tests.browser.helpers import is_post_to
 from tests.browser.phone import PHONE
-from tests.factories import make_deal
+from tests.factories import make_deal, make_planned_activity
 
 pytestmark = [pytest.mark.browser, pytest.mark.browser_context_args(**PHONE)]
 
@@ -29,14 +28,9 @@ class Taps:
         self.count += 1
 
 
-def _planned(company, deal, subject: str) -> Activity:
-    return activity_log(
-        user=company.rep1,
-        deal=deal,
-        kind="call",
-        subject=subject,
-        done=False,
-        due_at=timezone.now() - datetime.timedelta(hours=1),
+def _planned(company, deal, subject: str = "Ring them") -> Activity:
+    return make_planned_activity(
+        company.rep1, deal, subject=subject, due_in=datetime.timedelta(hours=-1)
     )
 
 

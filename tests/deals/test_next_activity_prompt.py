@@ -14,7 +14,7 @@ from deals.models import Activity, Deal
 from deals.selectors.activities import quick_due_at, quick_due_choices
 from deals.services.activities import activity_log
 from deals.services.moves import deal_mark_won
-from tests.factories import make_deal
+from tests.factories import make_deal, make_planned_activity
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -23,14 +23,9 @@ def _text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
-def _planned(company, deal, subject="Ring them") -> Activity:
-    return activity_log(
-        user=company.rep1,
-        deal=deal,
-        kind="call",
-        subject=subject,
-        done=False,
-        due_at=timezone.now() - datetime.timedelta(hours=2),
+def _planned(company, deal, subject: str = "Ring them") -> Activity:
+    return make_planned_activity(
+        company.rep1, deal, subject=subject, due_in=datetime.timedelta(hours=-2)
     )
 
 
