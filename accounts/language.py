@@ -1,5 +1,5 @@
 """The user's language: chosen in the profile or the user menu, first taken from the
-browser at sign-in (docs/i18n.md)."""
+browser (or the language cookie of the login page's choice) at sign-in (docs/i18n.md)."""
 
 from django import forms
 from django.conf import settings
@@ -72,4 +72,22 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         back = "/"
-    return redirect(back)
+    response = redirect(back)
+    if form.is_valid():
+        # The language cookie too, so the login page keeps it after logging out.
+        _remember_in_cookie(response, form.instance.language)
+    return response
+
+
+def _remember_in_cookie(response: HttpResponse, language: str) -> None:
+    """Django's language cookie, set as its set_language view sets it (docs/i18n.md)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )

@@ -20,6 +20,8 @@ urlpatterns = [
         views.web_manifest,
         name="web-manifest",
     ),
+    # Django's set_language: the language choice of someone not signed in (docs/i18n.md).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("api/", include("pipelinecrm.api")),
     path("", include("deals.urls")),

@@ -253,6 +253,32 @@
     if (toast) toast.textContent = gettext("Could not reach the server; nothing was changed.");
   });
 
+  /* The "Filters" button that folds the filters on a phone counts the filters in use; it
+   * follows the form as the user changes it (docs/domain/phone.md). */
+  function countFilters(form) {
+    var count = 0;
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.type === "submit") return;
+      if (field.type === "checkbox") {
+        if (field.checked) count += 1;
+      } else if (field.value.trim()) {
+        count += 1;
+      }
+    });
+    return count;
+  }
+  function showFilterCount(event) {
+    var form = event.target.form;
+    if (!form || !form.hasAttribute("data-board-filters")) return;
+    var fold = form.closest("[data-filters-fold]");
+    var label = fold && fold.querySelector("[data-filters-count]");
+    if (!label) return;
+    var count = countFilters(form);
+    label.textContent = count ? " (" + count + ")" : "";
+  }
+  document.addEventListener("input", showFilterCount);
+  document.addEventListener("change", showFilterCount);
+
   htmx.onLoad(function (root) {
     if (typeof Sortable !== "undefined") initSortables(root);
   });
