@@ -22,7 +22,7 @@ For a refused move, assert on the response status (409) and then on what the use
 """
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 # True once the card being dragged (SortableJS's own ``Sortable.dragged``) sits somewhere
@@ -134,3 +134,13 @@ def _center(locator: Locator) -> tuple[float, float]:
     if box is None:
         raise AssertionError(f"{locator} is not visible, so it cannot be dragged or dropped on")
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def assert_pages_fit(page: Page, base_url: str, paths: dict[str, str], width: int) -> None:
+    """Each page of ``paths`` (name → path) is at most ``width`` px wide: nothing makes
+    the screen scroll sideways (docs/domain/phone.md)."""
+    for name, path in paths.items():
+        page.goto(f"{base_url}{path}")
+        expect(page.locator("main")).to_be_visible()
+        actual = page.evaluate("document.documentElement.scrollWidth")
+        assert actual <= width + 1, f"the {name} is {actual} px wide"

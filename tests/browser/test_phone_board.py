@@ -11,91 +11,23 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from deals.models import Deal
 from pipelines.models import ChecklistItem
-from tests.browser.helpers import is_post_to
-from tests.browser.phone import PHONE
+from tests.browser.helpers import assert_pages_fit, is_post_to
+from tests.browser.phone import (
+    LONG_PRESS_MS,
+    PHONE,
+    Finger,
+    center,
+    column_left,
+    open_board,
+    wait_until_snapped,
+)
 from tests.factories import make_deal, make_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.browser_context_args(**PHONE)]
-
-# SortableJS picks a card up after a press of 300 ms on a touch screen (static/js/board.js).
-LONG_PRESS_MS = 600
-# How far a column may sit from its snapped place (the board's 12 px padding) and still count
-# as snapped: device pixels round.
-SNAP_SLACK_PX = 2
-
-
-class Finger:
-    """One finger on the touch screen, through Chromium's input pipeline."""
-
-    def __init__(self, page: Page):
-        self.page = page
-        self.cdp = page.context.new_cdp_session(page)
-        self.x = self.y = 0.0
-
-    def _send(self, kind: str, points: list) -> None:
-        self.cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
-
-    def down(self, x: float, y: float) -> None:
-        self.x, self.y = x, y
-        self._send("touchStart", [{"x": x, "y": y}])
-
-    def move(self, x: float, y: float, *, steps: int = 8) -> None:
-        start_x, start_y = self.x, self.y
-        for step in range(1, steps + 1):
-            self.x = start_x + (x - start_x) * step / steps
-            self.y = start_y + (y - start_y) * step / steps
-            self._send("touchMove", [{"x": self.x, "y": self.y}])
-
-    def up(self) -> None:
-        self._send("touchEnd", [])
-
-    def swipe(self, from_x: float, to_x: float, y: float) -> None:
-        self.down(from_x, y)
-        self.move(to_x, y, steps=10)
-        self.up()
-
-
-def column_left(page: Page, stage) -> float:
-    return page.locator(f"#column-{stage.pk}").evaluate("el => el.getBoundingClientRect().left")
-
-
-def wait_until_snapped(page: Page, stage) -> None:
-    """Until ``stage``'s column has come to rest where the board snaps a column."""
-    page.wait_for_function(
-        """([id, slack]) => {
-          const board = document.querySelector("[data-board]");
-          const column = document.getElementById(id);
-          const left = column.getBoundingClientRect().left - board.getBoundingClientRect().left;
-          const padding = parseFloat(getComputedStyle(board).scrollPaddingLeft);
-          const resting = board.dataset.lastLeft === String(board.scrollLeft);
-          board.dataset.lastLeft = String(board.scrollLeft);
-          return resting && Math.abs(left - padding) <= slack;
-        }""",
-        arg=[f"column-{stage.pk}", SNAP_SLACK_PX],
-        polling=100,
-    )
-
-
-def center(locator) -> tuple[float, float]:
-    box = locator.bounding_box()
-    assert box is not None, f"{locator} is not visible"
-    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-
-
-def move_to(page: Page, deal: Deal):
-    """The card's "Move to…" button."""
-    return page.locator(f"#deal-{deal.pk}").get_by_role("button", name=re.compile("Move"))
-
-
-def open_board(page: Page, live_server, pipeline) -> None:
-    page.goto(f"{live_server.url}/pipelines/{pipeline.pk}/board/")
-    expect(page.get_by_role("heading", name=pipeline.name, level=1)).to_be_visible()
-    # Bring the board to the top of the screen, as a rep scrolls past the filters.
-    page.locator("[data-board]").evaluate("el => el.scrollIntoView({block: 'start'})")
 
 
 def test_one_column_fills_the_screen_and_a_swipe_snaps_to_the_next(
@@ -276,11 +208,7 @@ def test_no_page_scrolls_sideways_at_390_px(logged_in_page, live_server, board):
         "activities": reverse("activities"),
         "dashboard": reverse("dashboard"),
     }
-    for name, path in pages.items():
-        page.goto(f"{live_server.url}{path}")
-        expect(page.locator("main")).to_be_visible()
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390 + 1, f"the {name} is {width} px wide"
+    assert_pages_fit(page, live_server.url, pages, 390)
 
 
 def test_one_tap_on_a_stage_in_the_sheet_moves_the_deal(logged_in_page, live_server, board):

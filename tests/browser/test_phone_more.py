@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 
 from deals.models import Deal
 from deals.services.moves import deal_move
-from tests.browser.phone import PHONE, TABLET
-from tests.browser.test_phone_board import Finger, center, open_board, wait_until_snapped
+from tests.browser.helpers import assert_pages_fit
+from tests.browser.phone import PHONE, TABLET, Finger, center, open_board, wait_until_snapped
 from tests.factories import make_deal
 
 pytestmark = [pytest.mark.browser, pytest.mark.browser_context_args(**PHONE)]
@@ -180,11 +180,7 @@ def test_a_tablet_folds_the_menu_and_no_page_scrolls_sideways(logged_in_page, li
         "dashboard": reverse("dashboard"),
         "admin pipelines": reverse("crm_admin:pipelines"),
     }
-    for name, path in pages.items():
-        page.goto(f"{live_server.url}{path}")
-        expect(page.locator("main")).to_be_visible()
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 768 + 1, f"the {name} is {width} px wide"
+    assert_pages_fit(page, live_server.url, pages, 768)
 
     # The navigation folds behind the Menu button and unfolds within the screen's width.
     navigation = page.get_by_role("navigation", name="Main")
