@@ -1,12 +1,7 @@
-"""Dates of the forecast and the dashboards: today and months in the company time zone."""
+"""Months of the forecast and the dashboards, in the company time zone (today:
+pipelinecrm/calendar.py)."""
 
 import datetime
-
-from django.utils import timezone
-
-
-def company_today(now: datetime.datetime | None = None) -> datetime.date:
-    return timezone.localdate(now or timezone.now(), timezone.get_default_timezone())
 
 
 def month_shift(month: datetime.date, months: int) -> datetime.date:

@@ -19,9 +19,10 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from accounts.models import Team, TeamMembership
-from forecasting.calendar import company_today, month_shift
+from forecasting.calendar import month_shift
 from forecasting.models import ForecastSnapshot, Quota
 from forecasting.services.forecast import forecasts_recompute
+from pipelinecrm.calendar import company_today
 
 QUOTA_MONTHS = 6  # either side of the current month
 QUOTA_STRETCH = Decimal("1.1")  # quotas sit a little above the forecast

@@ -16,9 +16,9 @@ from django.utils import dateformat
 from django.utils.translation import gettext as _
 
 from deals.models import Deal
-from forecasting.calendar import company_today
 from forecasting.forecast_rules import forecast_deals, forecast_totals
 from forecasting.money import money
+from pipelinecrm.calendar import company_today
 
 GroupBy = Literal["owner", "team", "stage", "month"]
 

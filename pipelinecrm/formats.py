@@ -15,8 +15,10 @@ from functools import lru_cache
 from babel import Locale
 from babel.numbers import format_currency
 from django.conf import settings
-from django.utils import dateformat, timezone, translation
+from django.utils import dateformat, translation
 from django.utils.formats import get_format
+
+from pipelinecrm.calendar import company_today
 
 
 def _quantize(amount: Decimal | int | float, digits: int) -> Decimal:
@@ -60,7 +62,6 @@ class PageFormats:
     def __init__(self) -> None:
         self.thousands = get_format("THOUSAND_SEPARATOR")
         self.before, self.after = currency_affixes()
-        self._days: dict[date, str] = {}
         self._close_days: dict[date, str] = {}
         self.today = company_today()
 
@@ -76,21 +77,14 @@ class PageFormats:
             return money(amount)
         return f"{self.before}{self.whole(amount)}{self.after}"
 
-    def day_month(self, day: date) -> str:
-        """``day`` as ``date:"j M"`` prints it; a page repeats few distinct days."""
-        if day not in self._days:
-            self._days[day] = dateformat.format(day, "j M")
-        return self._days[day]
-
     def close_date(self, day: date) -> str:
-        """An expected close date on a card: ``7 Dec``, with the year when it is not this
-        year's (``7 Dec 2025``); a page repeats few distinct days."""
+        """``close_date(day, today)``, once per distinct day: a page repeats few."""
         if day not in self._close_days:
-            pattern = "j M" if day.year == self.today.year else "j M Y"
-            self._close_days[day] = dateformat.format(day, pattern)
+            self._close_days[day] = close_date(day, self.today)
         return self._close_days[day]
 
 
-def company_today() -> date:
-    """Today in the company's time zone (settings.TIME_ZONE), whatever the server's."""
-    return timezone.localdate(timezone.now(), timezone.get_default_timezone())
+def close_date(day: date, today: date) -> str:
+    """An expected close date as cards and the deal page print it: ``7 Dec``, with the year
+    when it is not ``today``'s (``7 Dec 2025``)."""
+    return dateformat.format(day, "j M" if day.year == today.year else "j M Y")

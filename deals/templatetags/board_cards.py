@@ -6,7 +6,6 @@ formats read once, deal models turned into cards (docs/decisions/0011-jinja2-for
 
 from django import template
 from django.template import engines
-from django.utils import dateformat
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -14,7 +13,8 @@ from django.utils.translation import gettext as _
 from deals.checklist_rules import automatic_hint, log_now_hint
 from deals.models import Deal
 from deals.selectors.cards import Card
-from pipelinecrm.formats import PageFormats, company_today
+from pipelinecrm.calendar import company_today
+from pipelinecrm.formats import PageFormats, close_date
 from pipelinecrm.url_templates import url_pattern
 
 register = template.Library()
@@ -79,10 +79,9 @@ def overdue_close_date(deal: Deal) -> str:
     today = company_today()
     if deal.status != Deal.Status.OPEN or day is None or day >= today:
         return ""
-    text = dateformat.format(day, "j M" if day.year == today.year else "j M Y")
     return format_html(
         '<span class="badge badge-late" data-testid="close-overdue">{}</span>',
-        _("Overdue: expected close %(date)s") % {"date": text},
+        _("Overdue: expected close %(date)s") % {"date": close_date(day, today)},
     )
 
 

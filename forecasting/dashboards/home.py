@@ -10,7 +10,6 @@ from accounts.models import User
 from deals.access import visible_through_deal
 from deals.expressions import WEIGHTED_VALUE, ZERO
 from deals.models import Activity, Deal
-from forecasting.calendar import company_today
 from forecasting.dashboards.figures import (
     STALLED_LIST_LIMIT,
     Figures,
@@ -21,6 +20,7 @@ from forecasting.dashboards.figures import (
 from forecasting.dashboards.periods import Period, company_midnight
 from forecasting.dashboards.teams import Scope
 from forecasting.money import money
+from pipelinecrm.calendar import company_today
 
 ACTIVITY_LIST_LIMIT = 15
 UPCOMING_DAYS = 7

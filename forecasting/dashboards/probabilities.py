@@ -10,13 +10,13 @@ from django.db.models.functions import Coalesce
 
 from deals.expressions import MONEY_SUM_FIELD
 from deals.models import Deal, StageChange
-from forecasting.calendar import company_today
 from forecasting.dashboards.figures import Figures, percent, period_deals
 from forecasting.dashboards.periods import Period
 from forecasting.dashboards.stages import pipeline_stages
 from forecasting.dashboards.teams import Scope
 from forecasting.forecast_rules import forecast_totals
 from forecasting.money import money
+from pipelinecrm.calendar import company_today
 from pipelines.models import Pipeline, Stage
 
 # Below this many closed deals an observed win rate is noise, not evidence.

@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from accounts.models import Team
 from deals.expressions import ZERO
 from deals.models import Deal
-from forecasting.calendar import company_today
 from forecasting.dashboards.figures import (
     STALLED_LIST_LIMIT,
     Figures,
@@ -24,6 +23,7 @@ from forecasting.dashboards.periods import Period
 from forecasting.dashboards.stages import StageFigures, stage_figures
 from forecasting.dashboards.teams import Scope, TeamPerson, team_people
 from forecasting.dashboards.trend import TrendPoint, forecast_trend
+from pipelinecrm.calendar import company_today
 from pipelines.models import Pipeline
 
 

@@ -10,10 +10,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from forecasting.calendar import company_today, month_shift
+from forecasting.calendar import month_shift
 from forecasting.forecast_rules import forecast_rows
 from forecasting.models import ForecastClaim, ForecastSnapshot
 from forecasting.services.claims import rows_claim
+from pipelinecrm.calendar import company_today
 from pipelines.models import Pipeline
 
 # Months of snapshots either side of the current one

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Role, Team
 from deals.selectors.board import main_pipeline
-from forecasting.calendar import company_today
 from forecasting.dashboards import charts
 from forecasting.dashboards.checklists import checklist_figures
 from forecasting.dashboards.home import rep_home
@@ -27,6 +26,7 @@ from forecasting.dashboards.probabilities import (
 )
 from forecasting.dashboards.team import TeamDashboard, team_dashboard
 from forecasting.dashboards.teams import Scope, dashboard_team_choice, dashboard_teams, team_people
+from pipelinecrm.calendar import company_today
 from pipelines.models import Pipeline
 from pipelines.selectors import active_pipelines
 
