@@ -41,7 +41,8 @@ WITH stages AS (
 INSERT INTO deals_deal (
     title, value, expected_close_date, status, lost_note, closed_at, position,
     probability_override, stage_entered_at, last_activity_at, is_stalled, version,
-    created_at, updated_at, owner_id, pipeline_id, stage_id, lost_reason_id, organization_id
+    created_at, updated_at, owner_id, pipeline_id, stage_id, lost_reason_id, organization_id,
+    custom_fields
 )
 SELECT 'Deal ' || g,
        CASE WHEN r < 0.95 THEN round((random() * 100000)::numeric, 2) END,
@@ -57,7 +58,8 @@ SELECT 'Deal ' || g,
        CASE WHEN random() < 0.5 THEN entered + random() * (now() - entered) END,
        false, 1, entered, now(), owner_id, pipeline_id, stage_id,
        CASE WHEN status = 'lost' THEN (SELECT min(id) FROM deals_lostreason) END,
-       (SELECT ids[1 + g %% cardinality(ids)] FROM organizations)
+       (SELECT ids[1 + g %% cardinality(ids)] FROM organizations),
+       '{}'::jsonb
 FROM base
 """
 

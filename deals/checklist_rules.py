@@ -5,7 +5,9 @@ deals/services/checklist.py, so reads never import writes (docs/architecture-lay
 
 docs/domain/checklists.md: ``manual`` items are ticked by a person (and stay ticked when
 the deal moves back and forth); ``field`` items hold while the named deal field is not
-empty (0 counts); ``activity`` items hold when a done activity of the named kind exists —
+empty (0 counts); ``custom_field`` items while the deal's value of the custom field meets
+the item's condition (docs/domain/custom-fields.md); ``activity`` items hold when a done
+activity of the named kind exists —
 for exit items done since the deal last entered the stage, for entry items at any time.
 """
 
@@ -16,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deals.models import Activity, ChecklistCheck, Deal
+from pipelines.custom_fields import condition_holds, condition_sentence
 from pipelines.models import ActivityKind, ChecklistItem, Pipeline, Stage
 
 # What the deal page says of an automatic item: one sentence per field and activity kind,
@@ -71,6 +74,11 @@ def automatic_hint(item: ChecklistItem) -> str:
     """How an automatic item (``is_satisfied`` set by ``items_with_state``) is satisfied,
     in the active language; empty for a manual item."""
     satisfied = getattr(item, "is_satisfied", False)
+    if item.satisfied_by == ChecklistItem.SatisfiedBy.CUSTOM_FIELD:
+        rule = custom_field_rule(item)
+        if satisfied:
+            return _("Automatic: %(rule)s.") % {"rule": rule}
+        return _("Automatic: %(rule)s (fill it in under Details).") % {"rule": rule}
     if item.satisfied_by == ChecklistItem.SatisfiedBy.FIELD:
         texts = FIELD_FILLED if satisfied else FIELD_MISSING
         return str(texts.get(item.field_name, ""))
@@ -83,6 +91,11 @@ def automatic_hint(item: ChecklistItem) -> str:
             texts = ACTIVITY_MISSING
         return str(texts.get(item.activity_kind, ""))
     return ""
+
+
+def custom_field_rule(item: ChecklistItem) -> str:
+    """What a custom-field item asks, e.g. "Budget confirmed is yes"."""
+    return condition_sentence(item.custom_field, item.condition, item.condition_value)
 
 
 def log_now_hint(item: ChecklistItem) -> str:
@@ -112,6 +125,9 @@ def item_satisfied(
         return ticked
     if item.satisfied_by == ChecklistItem.SatisfiedBy.FIELD:
         return field_is_filled(deal, item.field_name)
+    if item.satisfied_by == ChecklistItem.SatisfiedBy.CUSTOM_FIELD:
+        stored = (deal.custom_fields or {}).get(item.custom_field.key)
+        return condition_holds(item.custom_field, item.condition, item.condition_value, stored)
     if last_done_at is None or last_done_at > now:
         return False
     return item.kind == ChecklistItem.Kind.ENTRY or last_done_at >= deal.stage_entered_at
@@ -135,7 +151,7 @@ def items_with_state(*, deal: Deal, items: QuerySet[ChecklistItem]) -> list[Chec
         .order_by("-done_at")
         .values("done_at")[:1]
     )
-    annotated = items.select_related("stage").annotate(
+    annotated = items.select_related("stage", "custom_field").annotate(
         is_ticked=Exists(ChecklistCheck.objects.filter(deal=deal, item=OuterRef("pk"))),
         last_done_at=Subquery(last_done),
     )

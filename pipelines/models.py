@@ -119,6 +119,16 @@ class ChecklistItem(models.Model):
         MANUAL = "manual", _("A person ticks it")
         FIELD = "field", _("A deal field is filled in")
         ACTIVITY = "activity", _("A done activity")
+        CUSTOM_FIELD = "custom_field", _("A custom field meets a condition")
+
+    class Condition(models.TextChoices):
+        """What a custom-field item asks of the field (docs/domain/custom-fields.md)."""
+
+        FILLED = "filled", _("is filled in")
+        YES = "yes", _("is yes")
+        ONE_OF = "one_of", _("is one of")
+        AT_LEAST = "at_least", _("is at least")
+        AT_MOST = "at_most", _("is at most")
 
     class Field(models.TextChoices):
         VALUE = "value", _("Value")
@@ -131,9 +141,22 @@ class ChecklistItem(models.Model):
     text = models.CharField(max_length=200)
     position = models.PositiveIntegerField()
     is_required = models.BooleanField(default=True)
-    satisfied_by = models.CharField(max_length=10, choices=SatisfiedBy, default=SatisfiedBy.MANUAL)
+    satisfied_by = models.CharField(max_length=12, choices=SatisfiedBy, default=SatisfiedBy.MANUAL)
     field_name = models.CharField(max_length=30, choices=Field, blank=True)
     activity_kind = models.CharField(max_length=10, choices=ActivityKind, blank=True)
+    # A custom-field item: the field, the condition and its operand (option keys for
+    # "one of", a number or an ISO date as text for "at least"/"at most"); see
+    # pipelines/custom_fields.py. A field that items name cannot be deleted, only archived.
+    custom_field = models.ForeignKey(
+        "CustomField",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="checklist_items",
+        verbose_name=_("custom field"),
+    )
+    condition = models.CharField(_("condition"), max_length=10, choices=Condition, blank=True)
+    condition_value = models.JSONField(_("condition value"), null=True, blank=True)
     is_archived = models.BooleanField(default=False)
 
     class Meta:
@@ -149,17 +172,35 @@ class ChecklistItem(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    models.Q(satisfied_by="manual", field_name="", activity_kind="")
-                    | (models.Q(satisfied_by="field", activity_kind="") & ~models.Q(field_name=""))
+                    models.Q(
+                        satisfied_by="manual",
+                        field_name="",
+                        activity_kind="",
+                        custom_field__isnull=True,
+                    )
                     | (
-                        models.Q(satisfied_by="activity", field_name="")
+                        models.Q(satisfied_by="field", activity_kind="", custom_field__isnull=True)
+                        & ~models.Q(field_name="")
+                    )
+                    | (
+                        models.Q(satisfied_by="activity", field_name="", custom_field__isnull=True)
                         & ~models.Q(activity_kind="")
+                    )
+                    | (
+                        models.Q(
+                            satisfied_by="custom_field",
+                            field_name="",
+                            activity_kind="",
+                            custom_field__isnull=False,
+                        )
+                        & ~models.Q(condition="")
                     )
                 ),
                 name="checklist_item_rule_consistent",
                 violation_error_message=_(
                     "A field item names a deal field, an activity item names an activity "
-                    "kind, and a manual item names neither."
+                    "kind, a custom-field item names a custom field and a condition, and a "
+                    "manual item names none of them."
                 ),
             ),
         ]
@@ -177,9 +218,126 @@ class ChecklistItem(models.Model):
             errors["field_name"] = _("Only items satisfied by a field name one.")
         if self.satisfied_by != self.SatisfiedBy.ACTIVITY and self.activity_kind:
             errors["activity_kind"] = _("Only items satisfied by an activity name a kind.")
+        if self.satisfied_by == self.SatisfiedBy.CUSTOM_FIELD:
+            errors |= self._custom_field_errors()
         if errors:
             raise ValidationError(errors)
+
+    def _custom_field_errors(self) -> dict:
+        from pipelines.custom_fields import condition_errors
+
+        if not self.custom_field_id:
+            return {"custom_field": _("Choose the custom field that satisfies this item.")}
+        return condition_errors(self.custom_field, self.condition, self.condition_value)
 
     @property
     def is_automatic(self) -> bool:
         return self.satisfied_by != self.SatisfiedBy.MANUAL
+
+
+class CustomField(models.Model):
+    """A field admins add to deals, for one pipeline or for all (docs/domain/custom-fields.md).
+
+    Values live on the deal, in ``Deal.custom_fields`` under ``key``, which never changes:
+    renaming a field keeps its values, the API's keys and old CSV mappings.
+    """
+
+    class Type(models.TextChoices):
+        TEXT = "text", _("Text")
+        LONG_TEXT = "long_text", _("Long text")
+        NUMBER = "number", _("Number")
+        MONEY = "money", _("Money")
+        DATE = "date", _("Date")
+        SINGLE_CHOICE = "single_choice", _("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+        YES_NO = "yes_no", _("Yes/no")
+        USER = "user", _("User")
+        URL = "url", _("URL")
+
+    pipeline = models.ForeignKey(
+        Pipeline,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="custom_fields",
+        verbose_name=_("pipeline"),
+        help_text=_("Empty: the field is on the deals of every pipeline."),
+    )
+    key = models.SlugField(_("key"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    type = models.CharField(_("type"), max_length=20, choices=Type)
+    show_on_card = models.BooleanField(_("show on the board card"), default=False)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_archived = models.BooleanField(_("archived"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    type__in=[
+                        "text",
+                        "long_text",
+                        "number",
+                        "money",
+                        "date",
+                        "single_choice",
+                        "multiple_choice",
+                        "yes_no",
+                        "user",
+                        "url",
+                    ]
+                ),
+                name="custom_field_type_valid",
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                models.F("pipeline"),
+                condition=models.Q(is_archived=False),
+                nulls_distinct=False,
+                name="custom_field_name_unique",
+                violation_error_message=_("There is already a field with this name."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_options(self) -> bool:
+        return self.type in (self.Type.SINGLE_CHOICE, self.Type.MULTIPLE_CHOICE)
+
+
+class CustomFieldOption(models.Model):
+    """One choice of a single- or multiple-choice field. Deals store ``key``, so renaming
+    an option keeps the deals that chose it; archiving hides it from new choices."""
+
+    field = models.ForeignKey(
+        CustomField, on_delete=models.CASCADE, related_name="options", verbose_name=_("field")
+    )
+    key = models.SlugField(_("key"), max_length=50)
+    label = models.CharField(_("label"), max_length=100)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_archived = models.BooleanField(_("archived"), default=False)
+
+    class Meta:
+        verbose_name = _("option")
+        verbose_name_plural = _("options")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["field", "key"], name="custom_field_option_key_unique"),
+            models.UniqueConstraint(
+                Lower("label"),
+                "field",
+                condition=models.Q(is_archived=False),
+                name="custom_field_option_label_unique",
+                violation_error_message=_("This field already has an option with that label."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label

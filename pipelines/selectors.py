@@ -5,7 +5,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import Role, User
-from pipelines.models import ChecklistItem, Pipeline, Stage
+from pipelines.models import ChecklistItem, CustomField, CustomFieldOption, Pipeline, Stage
 
 
 def pipelines_for_admin() -> QuerySet[Pipeline]:
@@ -99,3 +99,31 @@ def designer_stage(*, stage_id: int) -> Stage | None:
 
 def archived_stages(*, pipeline: Pipeline) -> QuerySet[Stage]:
     return pipeline.stages.filter(is_archived=True).order_by("name")
+
+
+def custom_fields_for(
+    pipeline_id: int | None, *, include_archived: bool = False
+) -> list[CustomField]:
+    """The custom fields on a pipeline's deals (its own and those for every pipeline), in
+    designer order; ``pipeline_id=None``: every pipeline's. Two queries, however many fields.
+
+    Each field carries ``active_options`` (what a form offers) and ``option_labels`` (every
+    option's label by key, archived ones too: a deal may still hold one), which
+    pipelines/custom_fields.py reads instead of querying again.
+    """
+    fields = CustomField.objects.order_by("position", "pk").prefetch_related(
+        Prefetch(
+            "options",
+            queryset=CustomFieldOption.objects.order_by("position", "pk"),
+            to_attr="all_options",
+        )
+    )
+    if pipeline_id is not None:
+        fields = fields.filter(Q(pipeline_id=pipeline_id) | Q(pipeline__isnull=True))
+    if not include_archived:
+        fields = fields.filter(is_archived=False)
+    result = list(fields)
+    for field in result:
+        field.active_options = [o for o in field.all_options if not o.is_archived]
+        field.option_labels = {o.key: o.label for o in field.all_options}
+    return result

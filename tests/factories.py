@@ -10,7 +10,7 @@ from accounts.models import Role, Team, TeamMembership, User
 from deals.models import Deal
 from deals.services.activities import activity_log
 from deals.services.deals import deal_create
-from pipelines.models import ChecklistItem, Pipeline, Stage
+from pipelines.models import ChecklistItem, CustomField, CustomFieldOption, Pipeline, Stage
 
 PASSWORD = "correct-horse-battery"
 _seq = itertools.count(1)
@@ -111,3 +111,23 @@ def make_planned_activity(
         done=False,
         due_at=timezone.now() + due_in,
     )
+
+
+def make_custom_field(
+    name: str,
+    type: str = CustomField.Type.TEXT,
+    *,
+    pipeline: Pipeline | None = None,
+    options: tuple[str, ...] = (),
+    **fields,
+) -> CustomField:
+    """A custom field (for every pipeline unless ``pipeline``), its options keyed by their
+    lower-cased labels ("Acme" → "acme")."""
+    fields.setdefault("key", name.lower().replace(" ", "_").replace("/", "_"))
+    fields.setdefault("position", CustomField.objects.count())
+    field = CustomField.objects.create(name=name, type=type, pipeline=pipeline, **fields)
+    for position, label in enumerate(options):
+        CustomFieldOption.objects.create(
+            field=field, key=label.lower(), label=label, position=position
+        )
+    return field

@@ -95,6 +95,9 @@ class Deal(models.Model):
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
+    # The admin-defined fields' values by field key, typed as pipelines/custom_fields.py
+    # says (docs/domain/custom-fields.md); an empty value has no key.
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     stage_entered_at = models.DateTimeField()
     last_activity_at = models.DateTimeField(null=True, blank=True)
     is_stalled = models.BooleanField(default=False)
@@ -171,6 +174,8 @@ class Deal(models.Model):
             models.Index(fields=["owner", "status"], name="deal_owner_status_idx"),
             # Dashboards: an owner's deals closed in a period, and their history.
             models.Index(fields=["owner", "closed_at"], name="deal_owner_closed_idx"),
+            # custom_fields has a GIN index on PostgreSQL, made by SQL in migration
+            # deals/0008 (SQLite, for `make run` only, has none; docs/domain/custom-fields.md).
         ]
 
     def __str__(self) -> str:

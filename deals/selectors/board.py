@@ -78,7 +78,7 @@ def decorate_cards(cards: list[Card] | list[Deal], user: User) -> None:
         kind=ChecklistItem.Kind.EXIT,
         is_required=True,
         is_archived=False,
-    ):
+    ).select_related("custom_field"):
         items_by_stage[item.stage_id].append(item)
     deal_ids = [card.pk for card in cards]
     ticked = set()

@@ -35,6 +35,7 @@ class Card:
     owner_initials: str
     is_stalled: bool
     stalled_since: datetime.datetime | None
+    custom_fields: dict
     # Set by decorate_cards (deals/selectors/board.py).
     has_next_activity: bool = False
     has_overdue_activity: bool = False
@@ -67,6 +68,7 @@ class Card:
             owner_initials=owner.initials,
             is_stalled=deal.is_stalled,
             stalled_since=deal.stalled_since,
+            custom_fields=deal.custom_fields,
             has_next_activity=deal.has_next_activity,
             has_overdue_activity=deal.has_overdue_activity,
             checklist_required=deal.checklist_required,
@@ -113,6 +115,7 @@ CARD_COLUMNS = (
     "owner__username",
     "is_stalled",
     "stalled_since",
+    "custom_fields",
 )
 
 

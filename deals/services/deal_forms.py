@@ -30,6 +30,7 @@ def deal_create_with_contacts(
     expected_close_date: datetime.date | None,
     organization_name: str,
     person_name: str,
+    custom_fields: dict | None = None,
 ) -> Deal:
     """The board's "+" dialog: organization and person by name, found or created."""
     organization = organization_get_or_create(name=organization_name)
@@ -44,6 +45,7 @@ def deal_create_with_contacts(
         organization=organization,
         person=person,
         expected_close_date=expected_close_date,
+        custom_fields=custom_fields,
     )
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from deals.models import Deal, DealEvent, Organization, Person, StageChange
 from deals.selectors.external_ids import external_id_taken
+from deals.services.custom_values import custom_values_merge
 from deals.services.events import deal_event_record
 from deals.services.positions import make_room
 from pipelines.models import Pipeline, Stage
@@ -32,12 +33,14 @@ def deal_create(
     external_id: str | None = None,
     event_kind: str = DealEvent.Kind.CREATED,
     position: int | None = None,
+    custom_fields: dict | None = None,
 ) -> Deal:
     """Create an open deal at the top of its column, with its first stage change and event.
 
     Creating needs no checklist: requirements apply to moves (docs/domain/imports.md).
     ``position`` (an index the caller got while holding the column's lock) places the deal
     elsewhere: the CSV import appends at the bottom, where nothing has to shift.
+    ``custom_fields``: Python values by field key, checked against the pipeline's fields.
     """
     if stage.pipeline_id != pipeline.pk or stage.is_archived:
         raise ValidationError({"stage": _("Choose an active stage of this pipeline.")})
@@ -49,6 +52,11 @@ def deal_create(
                 "external_id": _("%(owner)s already has a deal with this external id.")
                 % {"owner": owner.display_name}
             }
+        )
+    stored = {}
+    if custom_fields:
+        stored, _changes = custom_values_merge(
+            pipeline_id=pipeline.pk, current={}, values=custom_fields
         )
     now = timezone.now()
     stages_lock(stage_ids=[stage.pk])
@@ -66,6 +74,7 @@ def deal_create(
         external_id=external_id or None,
         position=position,
         stage_entered_at=now,
+        custom_fields=stored,
     )
     # Field validators and clean() (the stage belongs to the pipeline) explain mistakes in
     # a sentence. The related rows are instances the caller already holds and the check
@@ -73,7 +82,15 @@ def deal_create(
     # PostgreSQL enforces both anyway. Skipping their existence and
     # constraint queries (ten per deal) is what keeps a 10,000-row CSV import fast.
     deal.full_clean(
-        exclude=["position", "pipeline", "stage", "owner", "organization", "person"],
+        exclude=[
+            "position",
+            "pipeline",
+            "stage",
+            "owner",
+            "organization",
+            "person",
+            "custom_fields",
+        ],
         validate_unique=False,
         validate_constraints=False,
     )

@@ -8,6 +8,7 @@ from accounts.models import User
 from deals.access import can_reassign_to, ensure_can_edit
 from deals.models import Deal, DealEvent
 from deals.selectors.external_ids import external_id_taken
+from deals.services.custom_values import custom_values_merge, custom_values_record
 from deals.services.events import deal_event_record
 from deals.services.versions import deal_bump_version
 from pipelinecrm.celery import enqueue_after_commit
@@ -31,8 +32,16 @@ def _display(value) -> str:
 
 
 @transaction.atomic
-def deal_update(*, user: User, deal: Deal, version: int | None, **fields) -> Deal:
-    """Change some of EDITABLE_FIELDS; unchanged values write nothing."""
+def deal_update(
+    *,
+    user: User,
+    deal: Deal,
+    version: int | None,
+    custom_fields: dict | None = None,
+    **fields,
+) -> Deal:
+    """Change some of EDITABLE_FIELDS and custom-field values (Python values by field key,
+    None clears one); unchanged values write nothing."""
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(
@@ -41,7 +50,12 @@ def deal_update(*, user: User, deal: Deal, version: int | None, **fields) -> Dea
         )
     ensure_can_edit(user, deal)
     changed = {name: value for name, value in fields.items() if getattr(deal, name) != value}
-    if not changed:
+    custom_changes = []
+    if custom_fields:
+        merged, custom_changes = custom_values_merge(
+            pipeline_id=deal.pipeline_id, current=deal.custom_fields, values=custom_fields
+        )
+    if not changed and not custom_changes:
         return deal
     before = {name: getattr(deal, name) for name in changed}
     for name, value in changed.items():
@@ -55,7 +69,11 @@ def deal_update(*, user: User, deal: Deal, version: int | None, **fields) -> Dea
         validate_unique=False,
         validate_constraints=False,
     )
+    if custom_changes:
+        changed["custom_fields"] = merged
     deal = deal_bump_version(deal=deal, version=version, **changed)
+    custom_values_record(deal=deal, user=user, changes=custom_changes)
+    changed.pop("custom_fields", None)
     for name, value in changed.items():
         deal_event_record(
             deal=deal,
