@@ -46,21 +46,27 @@ def summarise(sql: str) -> tuple[float, str]:
     )
 
 
-def explain_board_page() -> list[str]:
-    """The summary lines of the Sales board page of North's manager, slowest first."""
-    from django.urls import reverse
-
+def explain_page(url: str, what: str) -> list[str]:
+    """The summary lines of the page at ``url`` as North's manager gets it, slowest first."""
     from accounts.models import User
-    from pipelines.models import Pipeline
 
     client = BenchClient(SERVER_NAME="localhost")
     client.force_login(User.objects.get(username="manager"))
-    url = reverse("board-pipeline", args=[Pipeline.objects.get(name="Sales").pk])
     ok(client.get(url))  # warm: the explained request is a typical one
     with CaptureQueriesContext(connection) as captured:
         ok(client.get(url))
     statements = [query["sql"] for query in captured.captured_queries]
     selects = [sql for sql in statements if sql.lstrip().upper().startswith(("SELECT", "WITH"))]
     summaries = sorted((summarise(sql) for sql in selects), reverse=True)
-    header = f"EXPLAIN (ANALYZE, BUFFERS) of the board page: {len(statements)} statements"
+    header = f"EXPLAIN (ANALYZE, BUFFERS) of {what}: {len(statements)} statements"
     return [header, *(line for _, line in summaries)]
+
+
+def explain_board_page() -> list[str]:
+    """The summary lines of the Sales board page of North's manager, slowest first."""
+    from django.urls import reverse
+
+    from pipelines.models import Pipeline
+
+    url = reverse("board-pipeline", args=[Pipeline.objects.get(name="Sales").pk])
+    return explain_page(url, "the board page")

@@ -3,7 +3,8 @@ and issue #14's targets.
 
 The board is measured at each size, growing one database in place (benchmarks/sizes.py),
 with the plans of its page's statements (benchmarks/explain.py), and in the browser at the
-first size; the background jobs then run on the largest; the
+first size; so is the Deals list filtered by a custom field (benchmarks/deals_list.py),
+with twenty custom fields defined; the background jobs then run on the largest; the
 dashboards get a fresh demo company of their own. `--smoke` runs on small data with few
 runs, so CI keeps the benchmark from rotting.
 """
@@ -66,6 +67,7 @@ def bench_board_sizes(sizes: tuple[int, ...], *, runs: int, browser_runs: int) -
     from benchmarks import bulk
     from benchmarks.board import TARGETS, bench_board, board_data
     from benchmarks.browser import bench_browser
+    from benchmarks.deals_list import bench_deals_list, deals_list_data, explain_deals_list
     from benchmarks.explain import explain_board_page
     from benchmarks.sizes import grow_to
 
@@ -78,9 +80,11 @@ def bench_board_sizes(sizes: tuple[int, ...], *, runs: int, browser_runs: int) -
     started = time.perf_counter()
     password = setup.seed(sizes[0])
     print(setup.speak(setup.BENCH_LANGUAGE))
+    setup.custom_fields()
     bulk.vacuum_analyze()
     print(
-        f"seed_demo --deals {sizes[0]:,} and VACUUM ANALYZE: {time.perf_counter() - started:.1f} s"
+        f"seed_demo --deals {sizes[0]:,}, twenty custom fields and VACUUM ANALYZE: "
+        f"{time.perf_counter() - started:.1f} s"
     )
     for index, size in enumerate(sizes):
         if index:
@@ -100,6 +104,11 @@ def bench_board_sizes(sizes: tuple[int, ...], *, runs: int, browser_runs: int) -
             print(result.row())
             print(detail)
         print("\n".join(explain_board_page()))
+        print(f"== Deals list at {size:,} deals")
+        print(deals_list_data())
+        for result in bench_deals_list(runs=runs):
+            print(result.row())
+        print("\n".join(explain_deals_list()))
 
 
 if __name__ == "__main__":

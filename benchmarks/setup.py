@@ -54,3 +54,12 @@ def speak(language: str) -> str:
 
     User.objects.update(language=language)
     return f"language: every user's is {language!r} (BENCH_LANGUAGE)"
+
+
+def custom_fields() -> None:
+    """Twenty custom fields: the demo's nine and eleven more, with values for the demo's
+    deals (benchmarks/custom_fields.py); grown deals get theirs as they are inserted."""
+    from benchmarks.custom_fields import bench_fields_create, fill_demo_deals
+
+    bench_fields_create()
+    fill_demo_deals()

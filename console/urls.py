@@ -12,6 +12,7 @@ from console import views as console
 from deals.views import lost_reasons
 from forecasting.views import quotas
 from pipelines import views as pipelines
+from pipelines import views_custom_fields as fields
 
 app_name = "crm_admin"
 
@@ -60,6 +61,51 @@ urlpatterns = [
     path("items/<int:item_id>/edit/", pipelines.item_edit, name="item-edit"),
     path("items/<int:item_id>/shift/", pipelines.item_shift_view, name="item-shift"),
     path("items/<int:item_id>/remove/", pipelines.item_remove_view, name="item-remove"),
+    # Custom fields
+    path("fields/", fields.custom_field_list, name="custom-fields"),
+    path("fields/<int:field_id>/", fields.custom_field_detail, name="custom-field"),
+    path("fields/<int:field_id>/edit/", fields.custom_field_edit, name="custom-field-edit"),
+    path(
+        "fields/<int:field_id>/shift/",
+        fields.custom_field_shift_view,
+        name="custom-field-shift",
+    ),
+    path(
+        "fields/<int:field_id>/archive/",
+        fields.custom_field_archive_view,
+        name="custom-field-archive",
+    ),
+    path(
+        "fields/<int:field_id>/restore/",
+        fields.custom_field_restore_view,
+        name="custom-field-restore",
+    ),
+    path(
+        "fields/<int:field_id>/delete/",
+        fields.custom_field_delete_view,
+        name="custom-field-delete",
+    ),
+    path(
+        "fields/<int:field_id>/options/new/",
+        fields.option_create_view,
+        name="custom-field-option-create",
+    ),
+    path("options/<int:option_id>/edit/", fields.option_edit_view, name="custom-field-option-edit"),
+    path(
+        "options/<int:option_id>/shift/",
+        fields.option_shift_view,
+        name="custom-field-option-shift",
+    ),
+    path(
+        "options/<int:option_id>/archive/",
+        fields.option_archive_view,
+        name="custom-field-option-archive",
+    ),
+    path(
+        "options/<int:option_id>/restore/",
+        fields.option_restore_view,
+        name="custom-field-option-restore",
+    ),
     # Lost reasons
     path("lost-reasons/", lost_reasons.lost_reasons, name="lost-reasons"),
     path(

@@ -24,7 +24,7 @@ from deals.services.stage_removal import stage_remove
 from pipelinecrm.exceptions import DomainError
 from pipelinecrm.responses import form_page
 from pipelines.forms import StageRemoveForm
-from pipelines.models import Pipeline, Stage
+from pipelines.models import CustomField, Pipeline, Stage
 
 
 def _context(section: str, **extra) -> dict:
@@ -36,6 +36,7 @@ def _context(section: str, **extra) -> dict:
 def admin_home(request: HttpRequest) -> HttpResponse:
     counts = {
         "pipelines": Pipeline.objects.filter(is_active=True).count(),
+        "custom_fields": CustomField.objects.filter(is_archived=False).count(),
         "lost_reasons": LostReason.objects.filter(is_active=True).count(),
         "users": User.objects.filter(is_active=True).count(),
         "teams": Team.objects.count(),

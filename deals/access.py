@@ -46,6 +46,23 @@ def editable_owner_ids(user: User) -> set[int] | None:
     return {own, *managed.values_list("user_id", flat=True)}
 
 
+def visible_owner_ids(user: User) -> QuerySet | None:
+    """Ids of the users some of whose deals ``user`` may see: their own, those of the teams
+    they manage and their teammates' (a subquery, not yet run); None means everyone's
+    (admins). A superset of the owners of ``deals_visible_to(user)``: a long list reads the
+    deals owner by owner through it (``InSubqueryFirst``) before the rule filters them, and
+    the Deals list's owner filter offers these people (docs/domain/custom-fields.md)."""
+    if not user.is_authenticated or not user.is_active:
+        return User.objects.none().values("pk")
+    owners = _editable_owners(user)
+    if owners is None:
+        return None
+    own, managed = owners
+    return User.objects.filter(
+        Q(pk=own) | Q(pk__in=managed) | Q(pk__in=teammate_ids(user=user))
+    ).values("pk")
+
+
 def _visible_q(user: User, path: str = "") -> Q:
     """Deals ``user`` may see; ``path`` reaches the deal from a related model."""
     if user.role == Role.ADMIN:

@@ -14,13 +14,21 @@ Two styles (``?format=``):
   English: commas, a decimal point, ISO dates. Always UTF-8 with a BOM, so Excel picks the
   encoding.
 - ``csv``: plain CSV for programs: commas, a decimal point, ISO dates, no BOM.
+
+Then one column per active custom field of the list (docs/domain/custom-fields.md, "Lists,
+filters, CSV"), headed by the field's name (the import maps it back by name or key), written
+in the same style: numbers and money with the style's decimal mark, dates as the style's
+dates, options by label (several as "CRM; BI"), yes/no as the "Stalled" column writes them
+(the export's yes/no in the language), users by username. A deal shows no value of a field
+its pipeline does not have.
 """
 
 import csv
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -28,8 +36,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from accounts.models import User
 from deals.models import Deal
 from deals.selectors.filters import deals_with_figures
+from pipelines import custom_fields as types
+from pipelines.models import CustomField
 
 CHUNK_SIZE = 2000
 CENTS = Decimal("0.01")
@@ -131,33 +142,78 @@ def _cell(value, style: Style, words: dict) -> str:
     return text
 
 
-def export_rows(deals: QuerySet[Deal], style: Style | None = None) -> Iterator[list[str]]:
+def custom_cell(
+    field: CustomField, stored: Any, style: Style, words: dict, usernames: dict[int, str]
+) -> str:
+    """A custom field's value in the export's ``style`` (see the module's docstring)."""
+    value = types.to_python(field, stored)
+    if value is None:
+        return ""
+    if field.type == CustomField.Type.MONEY:
+        return style.amount(value)
+    if field.type == CustomField.Type.NUMBER:
+        return format(value, "f").replace(".", style.decimal)
+    if field.type == CustomField.Type.DATE:
+        return style.day(value)
+    if field.type == CustomField.Type.YES_NO:
+        return words[value]
+    if field.type == CustomField.Type.USER:
+        return usernames.get(value, str(value))
+    if field.type in types.CHOICE_TYPES:
+        labels = types.option_labels(field)
+        keys = value if isinstance(value, list) else [value]
+        value = "; ".join(labels.get(key, key) for key in keys)
+    return _cell(str(value), style, words)
+
+
+def export_rows(
+    deals: QuerySet[Deal], style: Style | None = None, fields: Sequence[CustomField] = ()
+) -> Iterator[list[str]]:
     """The header and the rows, in ``style`` (the active language's spreadsheet style by
-    default). The header and the yes/no words are read in the style's language when this is
-    called, as the rows are streamed after the request's language is gone."""
+    default), with a column per custom field of ``fields``. The header and the yes/no words
+    are read in the style's language when this is called, as the rows are streamed after the
+    request's language is gone."""
     style = style or export_style()
     with translation.override(style.language):
-        header = [str(label) for label, _key in COLUMNS]
-        # Translators: the "Stalled" column of the CSV export.
+        header = [str(label) for label, _key in COLUMNS] + [field.name for field in fields]
+        # Translators: the "Stalled" column of the CSV export, and yes/no custom fields.
         words = {True: pgettext("export", "yes"), False: pgettext("export", "no")}
     keys = [key for _label, key in COLUMNS if key]
+    if fields:
+        keys += ["pipeline_id", "custom_fields"]
+    usernames: dict[int, str] = {}
+    if any(field.type == CustomField.Type.USER for field in fields):
+        # Every user a user field may name, once: not a query per row.
+        usernames = dict(User.objects.values_list("pk", "username"))
 
     def rows() -> Iterator[list[str]]:
         yield header
         for row in deals_with_figures(deals).values(*keys).iterator(chunk_size=CHUNK_SIZE):
-            yield [
+            cells = [
                 _cell(row[key], style, words) if key else settings.CURRENCY
                 for _label, key in COLUMNS
             ]
+            for field in fields:
+                # A value of a field the deal's pipeline lacks (kept from another pipeline)
+                # is hidden here as everywhere.
+                shown = field.pipeline_id in (None, row["pipeline_id"])
+                stored = row["custom_fields"].get(field.key) if shown else None
+                cells.append(custom_cell(field, stored, style, words, usernames))
+            yield cells
 
     return rows()
 
 
-def export_csv(deals: QuerySet[Deal], export_format: str | None = None) -> Iterator[str]:
+def export_csv(
+    deals: QuerySet[Deal],
+    export_format: str | None = None,
+    fields: Sequence[CustomField] = (),
+) -> Iterator[str]:
     """The CSV text in pieces: ``export_format`` "csv" for plain CSV, else the spreadsheet
-    style of the active language, with a UTF-8 BOM so that spreadsheets pick the encoding."""
+    style of the active language, with a UTF-8 BOM so that spreadsheets pick the encoding;
+    a column per custom field of ``fields``."""
     style = export_style(export_format)
-    lines = export_rows(deals, style)
+    lines = export_rows(deals, style, fields)
     writer = csv.writer(_Echo(), delimiter=style.delimiter)
 
     def pieces() -> Iterator[str]:

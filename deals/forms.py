@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from deals.forms_deal import datalist_attrs
+from deals.forms_completion import CustomItemInputs
+from deals.forms_custom import CustomFieldsMixin
+from deals.forms_deal import CustomInput, custom_inputs, datalist_attrs, own_fields
 from deals.models import Deal, LostReason
 from pipelinecrm.form_fields import AmountField
 from pipelines.models import ActivityKind
@@ -25,9 +27,10 @@ class MoveForm(forms.Form):
     source = forms.ChoiceField(choices=[("drag", "drag"), ("dialog", "dialog")], required=False)
 
 
-class CompletionForm(forms.Form):
+class CompletionForm(CustomItemInputs, CustomFieldsMixin, forms.Form):
     """What the refused-move dialog lets a user complete
-    before confirming (docs/domain/moves.md)."""
+    before confirming (docs/domain/moves.md): with ``custom_items``, an input for each
+    custom field they name (deals/forms_completion.py), filled in from ``stored``."""
 
     check = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
     value = AmountField(max_digits=14, decimal_places=2, min_value=0, required=False)
@@ -38,14 +41,17 @@ class CompletionForm(forms.Form):
     activity_kind = forms.ChoiceField(choices=[("", "—"), *ActivityKind.choices], required=False)
     activity_subject = forms.CharField(max_length=200, required=False, strip=True)
 
-    def __init__(self, *args, manual_item_ids=(), **kwargs):
+    def __init__(self, *args, manual_item_ids=(), custom_items=(), stored=None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["check"].choices = [(pk, pk) for pk in manual_item_ids]
+        self.add_custom_item_inputs(custom_items, stored)
 
     def clean(self):
         data = super().clean()
         if data.get("activity_kind") and not data.get("activity_subject"):
             self.add_error("activity_subject", _("Say in a few words what happened."))
+        self.clean_custom_fields()
         return data
 
 
@@ -67,7 +73,13 @@ class VersionForm(forms.Form):
     source = forms.ChoiceField(choices=[("drag", "drag"), ("dialog", "dialog")], required=False)
 
 
-class DealCreateForm(forms.ModelForm):
+class DealCreateForm(CustomFieldsMixin, forms.ModelForm):
+    """The board's "+" dialog: the deal's own fields, then the pipeline's custom fields,
+    all optional (docs/domain/custom-fields.md)."""
+
+    # More custom fields than this fold under "More fields" in the dialog.
+    CUSTOM_FIELDS_SHOWN = 3
+
     value = AmountField(
         label=_("Value"), max_digits=14, decimal_places=2, min_value=0, required=False
     )
@@ -93,7 +105,7 @@ class DealCreateForm(forms.ModelForm):
         # An HTML date input: always ISO (yyyy-mm-dd), not localized.
         widgets = {"expected_close_date": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args, owner_choices, **kwargs):
+    def __init__(self, *args, owner_choices, custom_fields: list | tuple = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owner_choices
         self.fields["owner"].empty_label = None
@@ -104,3 +116,24 @@ class DealCreateForm(forms.ModelForm):
         self.fields["person_name"].widget.attrs.update(
             datalist_attrs("person-options", "new-deal-person-options")
         )
+        self.add_custom_fields(custom_fields, None)
+
+    def clean(self):
+        data = super().clean()
+        self.clean_custom_fields()
+        return data
+
+    def own_fields(self) -> list[forms.BoundField]:
+        return own_fields(self)
+
+    def custom_inputs(self) -> list[CustomInput]:
+        return custom_inputs(self)
+
+    @property
+    def folds_custom_fields(self) -> bool:
+        return len(getattr(self, "custom_field_defs", [])) > self.CUSTOM_FIELDS_SHOWN
+
+    @property
+    def custom_errors(self) -> bool:
+        """Whether a custom input has an error (the fold then opens on it)."""
+        return any(input.field.errors for input in self.custom_inputs())

@@ -109,7 +109,10 @@ class CustomFieldsMixin:
         users = user_choices() if any(f.type == Type.USER for f in fields) else None
         for field in fields:
             name = form_name(field)
-            self.fields[name] = form_field(field, stored=stored.get(field.key), users=users)
+            offered = users
+            if field.type == Type.USER:
+                offered = _with_held_user(users, stored.get(field.key))
+            self.fields[name] = form_field(field, stored=stored.get(field.key), users=offered)
             self.initial.setdefault(name, initial_value(field, stored.get(field.key)))
 
     def custom_values(self, *, only_changed: bool = False) -> dict[str, Any]:
@@ -143,6 +146,15 @@ class CustomFieldsMixin:
     def custom_bound_fields(self) -> list:
         """The custom inputs, for templates that lay them out apart from the others."""
         return [self[form_name(field)] for field in getattr(self, "custom_field_defs", [])]
+
+
+def _with_held_user(users: list, held: Any) -> list:
+    """The active users, plus a deactivated one the deal still holds: without it the select
+    would show "—" and saving any other detail would clear the value."""
+    if not isinstance(held, int) or isinstance(held, bool) or held in {pk for pk, _ in users}:
+        return users
+    user = User.objects.filter(pk=held).first()
+    return [*users, (held, user.display_name)] if user else users
 
 
 def custom_errors_to_form(form: forms.Form, error: ValidationError) -> bool:

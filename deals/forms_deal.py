@@ -1,13 +1,17 @@
 """Forms of the deal page: its details, activities, the stage path and checklist ticks."""
 
+from dataclasses import dataclass
+
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from deals.forms_custom import CustomFieldsMixin, form_name
 from deals.models import FUTURE_DONE_AT, Deal, done_at_is_future
 from deals.selectors.activities import QUICK_DUE_LABELS, quick_due_at, quick_due_choices
+from deals.selectors.custom_values import is_web_address
 from pipelinecrm.form_fields import AmountField
-from pipelines.models import ActivityKind
+from pipelines.models import ActivityKind, CustomField
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -26,10 +30,50 @@ def datalist_attrs(url_name: str, list_id: str) -> dict[str, str]:
     }
 
 
-class DealEditForm(forms.Form):
-    """Every editable field at once; only the fields that changed are written (one timeline
-    event each). Organization and person are names: an existing one is picked
-    case-insensitively, a new one is created."""
+@dataclass(frozen=True)
+class CustomInput:
+    """A custom field's input as the templates lay it out (deals/_custom_input.html):
+    checkboxes in a fieldset, long text across the grid, a link to a saved web address."""
+
+    field: forms.BoundField
+    definition: CustomField
+
+    @property
+    def is_group(self) -> bool:
+        return self.field.field.widget.use_fieldset
+
+    @property
+    def is_wide(self) -> bool:
+        return self.is_group or self.definition.type == CustomField.Type.LONG_TEXT
+
+    @property
+    def link(self) -> str:
+        """The saved address (never what was just typed: it is not checked yet)."""
+        if self.definition.type != CustomField.Type.URL:
+            return ""
+        saved = self.field.form.initial.get(self.field.name) or ""
+        return saved if is_web_address(saved) else ""
+
+
+def custom_inputs(form: CustomFieldsMixin) -> list[CustomInput]:
+    return [
+        CustomInput(field=form[form_name(definition)], definition=definition)
+        for definition in getattr(form, "custom_field_defs", [])
+    ]
+
+
+def own_fields(form: forms.Form) -> list[forms.BoundField]:
+    """The visible inputs of the form's own fields, without the custom ones."""
+    custom = {form_name(definition) for definition in getattr(form, "custom_field_defs", [])}
+    return [field for field in form.visible_fields() if field.name not in custom]
+
+
+class DealEditForm(CustomFieldsMixin, forms.Form):
+    """Every editable field at once, the custom fields of the deal's pipeline included;
+    only the fields that changed are written (one timeline event each). Organization and
+    person are names: an existing one is picked case-insensitively, a new one is created.
+    Input ids are ``deal-<id>-<name>`` (``deal-7-cf_budget``): a deal dialog over the board
+    and the checklist dialog over it never share an id."""
 
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -57,7 +101,10 @@ class DealEditForm(forms.Form):
         label=_("Owner"), queryset=None, required=False, empty_label=None
     )
 
-    def __init__(self, *args, deal: Deal, owner_choices=None, **kwargs):
+    def __init__(
+        self, *args, deal: Deal, owner_choices=None, custom_fields: list | tuple = (), **kwargs
+    ):
+        kwargs.setdefault("auto_id", f"deal-{deal.pk}-%s")
         kwargs.setdefault(
             "initial",
             {
@@ -83,8 +130,20 @@ class DealEditForm(forms.Form):
         else:
             self.fields["owner"].queryset = owner_choices
             self.fields["owner"].label_from_instance = lambda user: user.display_name
+        self.add_custom_fields(custom_fields, deal.custom_fields)
         for name, field in self.fields.items():
             field.widget.attrs.setdefault("id", f"deal-{deal.pk}-{name}")
+
+    def clean(self):
+        data = super().clean()
+        self.clean_custom_fields()
+        return data
+
+    def own_fields(self) -> list[forms.BoundField]:
+        return own_fields(self)
+
+    def custom_inputs(self) -> list[CustomInput]:
+        return custom_inputs(self)
 
 
 class ActivityForm(forms.Form):

@@ -5,17 +5,24 @@ hold (time spent in the previous stage, overridden items) and activities add the
 and due times. A stage change or an activity without an event of its own (history written
 by ``seed_demo`` or before events existed) still gets an entry. Five queries, whatever the
 length of the history.
+
+A custom field's change reads in the reader's language: its values are shown again from
+what was stored, with the field's current name and options; the text written in the
+actor's language is the fallback (docs/domain/custom-fields.md, "Where values show").
 """
 
 import datetime
 from dataclasses import dataclass, field
 
 from django.utils import formats, timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from deals.models import Activity, Deal, DealEvent, StageChange
-from pipelines.models import ActivityKind
+from pipelines import custom_fields as types
+from pipelines.models import ActivityKind, CustomField
+from pipelines.selectors import custom_fields_for
 
 # "changed the value from … to …": one sentence per field (docs/i18n.md).
 CHANGED = {
@@ -123,7 +130,39 @@ def _skipped(items: list[str]) -> str:
     return _("Skipped: %(items)s") % {"items": ", ".join(items)}
 
 
-def _sentence(event: DealEvent, change: StageChange | None, activity: Activity | None) -> Entry:
+# A long text in a sentence is cut (the deal page shows it whole under Details).
+CUSTOM_VALUE_CHARS = 120
+
+
+def _custom_change(data: dict, fields: dict[str, CustomField]) -> tuple[str, str, str]:
+    """A custom field's name, old and new value as the reader reads them."""
+    field = fields.get(data["custom_field"])
+    if field is None:
+        return data.get("field") or "", data.get("old", ""), data.get("new", "")
+    return field.name, _custom_value(field, data, "old"), _custom_value(field, data, "new")
+
+
+def _custom_value(field: CustomField, data: dict, side: str) -> str:
+    written = data.get(side) or ""
+    stored_key = f"{side}_value"
+    # A user's name reads the same in every language: the text written then is kept.
+    if stored_key not in data or field.type == CustomField.Type.USER:
+        return written
+    stored = data[stored_key]
+    text = types.display(field, stored) if types.is_filled(stored) else ""
+    if types.is_filled(stored) and not text:
+        text = written
+    if field.type == CustomField.Type.LONG_TEXT:
+        text = Truncator(text).chars(CUSTOM_VALUE_CHARS)
+    return text
+
+
+def _sentence(
+    event: DealEvent,
+    change: StageChange | None,
+    activity: Activity | None,
+    fields: dict[str, CustomField],
+) -> Entry:
     data, kind = event.data or {}, event.kind
     actor = _actor(event.user)
     details: list[str] = []
@@ -134,9 +173,11 @@ def _sentence(event: DealEvent, change: StageChange | None, activity: Activity |
     elif kind == DealEvent.Kind.IMPORTED:
         sentence = _("%(actor)s imported the deal from a CSV file into %(stage)s.") % words
     elif kind == DealEvent.Kind.EDITED:
-        name = data.get("field")
-        values = {**words, "old": _shown(data.get("old")), "new": _shown(data.get("new"))}
-        if name in CHANGED:
+        name, old, new = data.get("field"), data.get("old"), data.get("new")
+        if data.get("custom_field"):
+            name, old, new = _custom_change(data, fields)
+        values = {**words, "old": _shown(old), "new": _shown(new)}
+        if name in CHANGED and not data.get("custom_field"):
             sentence = str(CHANGED[name]) % values
         else:
             sentence = str(CHANGED_OTHER) % {**values, "field": name or _("a field")}
@@ -215,6 +256,20 @@ def _sentence(event: DealEvent, change: StageChange | None, activity: Activity |
     return Entry(at=event.created_at, kind=kind, actor=actor, sentence=sentence, details=details)
 
 
+def _named_fields(events: list[DealEvent], known: list[CustomField]) -> dict[str, CustomField]:
+    """The custom fields the events name, by key: ``known`` ones, the others in one query."""
+    fields = {field.key: field for field in known}
+    named = {
+        (event.data or {}).get("custom_field")
+        for event in events
+        if event.kind == DealEvent.Kind.EDITED
+    }
+    if any(key and key not in fields for key in named):
+        every = custom_fields_for(None, include_archived=True)
+        fields |= {field.key: field for field in every if field.key not in fields}
+    return fields
+
+
 def _bare_stage_change(change: StageChange) -> Entry:
     actor = _actor(change.user)
     if change.from_stage is None:
@@ -247,10 +302,15 @@ def _bare_activity(activity: Activity) -> Entry:
     return Entry(at=at, kind="activity_logged", actor=actor, sentence=sentence, details=details)
 
 
-def deal_timeline(*, deal: Deal, activities: list[Activity]) -> list[Entry]:
+def deal_timeline(
+    *, deal: Deal, activities: list[Activity], custom_fields: list[CustomField] | None = None
+) -> list[Entry]:
     """Everything that happened to ``deal``, newest first, given its ``activities`` (with
-    their owners, as the deal page loads them). Three queries."""
+    their owners, as the deal page loads them) and ``custom_fields`` (the page's
+    definitions, archived ones too, from ``deal_fields``). Three queries, and one when its
+    events name a field that ``custom_fields`` lacks (another pipeline's)."""
     events = list(DealEvent.objects.filter(deal=deal).select_related("user"))
+    fields = _named_fields(events, custom_fields or [])
     changes = list(
         StageChange.objects.filter(deal=deal)
         .select_related("from_stage", "to_stage", "user")
@@ -270,7 +330,7 @@ def deal_timeline(*, deal: Deal, activities: list[Activity]) -> list[Entry]:
             activity = activities.get((event.data or {}).get("activity"))
             if activity is not None:
                 covered_activities.add(activity.pk)
-        entry = _sentence(event, change, activity)
+        entry = _sentence(event, change, activity, fields)
         entry.order = -index
         entries.append(entry)
     entries += [_bare_stage_change(c) for c in changes if c.pk not in covered_changes]

@@ -33,13 +33,19 @@ from deals.api.views import (
 from forecasting.api.views import ForecastView, QuotaViewSet
 from pipelinecrm.api_base import MissingItemSerializer
 from pipelinecrm.exceptions import ChecklistIncomplete, DomainError, InvalidRequest, VersionConflict
-from pipelines.api.views import ChecklistItemViewSet, PipelineViewSet, StageViewSet
+from pipelines.api.views import (
+    ChecklistItemViewSet,
+    CustomFieldViewSet,
+    PipelineViewSet,
+    StageViewSet,
+)
 
 router = SimpleRouter()
 router.register("auth/tokens", ApiTokenViewSet, basename="api-token")
 router.register("pipelines", PipelineViewSet, basename="pipeline")
 router.register("stages", StageViewSet, basename="stage")
 router.register("checklist-items", ChecklistItemViewSet, basename="checklist-item")
+router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("deals", DealViewSet, basename="deal")
 router.register(r"deals/(?P<deal_id>[^/.]+)/events", DealEventViewSet, basename="deal-event")
 router.register("lost-reasons", LostReasonViewSet, basename="lost-reason")

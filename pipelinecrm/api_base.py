@@ -168,6 +168,22 @@ class MissingItemSerializer(serializers.Serializer):
     satisfied_by = serializers.CharField()
     field_name = serializers.CharField()
     activity_kind = serializers.CharField()
+    # A custom-field item: what to send in the deal's ``custom_fields`` to satisfy it.
+    custom_field = serializers.CharField(
+        source="custom_field.key",
+        allow_null=True,
+        help_text="The custom field's key (`custom_field` items; else null).",
+    )
+    condition = serializers.CharField(
+        help_text="What the field's value must meet: `filled`, `yes`, `one_of`, `at_least` "
+        "or `at_most` (`custom_field` items; else empty)."
+    )
+    operand = serializers.JSONField(
+        source="condition_value",
+        allow_null=True,
+        help_text="The condition's operand: option keys for `one_of`, a decimal or an ISO "
+        "date as a string for `at_least`/`at_most`; else null.",
+    )
 
 
 class ChecklistIncompleteSerializer(serializers.Serializer):

@@ -402,6 +402,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "pipelinecrm.api_base.document_common_responses",
+        "deals.api.custom_fields_schema.describe_custom_fields",
     ],
     # Served from the sidecar package: no CDN (docs/architecture.md).
     "SWAGGER_UI_DIST": "SIDECAR",

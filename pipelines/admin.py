@@ -21,6 +21,9 @@ class ChecklistItemInline(admin.TabularInline):
         "satisfied_by",
         "field_name",
         "activity_kind",
+        "custom_field",
+        "condition",
+        "condition_value",
         "is_archived",
     ]
 

@@ -337,7 +337,8 @@ def condition_errors(field: CustomField, condition: str, operand: Any) -> dict[s
         return {"condition": _("This condition does not fit a field of this type.")}
     if condition == Condition.ONE_OF:
         keys = set(option_labels(field))
-        if not isinstance(operand, list) or not operand or not set(operand) <= keys:
+        chosen = operand if isinstance(operand, list) else []
+        if not chosen or not all(isinstance(key, str) and key in keys for key in chosen):
             return {"condition_value": _("Choose at least one option.")}
     if condition in (Condition.AT_LEAST, Condition.AT_MOST):
         if field.type == Type.DATE:

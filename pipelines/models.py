@@ -294,12 +294,21 @@ class CustomField(models.Model):
                 ),
                 name="custom_field_type_valid",
             ),
+            # Names are unique among a pipeline's active fields and among the active fields
+            # for every pipeline (two constraints: SQLite, for `make run`, has no
+            # NULLS NOT DISTINCT); the service also refuses a pipeline's field that shares
+            # a name with one for every pipeline.
             models.UniqueConstraint(
                 Lower("name"),
                 models.F("pipeline"),
-                condition=models.Q(is_archived=False),
-                nulls_distinct=False,
+                condition=models.Q(is_archived=False, pipeline__isnull=False),
                 name="custom_field_name_unique",
+                violation_error_message=_("There is already a field with this name."),
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=models.Q(is_archived=False, pipeline__isnull=True),
+                name="custom_field_name_unique_everywhere",
                 violation_error_message=_("There is already a field with this name."),
             ),
         ]

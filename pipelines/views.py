@@ -26,6 +26,7 @@ from accounts.forms import apply_service_errors, form_error_text
 from accounts.selectors import audit_history
 from pipelinecrm.exceptions import DomainError
 from pipelinecrm.responses import form_page
+from pipelines.custom_fields import condition_sentence
 from pipelines.forms import (
     ChecklistItemForm,
     NewChecklistItemForm,
@@ -34,9 +35,10 @@ from pipelines.forms import (
     StageForm,
     StageOrderForm,
 )
-from pipelines.models import ChecklistItem, Pipeline, Stage
+from pipelines.models import ChecklistItem, CustomField, Pipeline, Stage
 from pipelines.selectors import (
     archived_stages,
+    custom_fields_for,
     designer_stage,
     designer_stages,
     pipelines_for_admin,
@@ -84,6 +86,7 @@ def _designer_context(pipeline: Pipeline, forms: dict[str, Form] | None = None) 
         "archived_stages": archived_stages(pipeline=pipeline),
         "new_stage_form": forms.get("new-stage") or StageForm(prefix="new-stage"),
         "settings_form": forms.get("settings") or PipelineForm.for_pipeline(pipeline),
+        "custom_fields": custom_fields_for(pipeline.pk),
         "history": _history(pipeline),
     }
 
@@ -269,6 +272,19 @@ def _active_stage(stage_id: int) -> Stage:
     )
 
 
+def _item_custom_fields(stage: Stage, items: list[ChecklistItem]) -> list[CustomField]:
+    """The custom fields an item of ``stage`` may name (archived ones too: an item may
+    name one already), each item given its field and ``rule``, the condition in words."""
+    fields = custom_fields_for(stage.pipeline_id, include_archived=True)
+    by_id = {field.pk: field for field in fields}
+    for item in items:
+        field = by_id.get(item.custom_field_id)
+        if field is not None:
+            item.custom_field = field
+            item.rule = condition_sentence(field, item.condition, item.condition_value)
+    return fields
+
+
 def _stage_context(
     stage_id: int,
     forms: dict[str, Form] | None = None,
@@ -284,10 +300,11 @@ def _stage_context(
     stage = designer_stage(stage_id=stage_id)
     if stage is None:
         raise Http404
+    custom_fields = _item_custom_fields(stage, stage.active_items)
     for item in stage.active_items:
         item.form = forms.get(f"item-{item.pk}")
         if item.form is None and item.pk == editing:
-            item.form = ChecklistItemForm.for_item(item)
+            item.form = ChecklistItemForm.for_item(item, custom_fields=custom_fields)
     new_item = forms.get(f"new-item-{stage.pk}")
     posted_kind = new_item.data.get(f"new-item-{stage.pk}-kind") if new_item else None
     if posted_kind not in ChecklistItem.Kind.values:
@@ -302,7 +319,8 @@ def _stage_context(
             {
                 "kind": kind,
                 "items": items,
-                "form": form or NewChecklistItemForm.for_list(stage, kind),
+                "form": form
+                or NewChecklistItemForm.for_list(stage, kind, custom_fields=custom_fields),
             }
         )
     context = {
@@ -438,6 +456,7 @@ def item_create_view(request: HttpRequest, stage_id: int) -> HttpResponse:
         request.POST,
         prefix=key,
         auto_id=f"id_{kind if kind in ChecklistItem.Kind.values else 'entry'}_%s",
+        custom_fields=custom_fields_for(stage.pipeline_id),
     )
 
     def action() -> str:
@@ -474,12 +493,13 @@ def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
     with its errors."""
     item = _active_item(item_id)
     key = f"item-{item.pk}"
+    custom_fields = _item_custom_fields(item.stage, [item])
     if request.method == "GET":
         if request.htmx:
-            item.form = ChecklistItemForm.for_item(item)
+            item.form = ChecklistItemForm.for_item(item, custom_fields=custom_fields)
             return render(request, ITEM_ROW, {"item": item, "stage": item.stage})
         return render(request, STAGE_TEMPLATE, _stage_context(item.stage_id, editing=item.pk))
-    form = ChecklistItemForm(request.POST, prefix=key)
+    form = ChecklistItemForm(request.POST, prefix=key, custom_fields=custom_fields, item=item)
 
     def action() -> str:
         saved = checklist_item_update(actor=request.user, item=item, **form.cleaned_data)

@@ -12,7 +12,9 @@ ID = {"min_value": 1}
 
 class DealFilter(filters.FilterSet):
     """The deals list's filters: the board's (owner, stalled, closing, q) plus status,
-    pipeline, stage and an expected-close-date range (docs/domain/board.md)."""
+    pipeline, stage and an expected-close-date range (docs/domain/board.md), and the
+    custom fields' ``cf_<key>`` filters as the Deals page writes them
+    (deals/selectors/custom_filters.py; docs/domain/custom-fields.md)."""
 
     pipeline = filters.NumberFilter(**ID)
     stage = filters.NumberFilter(**ID)
@@ -29,12 +31,26 @@ class DealFilter(filters.FilterSet):
     expected_close_from = filters.DateFilter(field_name="expected_close_date", lookup_expr="gte")
     expected_close_to = filters.DateFilter(field_name="expected_close_date", lookup_expr="lte")
     q = filters.CharFilter(
-        method="board_filter", max_length=100, help_text="Title, organization or person."
+        method="board_filter",
+        max_length=100,
+        help_text="Title, organization, person or a text custom field.",
     )
 
     class Meta:
         model = Deal
         fields = []
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        pipeline = self.form.cleaned_data.get("pipeline")
+        custom = BoardFilters.from_query(
+            self.data, pipeline_id=int(pipeline) if pipeline else None
+        ).custom
+        if not custom:
+            return queryset
+        return deals_filtered(
+            user=self.request.user, filters=BoardFilters(custom=custom), queryset=queryset
+        )
 
     def board_filter(self, queryset, name, value):
         """Same meaning as on the board: one implementation, in deals.selectors.filters."""

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from deals.access import deals_visible_to
+from deals.api.custom_fields import CustomFieldsInputField, CustomFieldValuesField, values_from_json
 from deals.models import Activity, Deal, DealEvent, LostReason, Notification, Organization, Person
 from deals.selectors.board import decorate_cards
 from pipelinecrm.api_base import (
@@ -79,6 +80,10 @@ class DealSerializer(serializers.ModelSerializer):
         help_text="value × probability / 100",
     )
     checklist = ChecklistProgressSerializer(source="*", read_only=True)
+    custom_fields = CustomFieldValuesField(
+        help_text="Every active custom field of the deal's pipeline (and of every pipeline) "
+        "by key, null when empty.",
+    )
 
     class Meta:
         model = Deal
@@ -105,6 +110,7 @@ class DealSerializer(serializers.ModelSerializer):
             "stage_entered_at",
             "last_activity_at",
             "checklist",
+            "custom_fields",
             "created_at",
             "updated_at",
         ]
@@ -139,10 +145,21 @@ class DealCreateSerializer(StrictSerializer):
     external_id = serializers.CharField(
         max_length=100, required=False, allow_null=True, help_text="Your system's id, unique."
     )
+    custom_fields = CustomFieldsInputField(
+        required=False, help_text="Custom-field values by key (fields of the pipeline)."
+    )
+
+    def validate(self, attrs):
+        if "custom_fields" in attrs:
+            attrs["custom_fields"] = values_from_json(
+                pipeline_id=attrs["pipeline"].pk, values=attrs["custom_fields"], current={}
+            )
+        return attrs
 
 
 class DealUpdateSerializer(StrictSerializer):
-    """Field edits and reassignment (``owner``), applied together or not at all."""
+    """Field edits and reassignment (``owner``), applied together or not at all; the deal
+    being edited comes in the context (``deal``): its pipeline has the custom fields."""
 
     version = _version()
     title = serializers.CharField(max_length=200, required=False)
@@ -160,6 +177,20 @@ class DealUpdateSerializer(StrictSerializer):
         required=False,
         help_text="Reassign: managers to members of the teams they manage, admins to anyone.",
     )
+    custom_fields = CustomFieldsInputField(
+        required=False,
+        help_text="Only the keys given change; null clears a value.",
+    )
+
+    def validate(self, attrs):
+        if "custom_fields" in attrs:
+            deal = self.context["deal"]
+            attrs["custom_fields"] = values_from_json(
+                pipeline_id=deal.pipeline_id,
+                values=attrs["custom_fields"],
+                current=deal.custom_fields,
+            )
+        return attrs
 
 
 class MoveSerializer(StrictSerializer):

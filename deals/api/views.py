@@ -31,6 +31,7 @@ from deals.access import (
     visible_through_deal,
 )
 from deals.api import serializers as s
+from deals.api.custom_fields import keep_field_types, with_field_types
 from deals.api.filters import (
     ActivityFilter,
     DealFilter,
@@ -112,7 +113,10 @@ class DealViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def scoped_queryset(self, user):
-        return deals_with_figures(deals_visible_to(user))
+        deals = deals_with_figures(deals_visible_to(user))
+        # One deal: its custom fields' definitions in the same statement (a list reads
+        # them once for the page, deals/api/custom_fields.py).
+        return deals if self.action == "list" else with_field_types(deals)
 
     def get_queryset(self):
         deals = super().get_queryset()
@@ -156,8 +160,9 @@ class DealViewSet(
     )
     def partial_update(self, request, pk=None):
         deal = self._editable_deal()
-        data = validated(s.DealUpdateSerializer, request)
-        deal = deal_edit(user=request.user, deal=deal, **data)
+        body = s.DealUpdateSerializer(data=request.data, context={"request": request, "deal": deal})
+        body.is_valid(raise_exception=True)
+        deal = deal_edit(user=request.user, deal=deal, **body.validated_data)
         return self._answer(deal)
 
     @_action_schema(
@@ -180,7 +185,7 @@ class DealViewSet(
         )
         # The deal as the move left it (read under its lock, with its stage), not read
         # again; the mover may edit it and it is open: its checklist progress in one query.
-        moved = decorate_moved(with_figures(result.deal))
+        moved = keep_field_types(decorate_moved(with_figures(result.deal)), read=deal)
         return Response(s.DealSerializer(moved, context=self.get_serializer_context()).data)
 
     @_action_schema(s.WonSerializer, {409: MOVE_REFUSED}, "Mark won")

@@ -13,6 +13,8 @@ runs in its own savepoint (``plans.py``).
 - Status ``won`` / ``lost`` closes the deal after it is created or updated (won needs the
   exit checklist as above; lost needs a lost reason); ``open`` reopens a closed deal.
 - Empty cells leave an existing deal's field as it is.
+- Custom-field values go with the created deal (``deal_create``) or the update
+  (``deal_update``), checked against the fields of the row's pipeline.
 """
 
 from django.db.models import Count
@@ -112,6 +114,7 @@ class DealImporter(DealPlanner):
             external_id=values["external_id"] or None,
             event_kind=DealEvent.Kind.IMPORTED,
             position=position,
+            custom_fields=values["custom_fields"] or None,
         )
         deal = self._close(deal, values)
         if deal.status == Deal.Status.OPEN:
@@ -136,8 +139,18 @@ class DealImporter(DealPlanner):
             "person": person,
         }
         changes = {name: value for name, value in changes.items() if value is not None}
-        if changes:
-            deal = deal_update(user=self.user, deal=deal, version=None, **changes)
+        custom = values["custom_fields"]
+        if changes or custom:
+            # The row's pipeline's fields: a row that also moves the deal to another
+            # pipeline fills in that pipeline's fields.
+            deal = deal_update(
+                user=self.user,
+                deal=deal,
+                version=None,
+                custom_fields=custom or None,
+                custom_fields_pipeline_id=values["pipeline"].pk,
+                **changes,
+            )
         owner = values["owner"]
         if owner is not None and owner.pk != deal.owner_id:
             deal = deal_reassign(user=self.user, deal=deal, new_owner=owner, version=None)

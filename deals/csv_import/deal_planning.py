@@ -13,6 +13,10 @@ Decisions:
   (case-insensitive); several such deals make the row ambiguous (reported, not guessed).
   Importing the same file twice therefore changes nothing the second time.
 - People match by email, else by name and organization, never by name alone.
+- Custom fields (columns mapped to ``cf_<key>``) are read per type with the import's
+  decimal separator (``pipelines.custom_fields.from_text``), users by username or email
+  from the lookup above; a field the row's pipeline lacks, or a cell its type refuses, is
+  a row error naming the field. Empty cells leave an existing deal's value as it is.
 """
 
 from collections import defaultdict
@@ -24,10 +28,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from deals.access import deal_owner_choices, deals_editable_by
+from deals.csv_import.mapping import CUSTOM_PREFIX
 from deals.csv_import.plans import Importer, Plan
 from deals.csv_import.values import join_names, lower
 from deals.models import Deal, ImportJob, LostReason
-from pipelines.models import Pipeline, Stage
+from pipelines import custom_fields as types
+from pipelines.models import CustomField, Pipeline, Stage
+from pipelines.selectors import custom_fields_for
 
 STATUSES = {"open", "won", "lost"}
 
@@ -61,6 +68,12 @@ class DealPlanner(Importer):
         }
         default = (job.options or {}).get("pipeline")
         self.default_pipeline = next((p for p in self.active_pipelines if p.pk == default), None)
+        # The custom fields the mapping names, by target name; read once per import.
+        self.custom_fields: dict[str, CustomField] = {}
+        if any(name.startswith(CUSTOM_PREFIX) for name in self.reader.mapping):
+            self.custom_fields = {
+                f"{CUSTOM_PREFIX}{field.key}": field for field in custom_fields_for(None)
+            }
         # Deals made earlier in this file: a later row with the same key updates them.
         self.made_by_external_id: dict[str, Deal] = {}
         self.made_by_title: dict[tuple, Deal] = {}
@@ -253,6 +266,7 @@ class DealPlanner(Importer):
             "person_email": person_email,
             "status": status,
             "lost_reason": lost_reason,
+            "custom_fields": self._plan_custom_fields(cells, pipeline, errors),
         }
         errors.extend(e for e in reader.errors if e not in errors)
 
@@ -314,3 +328,45 @@ class DealPlanner(Importer):
             )
             return None
         return owner
+
+    def _plan_custom_fields(self, cells, pipeline: Pipeline | None, errors: list[str]) -> dict:
+        """The row's custom-field values by key (Python values, as the services take them);
+        empty cells are left out."""
+        values = {}
+        for name, index in self.reader.mapping.items():
+            if not name.startswith(CUSTOM_PREFIX):
+                continue
+            text = cells[index].strip() if index < len(cells) else ""
+            if not text:
+                continue
+            field = self.custom_fields.get(name)
+            if field is None:
+                errors.append(
+                    _("The custom field “%(key)s” is archived or deleted: it cannot be imported.")
+                    % {"key": name.removeprefix(CUSTOM_PREFIX)}
+                )
+                continue
+            if pipeline is not None and field.pipeline_id not in (None, pipeline.pk):
+                errors.append(
+                    _("%(field)s is not a field of the pipeline %(pipeline)s.")
+                    % {"field": field.name, "pipeline": pipeline.name}
+                )
+                continue
+            try:
+                values[field.key] = self._custom_value(field, text)
+            except ValidationError as error:
+                errors.append(
+                    _("%(field)s “%(value)s”: %(message)s")
+                    % {"field": field.name, "value": text, "message": " ".join(error.messages)}
+                )
+        return values
+
+    def _custom_value(self, field: CustomField, text: str):
+        """A cell as the field's Python value; users from the import's lookup, so that a
+        file of thousands of rows does not ask for each one."""
+        if field.type == CustomField.Type.USER:
+            user = self.users.get(lower(text))
+            if user is None:
+                raise ValidationError(_("No active user “%(value)s”.") % {"value": text})
+            return user.pk
+        return types.from_text(field, text, decimal_separator=self.reader.decimal_separator)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from deals.csv_import.files import DELIMITER_CODES, DELIMITERS
-from deals.csv_import.mapping import TARGETS
+from deals.csv_import.mapping import targets_of
 from deals.models import ImportJob
 from pipelines.models import Pipeline
 
@@ -62,7 +62,7 @@ class MappingForm(forms.Form):
         # Reps import the deals they own (docs/domain/imports.md): no owner column is offered.
         self.targets = [
             target
-            for target in TARGETS[job.kind]
+            for target in targets_of(job.kind)
             if not (target.managers_only and user.role == Role.REP)
         ]
         columns = [("", _("— not imported —"))] + [

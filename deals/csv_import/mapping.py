@@ -1,9 +1,13 @@
 """The fields a CSV column can be mapped to, per kind of import, and the first guess of the
 mapping from the header's names: English, German and Dutch names, and each field's label in
-every language the product speaks (so a German export imports back as it is)."""
+every language the product speaks (so a German export imports back as it is).
+
+A deals import also offers every active custom field (``cf_<key>``), guessed from a header
+that is the field's name or its key (docs/domain/custom-fields.md, "Lists, filters, CSV").
+"""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils import translation
@@ -11,6 +15,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from deals.models import ImportJob
+from pipelines.models import CustomField, Pipeline
+from pipelines.selectors import custom_fields_for
+
+CUSTOM_PREFIX = "cf_"
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,8 @@ class Target:
     managers_only: bool = False
     # Not required when this other target is mapped (a file of updates by external id).
     unless: str = ""
+    # The custom field a ``cf_<key>`` target fills.
+    custom_field: CustomField | None = field(default=None, compare=False)
 
 
 ORGANIZATION_ALIASES = ("organization", "organisation", "company")
@@ -194,6 +204,38 @@ TARGETS = {
 }
 
 
+def custom_targets(fields: list[CustomField] | None = None) -> tuple[Target, ...]:
+    """A target per active custom field (``fields``: every pipeline's by default, one
+    query), named ``cf_<key>``; its help says the type, and the pipeline when it has one."""
+    fields = custom_fields_for(None) if fields is None else fields
+    pipelines = {}
+    if any(custom.pipeline_id for custom in fields):
+        pipelines = dict(Pipeline.objects.values_list("pk", "name"))
+    targets = []
+    for custom in fields:
+        help_text = custom.get_type_display()
+        if custom.pipeline_id:
+            help_text = _("%(type)s; on the deals of %(pipeline)s only") % {
+                "type": help_text,
+                "pipeline": pipelines.get(custom.pipeline_id, ""),
+            }
+        targets.append(
+            Target(
+                f"{CUSTOM_PREFIX}{custom.key}",
+                custom.name,
+                (_normalised(custom.name), _normalised(custom.key)),
+                help=help_text,
+                custom_field=custom,
+            )
+        )
+    return tuple(targets)
+
+
+def targets_of(kind: str) -> tuple[Target, ...]:
+    """What a column of this kind of import can be mapped to: custom fields last."""
+    return TARGETS[kind] + (custom_targets() if kind == ImportJob.Kind.DEALS else ())
+
+
 def _normalised(header: str) -> str:
     return re.sub(r"[\s_\-]+", " ", header.strip().lower())
 
@@ -209,11 +251,12 @@ def _names_of(target: Target) -> list[str]:
 
 def guess_mapping(kind: str, header: list[str]) -> dict[str, int]:
     """Map each target to the first column whose name is one of its names (aliases in
-    English, German and Dutch, or its label in any language)."""
+    English, German and Dutch, or its label in any language; a custom field's name or
+    key)."""
     columns = [_normalised(name) for name in header]
     mapping: dict[str, int] = {}
     used: set[int] = set()
-    for target in TARGETS[kind]:
+    for target in targets_of(kind):
         for alias in _names_of(target):
             index = next((i for i, c in enumerate(columns) if c == alias and i not in used), None)
             if index is not None:

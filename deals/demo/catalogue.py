@@ -90,11 +90,16 @@ class ItemSpec:
     required: bool = True
     field_name: str = ""
     activity_kind: str = ""
+    # A custom field's key and the condition it must meet (deals/demo/custom_fields.py).
+    custom_field: str = ""
+    condition: str = ""
 
     @property
     def satisfied_by(self) -> str:
         if self.field_name:
             return By.FIELD
+        if self.custom_field:
+            return By.CUSTOM_FIELD
         return By.ACTIVITY if self.activity_kind else By.MANUAL
 
 
@@ -194,7 +199,9 @@ SALES = PipelineSpec(
             "Write and send the proposal. A deal enters with a confirmed budget and an "
             "expected close date.",
             (
-                ItemSpec(Kind.ENTRY, "Budget confirmed"),
+                ItemSpec(
+                    Kind.ENTRY, "Budget confirmed", custom_field="budget_confirmed", condition="yes"
+                ),
                 ItemSpec(Kind.ENTRY, "Expected close date set", field_name="expected_close_date"),
                 ItemSpec(Kind.EXIT, "Proposal sent"),
                 ItemSpec(Kind.EXIT, "Follow-up call held", False, activity_kind=ActivityKind.CALL),

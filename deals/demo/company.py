@@ -26,6 +26,7 @@ from deals.demo.catalogue import (
     PIPELINES,
     Workforce,
 )
+from deals.demo.custom_fields import DemoValues, demo_fields_create
 from deals.demo.planner import DealPlan, DealPlanner, PipelineRules
 from deals.demo.writer import DealWriter
 from deals.models import (
@@ -69,6 +70,13 @@ def demo_company_seed(*, deal_count: int, seed: int, password: str) -> DemoSumma
         workforce=workforce,
     )
     plans = [planner.plan() for _ in range(deal_count)]
+    # Their own generator: the deals' stories stay what ``seed`` made them.
+    values = DemoValues(
+        rng=random.Random(seed + 1),  # noqa: S311 - reproducible demo data, not a secret
+        usernames=[spec.username for spec in workforce.users],
+    )
+    for plan in plans:
+        plan.custom_fields = values.of(plan)
     writer = DealWriter(
         now=now,
         planner=planner,
@@ -119,7 +127,8 @@ def _teams(workforce: Workforce, users: dict[str, User]) -> None:
 def _pipelines(
     now: datetime.datetime,
 ) -> tuple[list[Pipeline], list[list[Stage]], list[list[ChecklistItem]]]:
-    """Pipelines, stages and items, indexed like the planner's specs."""
+    """Pipelines, stages and items, indexed like the planner's specs; the custom fields
+    (deals/demo/custom_fields.py), which items may name."""
     # Dirty from the start, so the first forecast run computes the demo's snapshots.
     pipelines = Pipeline.objects.bulk_create(
         [
@@ -149,6 +158,7 @@ def _pipelines(
         )
         for pipeline, spec in zip(pipelines, PIPELINES, strict=True)
     ]
+    custom_fields = demo_fields_create(pipelines)
     items = []
     for rules, pipeline_stages in zip(map(PipelineRules.of, PIPELINES), stages, strict=True):
         positions: dict[tuple[int, str], itertools.count] = defaultdict(itertools.count)
@@ -164,6 +174,8 @@ def _pipelines(
                         satisfied_by=item.satisfied_by,
                         field_name=item.field_name,
                         activity_kind=item.activity_kind,
+                        custom_field=custom_fields.get(item.custom_field),
+                        condition=item.condition,
                     )
                     for stage_index, item in rules.items
                 ]

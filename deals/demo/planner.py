@@ -91,8 +91,9 @@ class DealPlan:
     checks: dict[int, int] = field(default_factory=dict)  # item index -> when ticked
     activities: list[ActivityPlan] = field(default_factory=list)
     refusals: list[RefusalPlan] = field(default_factory=list)
-    needed_fields: set[str] = field(default_factory=set)
+    needed_fields: set[str] = field(default_factory=set)  # custom fields as "custom:<key>"
     quiet: bool = False  # open, and untouched since it entered its stage
+    custom_fields: dict = field(default_factory=dict)  # set by deals/demo/custom_fields.py
 
     @property
     def stage(self) -> int:
@@ -280,12 +281,18 @@ class DealPlanner:
         deal.needed_fields.update(
             rules.items[index][1].field_name for index in needed if rules.items[index][1].field_name
         )
+        deal.needed_fields.update(
+            f"custom:{rules.items[index][1].custom_field}"
+            for index in needed
+            if rules.items[index][1].custom_field
+        )
         return needed
 
     def _satisfied(self, deal: DealPlan, index: int, entered: int, leave: int) -> bool:
-        """Manual and activity items only: field items are settled by ``_unknowns``."""
+        """Manual and activity items only: field items are settled by ``_unknowns``, custom
+        field items by the values (deals/demo/custom_fields.py)."""
         item = self.rules[deal.pipeline].items[index][1]
-        if item.satisfied_by == By.FIELD:
+        if item.satisfied_by in (By.FIELD, By.CUSTOM_FIELD):
             return True
         if item.satisfied_by == By.MANUAL:
             return index in deal.checks
@@ -303,7 +310,8 @@ class DealPlanner:
         done = {}
         for index in indexes:
             item = self.rules[deal.pipeline].items[index][1]
-            if item.satisfied_by == By.FIELD or self._satisfied(deal, index, entered, leave):
+            settled = item.satisfied_by in (By.FIELD, By.CUSTOM_FIELD)
+            if settled or self._satisfied(deal, index, entered, leave):
                 continue
             at = self.rng.randint(leave + 1, entered - 1)
             done[index] = at

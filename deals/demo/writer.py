@@ -167,7 +167,15 @@ class DealWriter:
             stage_entered_at=self.at(plan.entered),
             last_activity_at=None if last_activity is None else self.at(last_activity),
             version=version,
+            custom_fields=self._custom_fields(plan.custom_fields),
         )
+
+    def _custom_fields(self, values: dict) -> dict:
+        """The plan's values as stored: a user field's username becomes the user's id."""
+        user = values.get("technical_contact")
+        if user is None:
+            return values
+        return values | {"technical_contact": self.users[user].pk}
 
     def _timeline(self, plan: DealPlan) -> list[EventPlan]:
         """The deal's events, oldest first, with the data the services write (services/)."""

@@ -13,8 +13,9 @@ from accounts.selectors import active_users, managed_user_ids
 from deals.access import can_edit, can_override
 from deals.checklist_rules import items_with_state
 from deals.models import Activity, Deal, LostReason
+from deals.selectors.custom_values import ShownValue, deal_fields, shown_values, user_names
 from deals.timeline import deal_timeline
-from pipelines.models import ChecklistItem, Stage
+from pipelines.models import ChecklistItem, CustomField, Stage
 
 # -- who may receive a deal ---------------------------------------------------------------
 
@@ -56,6 +57,10 @@ class DealPage:
     overridable: bool
     owner_choices: QuerySet[User] | None
     lost_reasons: list[LostReason] = field(default_factory=list)
+    # The pipeline's active custom fields (the edit form's inputs) and, for those who may
+    # not edit, their values as text (docs/domain/custom-fields.md).
+    custom_fields: list[CustomField] = field(default_factory=list)
+    custom_values: list[ShownValue] = field(default_factory=list)
 
 
 def deal_page(*, user: User, deal: Deal) -> DealPage:
@@ -93,6 +98,12 @@ def deal_page(*, user: User, deal: Deal) -> DealPage:
         (a for a in activities if a.done_at is not None), key=lambda a: a.done_at, reverse=True
     )
     owner_choices = reassign_choices(user) if editable else None
+    every_field = deal_fields(deal.pipeline_id)
+    custom_fields = [f for f in every_field if not f.is_archived]
+    custom_values = []
+    if not editable:
+        names = user_names(custom_fields, [deal.custom_fields or {}])
+        custom_values = shown_values(custom_fields, deal.custom_fields, names)
     return DealPage(
         deal=deal,
         stages=stages,
@@ -102,9 +113,11 @@ def deal_page(*, user: User, deal: Deal) -> DealPage:
         next_entry_items=next_entry_items,
         open_activities=open_activities,
         done_activities=done_activities,
-        timeline=deal_timeline(deal=deal, activities=activities),
+        timeline=deal_timeline(deal=deal, activities=activities, custom_fields=every_field),
         editable=editable,
         overridable=editable and can_override(user, deal),
         owner_choices=owner_choices,
         lost_reasons=list(LostReason.objects.filter(is_active=True)) if editable else [],
+        custom_fields=custom_fields,
+        custom_values=custom_values,
     )

@@ -1,8 +1,10 @@
 """The deal filters as they live in the URL, the visible deals they select, and the
 figures every list of deals shows (the board, the deals list, its export and the API).
+Custom fields' filters are in ``custom_filters.py``.
 """
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -12,6 +14,9 @@ from accounts.models import User
 from deals.access import deals_visible_to
 from deals.expressions import EFFECTIVE_PROBABILITY, WEIGHTED_VALUE
 from deals.models import Deal
+from deals.selectors.custom_filters import CustomFilter, text_search, uses_custom_fields
+from pipelines.models import CustomField
+from pipelines.selectors import custom_fields_for
 
 
 def is_ascii_number(text: str) -> bool:
@@ -33,18 +38,34 @@ class BoardFilters:
     stalled: bool = False
     closing_this_month: bool = False
     q: str = ""
+    custom: tuple[CustomFilter, ...] = ()  # custom fields' filters, in designer order
 
     @classmethod
-    def from_query(cls, params) -> "BoardFilters":
-        """Junk in the URL is ignored, never an error: a hand-edited link still opens."""
+    def from_query(
+        cls,
+        params,
+        *,
+        fields: Sequence[CustomField] | None = None,
+        pipeline_id: int | None = None,
+    ) -> "BoardFilters":
+        """Junk in the URL is ignored, never an error: a hand-edited link still opens.
+
+        ``fields``: the custom fields that may be filtered (the active ones of the board's
+        pipeline, or of the list's); when not given and the URL names any, those of
+        ``pipeline_id`` (every pipeline's when None) are read, one query.
+        """
         owner = params.get("owner", "").strip()
         if owner not in {"", "me"} and not is_ascii_number(owner):
             owner = ""
+        if fields is None:
+            fields = custom_fields_for(pipeline_id) if uses_custom_fields(params) else []
+        custom = (CustomFilter.from_query(field, params) for field in fields)
         return cls(
             owner=owner,
             stalled=params.get("stalled") == "1",
             closing_this_month=params.get("closing") == "month",
             q=search_text(params),
+            custom=tuple(found for found in custom if found is not None),
         )
 
     def as_query(self) -> dict[str, str]:
@@ -53,7 +74,13 @@ class BoardFilters:
             query["stalled"] = "1"
         if self.closing_this_month:
             query["closing"] = "month"
+        for custom in self.custom:
+            query |= custom.as_query()
         return {k: v for k, v in query.items() if v}
+
+    def custom_filter(self, key: str) -> CustomFilter | None:
+        """The filter of the field ``key``, for the inputs that show it."""
+        return next((custom for custom in self.custom if custom.key == key), None)
 
     @property
     def active(self) -> bool:
@@ -83,7 +110,10 @@ def deals_filtered(*, user: User, filters: BoardFilters, queryset=None) -> Query
             Q(title__icontains=filters.q)
             | Q(organization__name__icontains=filters.q)
             | Q(person__name__icontains=filters.q)
+            | Q(text_search(filters.q))
         )
+    for custom in filters.custom:
+        deals = deals.filter(custom.condition())
     return deals
 
 

@@ -5,6 +5,7 @@ deals/checklist_rules.py.
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from deals.access import ensure_can_edit
@@ -13,6 +14,19 @@ from deals.services.events import deal_event_record
 from deals.services.versions import deal_bump_version
 from pipelinecrm.exceptions import InvalidRequest
 from pipelines.models import ChecklistItem, Stage
+
+# Why an automatic item cannot be ticked, and what to do instead.
+AUTOMATIC = {
+    ChecklistItem.SatisfiedBy.FIELD: gettext_lazy(
+        "This item is checked automatically: fill in the deal field it names."
+    ),
+    ChecklistItem.SatisfiedBy.CUSTOM_FIELD: gettext_lazy(
+        "This item is checked automatically: fill in the custom field it names."
+    ),
+    ChecklistItem.SatisfiedBy.ACTIVITY: gettext_lazy(
+        "This item is checked automatically: log the activity it names."
+    ),
+}
 
 
 def _manual_item_for(deal: Deal, item: ChecklistItem, entering: Stage | None = None) -> None:
@@ -25,11 +39,7 @@ def _manual_item_for(deal: Deal, item: ChecklistItem, entering: Stage | None = N
     if (item.stage.pipeline_id != deal.pipeline_id and not entry_of_target) or item.is_archived:
         raise InvalidRequest(_("This checklist item does not belong to the deal's pipeline."))
     if item.satisfied_by != ChecklistItem.SatisfiedBy.MANUAL:
-        raise InvalidRequest(
-            _("This item is checked automatically: fill in the deal field it names.")
-            if item.satisfied_by == ChecklistItem.SatisfiedBy.FIELD
-            else _("This item is checked automatically: log the activity it names.")
-        )
+        raise InvalidRequest(str(AUTOMATIC[item.satisfied_by]))
 
 
 @transaction.atomic

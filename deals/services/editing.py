@@ -38,10 +38,13 @@ def deal_update(
     deal: Deal,
     version: int | None,
     custom_fields: dict | None = None,
+    custom_fields_pipeline_id: int | None = None,
     **fields,
 ) -> Deal:
     """Change some of EDITABLE_FIELDS and custom-field values (Python values by field key,
-    None clears one); unchanged values write nothing."""
+    None clears one); unchanged values write nothing. ``custom_fields_pipeline_id``: the
+    pipeline whose fields the values may name, if not the deal's (the refused-move dialog
+    fills in a field the target pipeline of a move needs, deals/services/completion.py)."""
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValidationError(
@@ -53,7 +56,9 @@ def deal_update(
     custom_changes = []
     if custom_fields:
         merged, custom_changes = custom_values_merge(
-            pipeline_id=deal.pipeline_id, current=deal.custom_fields, values=custom_fields
+            pipeline_id=custom_fields_pipeline_id or deal.pipeline_id,
+            current=deal.custom_fields,
+            values=custom_fields,
         )
     if not changed and not custom_changes:
         return deal

@@ -6,6 +6,8 @@ column heads and toasts (board_answers.py), or the deal panel (panel.py). Refusa
 through the one mapping in refusals.py (docs/deal-actions.md).
 """
 
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -15,13 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from accounts.forms import form_error_text
 from deals.access import can_edit, deal_get_visible_or_404, edit_forbidden
 from deals.forms import CompletionForm, LostForm, MoveForm, VersionForm
+from deals.forms_completion import dialog_auto_id
 from deals.models import Deal, LostReason
 from deals.selectors.board import board_card, moved_card
 from deals.selectors.cards import card_activity_flags
-from deals.services.completion import requirements_completer, tickable_items
+from deals.services.completion import completable_items, requirements_completer
 from deals.services.moves import (
     MoveResult,
     deal_mark_lost,
@@ -36,10 +38,12 @@ from deals.views.board_answers import (
     refreshed_columns_response,
 )
 from deals.views.panel import panel_response
-from deals.views.refusals import Page, invalid_form_answer, refusal_answer
+from deals.views.refusals import CompletionInvalid, Page, invalid_form_answer, refusal_answer
 from pipelinecrm.exceptions import DomainError
 from pipelinecrm.responses import form_page
-from pipelines.models import Pipeline, Stage
+from pipelines.models import ChecklistItem, Pipeline, Stage
+
+By = ChecklistItem.SatisfiedBy
 
 DEALS = Deal.objects.select_related("stage", "pipeline", "owner", "organization")
 
@@ -94,8 +98,9 @@ def deal_move_view(request: HttpRequest, deal_id: int, page: Page = Page.BOARD) 
     if not form.is_valid():
         return invalid_form_answer(request, deal, form, page=page)
     move = form.cleaned_data
+    completion = None
     try:
-        complete = _completion(request, deal, entering_stage_id=move["stage"])
+        completion, complete = _completion(request, deal, entering_stage_id=move["stage"])
         result = deal_move(
             user=request.user,
             deal=deal,
@@ -109,7 +114,9 @@ def deal_move_view(request: HttpRequest, deal_id: int, page: Page = Page.BOARD) 
             complete=complete,
         )
     except (ValidationError, DomainError) as error:
-        return refusal_answer(request, deal, error, page=page, action="move", move=move)
+        return refusal_answer(
+            request, deal, error, page=page, action="move", move=move, completion=completion
+        )
     if page is Page.DEAL:
         return panel_response(
             request, deal.pk, message=_("Moved to %(stage)s.") % {"stage": result.to_stage.name}
@@ -146,17 +153,21 @@ def deal_won_view(request: HttpRequest, deal_id: int, page: Page = Page.BOARD) -
     if not form.is_valid():
         return invalid_form_answer(request, deal, form, page=page)
     data = form.cleaned_data
+    completion = None
     try:
+        completion, complete = _completion(request, deal)
         won = deal_mark_won(
             user=request.user,
             deal=deal,
             version=data["version"],
             override_reason=data["override_reason"],
-            complete=_completion(request, deal),
+            complete=complete,
         )
     except (ValidationError, DomainError) as error:
         move = {"version": data["version"]}
-        return refusal_answer(request, deal, error, page=page, action="won", move=move)
+        return refusal_answer(
+            request, deal, error, page=page, action="won", move=move, completion=completion
+        )
     if page is Page.DEAL:
         text = _("Marked as won. 🎉")
     else:
@@ -212,27 +223,46 @@ def deal_reopen_view(request: HttpRequest, deal_id: int) -> HttpResponse:
     )
 
 
-def _completion(request: HttpRequest, deal: Deal, entering_stage_id: int | None = None):
-    """The dialog's completions as a ``complete`` step for the service, or None."""
+def _completion(
+    request: HttpRequest, deal: Deal, entering_stage_id: int | None = None
+) -> tuple[CompletionForm, Callable | None]:
+    """The dialog's completions as a ``complete`` step for the service (None: nothing to
+    complete), with the form that read them; raises ``CompletionInvalid``. The dialog
+    names the custom fields it shows (``custom_field``), so a checkbox left unticked or
+    a multiple choice left empty is read as such only for those."""
     checks = request.POST.getlist("check")
-    manual_ids = _manual_item_ids(deal, entering_stage_id) if checks else []
-    form = CompletionForm(request.POST, manual_item_ids=manual_ids)
+    shown = set(request.POST.getlist("custom_field"))
+    items = _completable_items(deal, entering_stage_id) if checks or shown else []
+    form = CompletionForm(
+        request.POST,
+        manual_item_ids=[item.pk for item in items if item.satisfied_by == By.MANUAL],
+        custom_items=[
+            item
+            for item in items
+            if item.satisfied_by == By.CUSTOM_FIELD and item.custom_field.key in shown
+        ],
+        stored=deal.custom_fields,
+        auto_id=dialog_auto_id(deal),
+    )
     if not form.is_valid():
-        raise ValidationError(form_error_text(form))
+        raise CompletionInvalid(form)
     data = form.cleaned_data
     fields = {"value": data["value"], "expected_close_date": data["expected_close_date"]}
+    custom_fields = form.custom_values(only_changed=True)
     if not (
         data["check"]
         or any(v is not None for v in fields.values())
+        or custom_fields
         or data["organization_name"]
         or data["person_name"]
         or data["activity_kind"]
     ):
-        return None
-    return requirements_completer(
+        return form, None
+    return form, requirements_completer(
         user=request.user,
         check_item_ids=data["check"],
         fields=fields,
+        custom_fields=custom_fields,
         organization_name=data["organization_name"],
         person_name=data["person_name"],
         activity_kind=data["activity_kind"],
@@ -240,12 +270,12 @@ def _completion(request: HttpRequest, deal: Deal, entering_stage_id: int | None 
     )
 
 
-def _manual_item_ids(deal: Deal, entering_stage_id: int | None) -> list[int]:
-    """Manual items the dialog may tick: those the move (or the win) needs; the service
-    checks them again under its locks."""
+def _completable_items(deal: Deal, entering_stage_id: int | None) -> list[ChecklistItem]:
+    """Items the dialog may tick or fill in: those the move (or the win) needs; the
+    service checks them again under its locks."""
     entering = None
     if entering_stage_id is not None:
         entering = Stage.objects.filter(pk=entering_stage_id).first()
         if entering is None:
             return []  # the move itself answers that the stage does not exist
-    return [item.pk for item in tickable_items(deal=deal, entering=entering)]
+    return completable_items(deal=deal, entering=entering)

@@ -1,8 +1,11 @@
 """The board: one page per pipeline, its columns as fragments, live refresh, new deals."""
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +16,8 @@ from django_htmx.http import trigger_client_event
 from accounts.models import User
 from deals.access import deal_owner_choices, editable_owner_ids
 from deals.forms import DealCreateForm
+from deals.forms_custom import custom_errors_to_form
+from deals.forms_filters import filter_inputs
 from deals.selectors.board import (
     board_change_token,
     board_columns_and_totals,
@@ -20,12 +25,13 @@ from deals.selectors.board import (
     column_cards,
     main_pipeline,
 )
+from deals.selectors.cards import card_rows
 from deals.selectors.filters import BoardFilters, is_ascii_number
 from deals.services.deal_forms import deal_create_with_contacts
 from deals.views.board_answers import refreshed_columns_response
 from pipelinecrm.responses import form_page
-from pipelines.models import Pipeline, Stage
-from pipelines.selectors import active_pipelines
+from pipelines.models import CustomField, Pipeline, Stage
+from pipelines.selectors import active_pipelines, custom_fields_for
 
 LAST_BOARD_KEY = "last_pipeline_id"
 POLL_SALT = "board-poll"
@@ -58,12 +64,20 @@ def _poll_token(user: User, pipeline_id: int) -> str:
     )
 
 
-def board_context(request: HttpRequest, pipeline: Pipeline, filters: BoardFilters) -> dict:
+def board_context(
+    request: HttpRequest,
+    pipeline: Pipeline,
+    filters: BoardFilters,
+    fields: list[CustomField] | None = None,
+) -> dict:
+    """The columns and totals of a board render; ``fields``: the pipeline's custom fields
+    when the caller has read them already (the cards show some)."""
     columns, totals = board_columns_and_totals(
         pipeline=pipeline,
         user=request.user,
         filters=filters,
         limit=settings.BOARD_FIRST_PAGE_SIZE,
+        read=partial(card_rows, fields=fields),
     )
     return {
         "pipeline": pipeline,
@@ -81,17 +95,22 @@ def board_page(request: HttpRequest, pipeline_id: int) -> HttpResponse:
     pipeline = next((p for p in pipelines if p.pk == pipeline_id), None)
     if pipeline is None:
         get_object_or_404(Pipeline.objects.none())
-    filters = BoardFilters.from_query(request.GET)
-    context = board_context(request, pipeline, filters)
+    # The pipeline's custom fields a filter may name (docs/domain/custom-fields.md).
+    fields = custom_fields_for(pipeline.pk)
+    filters = BoardFilters.from_query(request.GET, fields=fields)
+    context = board_context(request, pipeline, filters, fields)
     if request.htmx and request.htmx.target == "board-columns":
         # The board's totals follow the columns out of band (filters, live refresh).
         return render(request, "deals/board.html#columns", context | {"oob_totals": True})
     if request.session.get(LAST_BOARD_KEY) != pipeline.pk:
         request.session[LAST_BOARD_KEY] = pipeline.pk
+    owner_choices = list(board_owner_choices(pipeline=pipeline, user=request.user))
     context |= {
         "nav_section": "board",
         "pipelines": pipelines,
-        "owner_choices": board_owner_choices(pipeline=pipeline, user=request.user),
+        "owner_choices": owner_choices,
+        # Compact: choices, yes/no and users; a user field offers the owner filter's people.
+        "custom_filters": filter_inputs(fields, filters, people=owner_choices, select_only=True),
     }
     return render(request, "deals/board.html", context)
 
@@ -115,7 +134,7 @@ def column_more(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpRe
     raw_offset = request.GET.get("offset", "")
     # Capped so that a hand-edited offset stays inside PostgreSQL's bigint (else a 500).
     offset = min(int(raw_offset), MAX_OFFSET) if is_ascii_number(raw_offset) else 0
-    filters = BoardFilters.from_query(request.GET)
+    filters = BoardFilters.from_query(request.GET, pipeline_id=pipeline_id)
     cards, next_offset = column_cards(
         pipeline=stage.pipeline,
         stage=stage,
@@ -165,21 +184,33 @@ def deal_new(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpRespo
     pipeline = stage.pipeline
     owners = deal_owner_choices(request.user)
     form = DealCreateForm(
-        request.POST or None, owner_choices=owners, initial={"owner": request.user.pk}
+        request.POST or None,
+        owner_choices=owners,
+        initial={"owner": request.user.pk},
+        custom_fields=custom_fields_for(pipeline.pk),
     )
     context = {"pipeline": pipeline, "stage": stage, "form": form}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        deal_create_with_contacts(
-            user=request.user,
-            title=data["title"],
-            pipeline=pipeline,
-            stage=stage,
-            owner=data["owner"],
-            value=data["value"],
-            expected_close_date=data["expected_close_date"],
-            organization_name=data["organization_name"],
-            person_name=data["person_name"],
-        )
-        return refreshed_columns_response(request, pipeline, [stage], message=_("Deal created."))
+        try:
+            deal_create_with_contacts(
+                user=request.user,
+                title=data["title"],
+                pipeline=pipeline,
+                stage=stage,
+                owner=data["owner"],
+                value=data["value"],
+                expected_close_date=data["expected_close_date"],
+                organization_name=data["organization_name"],
+                person_name=data["person_name"],
+                custom_fields=form.custom_values(),
+            )
+        except ValidationError as error:
+            # A custom value the service refused (a field archived meanwhile): on its input.
+            if not custom_errors_to_form(form, error):
+                raise
+        else:
+            return refreshed_columns_response(
+                request, pipeline, [stage], message=_("Deal created.")
+            )
     return form_page(request, "deals/board.html#new-deal-dialog", context)

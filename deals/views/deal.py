@@ -15,7 +15,9 @@ from django_htmx.http import reswap, retarget
 
 from accounts.models import User
 from deals.access import can_edit, deal_get_visible_or_404, edit_forbidden
+from deals.forms_custom import custom_errors_to_form
 from deals.forms_deal import ChecklistTickForm, DealEditForm
+from deals.selectors.custom_values import deal_fields
 from deals.selectors.deal_page import DEAL_PAGE_QUERYSET, reassign_choices
 from deals.services.checklist import checklist_item_check, checklist_item_uncheck
 from deals.services.deal_forms import deal_edit_with_contacts
@@ -51,7 +53,12 @@ def deal_edit(request: HttpRequest, deal_id: int) -> HttpResponse:
     if not can_edit(request.user, deal):
         refusal = edit_forbidden()
         return refusal_answer(request, deal, refusal, page=Page.DEAL)
-    form = DealEditForm(request.POST, deal=deal, owner_choices=reassign_choices(request.user))
+    form = DealEditForm(
+        request.POST,
+        deal=deal,
+        owner_choices=reassign_choices(request.user),
+        custom_fields=[field for field in deal_fields(deal.pipeline_id) if not field.is_archived],
+    )
     if not form.is_valid():
         return invalid_form_answer(request, deal, form, page=Page.DEAL, status=422, edit_form=form)
     data = form.cleaned_data
@@ -68,6 +75,7 @@ def deal_edit(request: HttpRequest, deal_id: int) -> HttpResponse:
             value=data["value"],
             expected_close_date=data["expected_close_date"],
             probability_override=data["probability_override"],
+            custom_fields=form.custom_values(only_changed=True),
         )
     except VersionConflict as conflict:
         # The form's edits are lost with this answer: say so, not just "someone changed it".
@@ -78,7 +86,14 @@ def deal_edit(request: HttpRequest, deal_id: int) -> HttpResponse:
             level="warning",
             status=409,
         )
-    except (ValidationError, DomainError) as error:
+    except ValidationError as error:
+        # A custom value the service refused (a field archived meanwhile): next to its input.
+        if custom_errors_to_form(form, error):
+            return invalid_form_answer(
+                request, deal, form, page=Page.DEAL, status=422, edit_form=form
+            )
+        return refusal_answer(request, deal, error, page=Page.DEAL)
+    except DomainError as error:
         return refusal_answer(request, deal, error, page=Page.DEAL)
     return panel_response(request, deal.pk, message=_("Saved."))
 

@@ -1,6 +1,7 @@
 """The Deals page (docs/domain/board.md): open, won and lost deals in a sortable, paged table with
 the board's filters plus status, pipeline and close-date range; bulk reassign / mark lost;
-and the CSV export of exactly that list."""
+and the CSV export of exactly that list. Custom fields (docs/domain/custom-fields.md) can be
+shown as columns (``cols``), sorted by and filtered, all in the URL."""
 
 from collections.abc import Callable
 from urllib.parse import urlencode
@@ -8,6 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,19 +20,24 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from deals.access import deals_visible_to
+from deals.access import deals_visible_to, visible_owner_ids
 from deals.exports import export_csv, export_file_name
+from deals.forms_filters import filter_inputs
 from deals.forms_list import BulkActionForm
 from deals.models import Deal, LostReason
+from deals.selectors.custom_filters import PREFIX
 from deals.selectors.deal_page import reassign_choices
 from deals.selectors.lists import (
     SORTS,
     DealListFilters,
+    custom_cells,
     deals_list,
     deals_list_page,
+    list_custom_fields,
     list_pipelines,
 )
 from deals.services.bulk import BulkOutcome, deals_bulk_mark_lost, deals_bulk_reassign
+from pipelines import custom_fields as types
 
 PAGE_SIZE = 50
 MAX_REFUSALS_SHOWN = 20
@@ -48,9 +55,11 @@ COLUMNS = [
 
 
 def _sort_links(filters: DealListFilters) -> list[dict]:
-    """Each column header links to its ascending sort, or descending when already ascending."""
+    """Each column header links to its ascending sort, or descending when already ascending;
+    the custom fields shown follow the fixed columns."""
     links = []
-    for key, label in COLUMNS:
+    custom = [(f"{PREFIX}{field.key}", field.name, field) for field in filters.column_fields]
+    for key, label, field in [(key, label, None) for key, label in COLUMNS] + custom:
         current = filters.sort.removeprefix("-") == key
         descending = filters.sort.startswith("-")
         target = f"-{key}" if current and not descending else key
@@ -59,28 +68,53 @@ def _sort_links(filters: DealListFilters) -> list[dict]:
                 "label": label,
                 "url": "?" + urlencode(filters.as_query(sort=target, page="")),
                 "sort": ("descending" if descending else "ascending") if current else "",
-                "numeric": key == "value",
+                "numeric": key == "value" or bool(field and field.type in types.DECIMAL_TYPES),
             }
         )
     return links
 
 
+def _people(user: User) -> list[User]:
+    """Everyone the page's selects name, in one query: the people whose deals the user may
+    see (``owns_visible``: the owner filter; for an admin, everyone who owns a deal) and the
+    active users (user fields' filters). From the teams, not from the deals, so that it
+    costs the same with 100,000 deals (docs/performance/benchmark.md)."""
+    owners = visible_owner_ids(user)
+    if owners is None:
+        owns_visible = Exists(Deal.objects.filter(owner=OuterRef("pk")))
+    else:
+        owns_visible = ExpressionWrapper(Q(pk__in=owners), output_field=BooleanField())
+    return list(
+        User.objects.annotate(owns_visible=owns_visible)
+        .filter(Q(is_active=True) | Q(owns_visible=True))
+        .order_by("first_name", "last_name", "username")
+    )
+
+
 @login_required
 @require_GET
 def deals_page(request: HttpRequest) -> HttpResponse:
-    filters = DealListFilters.from_query(request.GET)
+    filters = DealListFilters.from_query(request.GET, fields=list_custom_fields(request.GET))
     deals = deals_list(user=request.user, filters=filters)
     page = Paginator(deals_list_page(deals), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    custom_cells(page.object_list, filters.column_fields)
     owner_choices = reassign_choices(request.user)
+    people = _people(request.user)
     context = {
         "filters": filters,
         "page": page,
         "query": urlencode(filters.as_query()),
         "sort_links": _sort_links(filters),
         "pipelines": list_pipelines(),
-        "owner_filter_choices": User.objects.filter(
-            pk__in=deals_visible_to(request.user).values("owner_id")
-        ).order_by("first_name", "last_name", "username"),
+        "owner_filter_choices": [person for person in people if person.owns_visible],
+        "custom_filters": filter_inputs(
+            filters.custom_fields,
+            filters.board,
+            people=[person for person in people if person.is_active],
+        ),
+        "custom_filters_active": bool(filters.board.custom),
+        "column_count": 1 + len(COLUMNS) + len(filters.columns),
         "bulk_form": BulkActionForm(owner_choices=owner_choices),
         "lost_reasons": LostReason.objects.filter(is_active=True),
         "export_url": reverse("deals-export") + "?" + urlencode(filters.as_query()),
@@ -98,13 +132,14 @@ def deals_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def deals_export(request: HttpRequest) -> StreamingHttpResponse:
     """Exactly the list the same query string shows, every page of it, in the same order:
-    in the user's spreadsheet convention, or plain CSV with ``format=csv``."""
-    filters = DealListFilters.from_query(request.GET)
+    in the user's spreadsheet convention, or plain CSV with ``format=csv``; with a column
+    per active custom field of the list."""
+    filters = DealListFilters.from_query(request.GET, fields=list_custom_fields(request.GET))
     deals = deals_list(user=request.user, filters=filters)
     stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
-    response = StreamingHttpResponse(
-        export_csv(deals, request.GET.get("format")), content_type="text/csv; charset=utf-8"
-    )
+    # Every active custom field of the list, whichever columns the page shows.
+    lines = export_csv(deals, request.GET.get("format"), fields=filters.custom_fields)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(
         True, f"{export_file_name(stamp)}.csv"
     )

@@ -5,6 +5,7 @@ updated and failed rows."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats
@@ -22,13 +23,14 @@ from deals.csv_import.files import (
     read_table,
 )
 from deals.csv_import.forms import MappingForm, UploadForm
-from deals.csv_import.mapping import TARGETS
+from deals.csv_import.mapping import targets_of
 from deals.csv_import.recovery import import_resume
 from deals.csv_import.running import import_queue
 from deals.csv_import.upload import import_redelimit, import_upload, job_rows, job_text
-from deals.csv_import.values import RowReader, describe_date_order
+from deals.csv_import.values import FORMULA_GUARD, RowReader, describe_date_order
 from deals.models import ImportJob
 from pipelinecrm.exceptions import DomainError
+from pipelines import custom_fields as types
 
 RECENT_JOBS = 10
 REPORT_ROWS = 200
@@ -118,7 +120,7 @@ def _job_page(request: HttpRequest, job: ImportJob, form=None, error: str = "", 
             "form": form or _mapping_form(request, job, preview.header),
             "preview": preview,
             "preview_width": range(len(preview.header)),
-            "targets": TARGETS[job.kind],
+            "targets": targets_of(job.kind),
             "date_note": describe_date_order((job.options or {}).get("date_order", "dmy")),
             "bad_rows": job.errors[:500],
             "delimiter_label": DELIMITERS.get(job.delimiter, job.delimiter),
@@ -147,7 +149,7 @@ def _parsed_sample(job: ImportJob, preview) -> dict:
         decimal_separator=options.get("decimal_separator") or ".",
         date_order=options.get("date_order", "dmy"),
     )
-    targets = [target for target in TARGETS[job.kind] if target.name in mapping]
+    targets = [target for target in targets_of(job.kind) if target.name in mapping]
     rows = []
     for line, row in preview.rows:
         padded = (row + [""] * len(preview.header))[: len(preview.header)]
@@ -155,16 +157,31 @@ def _parsed_sample(job: ImportJob, preview) -> dict:
         for target in targets:
             raw = padded[mapping[target.name]].strip()
             reader.errors = []
-            if target.name in AMOUNT_FIELDS:
+            if target.custom_field is not None:
+                cell = _custom_cell(target.custom_field, raw, reader.decimal_separator)
+            elif target.name in AMOUNT_FIELDS:
                 cell = {"kind": "amount", "value": reader.amount(padded, target.name)}
             elif target.name in DATE_FIELDS:
                 cell = {"kind": "date", "value": reader.date(padded, target.name)}
             else:
                 cell = {"kind": "text", "value": raw}
-            cell |= {"raw": raw, "error": " ".join(reader.errors)}
+            cell = {"raw": raw, "error": " ".join(reader.errors)} | cell
             cells.append(cell)
         rows.append({"line": line, "cells": cells})
     return {"targets": targets, "rows": rows}
+
+
+def _custom_cell(field, raw: str, decimal_separator: str) -> dict:
+    """A custom field's cell as the import reads it, shown the way the page shows values
+    (docs/domain/custom-fields.md)."""
+    try:
+        value = types.from_text(
+            field, FORMULA_GUARD.sub("", raw), decimal_separator=decimal_separator
+        )
+    except ValidationError as error:
+        return {"kind": "custom", "value": None, "error": " ".join(error.messages)}
+    shown = types.display(field, types.to_stored(field, value)) if value is not None else None
+    return {"kind": "custom", "value": shown}
 
 
 def _report_context(job: ImportJob) -> dict:

@@ -26,7 +26,12 @@ def panel_context(request: HttpRequest, deal: Deal, **extra) -> dict:
     page = deal_page(user=request.user, deal=deal)
     context = {"page": page, "deal": deal, **extra}
     if page.editable:
-        context.setdefault("edit_form", DealEditForm(deal=deal, owner_choices=page.owner_choices))
+        context.setdefault(
+            "edit_form",
+            DealEditForm(
+                deal=deal, owner_choices=page.owner_choices, custom_fields=page.custom_fields
+            ),
+        )
         context.setdefault("activity_form", ActivityForm(prefix_id=f"deal-{deal.pk}-activity"))
         context.setdefault("lost_form", LostForm(initial={"version": deal.version}))
     return context

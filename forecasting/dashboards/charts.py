@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import dateformat
 from django.utils.translation import gettext as _
 
+from forecasting.dashboards.breakdown import Breakdown, BreakdownRow
 from forecasting.dashboards.figures import Figures
 from forecasting.dashboards.probabilities import ProbabilityReport
 from forecasting.dashboards.team import TeamDashboard
@@ -19,6 +20,27 @@ def _chart(kind: str, labels: list, datasets: list[dict], **options) -> dict:
 
 
 def team_charts(dashboard: TeamDashboard) -> dict[str, dict]:
+    return _team_charts(dashboard) | _breakdown_chart(dashboard.breakdown)
+
+
+def _breakdown_chart(breakdown: Breakdown | None) -> dict[str, dict]:
+    if breakdown is None:
+        return {}
+    rows = breakdown.rows
+    return {
+        "open-by-option": _chart(
+            "bar",
+            [row.label for row in rows],
+            [
+                {"label": _("Open value"), "data": [row.value for row in rows]},
+                {"label": _("Weighted"), "data": [row.weighted for row in rows]},
+            ],
+            currency=settings.CURRENCY,
+        )
+    }
+
+
+def _team_charts(dashboard: TeamDashboard) -> dict[str, dict]:
     rows = dashboard.rows
     names = [row.person.user.display_name for row in rows]
     trend = dashboard.trend
@@ -109,6 +131,26 @@ def _figures(figures: Figures) -> dict:
     }
 
 
+def _breakdown_row(row: BreakdownRow) -> dict:
+    return {
+        "option": row.option,
+        "label": row.label,
+        "count": row.count,
+        "value": row.value,
+        "weighted": row.weighted,
+    }
+
+
+def _breakdown_json(breakdown: Breakdown | None) -> dict | None:
+    if breakdown is None:
+        return None
+    return {
+        "field": {"key": breakdown.field.key, "name": breakdown.field.name},
+        "rows": [_breakdown_row(row) for row in breakdown.rows],
+        "total": _breakdown_row(breakdown.total),
+    }
+
+
 def team_json(dashboard: TeamDashboard) -> dict:
     """Everything the team dashboard shows, for scripts and spreadsheets."""
     pipeline = dashboard.pipeline
@@ -164,5 +206,6 @@ def team_json(dashboard: TeamDashboard) -> dict:
             }
             for deal in dashboard.stalled
         ],
+        "breakdown": _breakdown_json(dashboard.breakdown),
         "charts": team_charts(dashboard),
     }

@@ -20,6 +20,7 @@ from django.db.models import (
     Subquery,
 )
 
+from deals.checklist_rules import custom_field_rule
 from deals.models import ChecklistCheck, Deal, MoveRefusal, StageChange
 from forecasting.dashboards.figures import percent
 from forecasting.dashboards.periods import Period
@@ -43,6 +44,7 @@ class ItemFigures:
     """One checklist item over the period: what it cost and whether it predicts wins."""
 
     item: ChecklistItem
+    rule: str = ""  # a custom-field item's rule in words: "Budget is at least €10,000"
     blocked: int = 0  # refused moves that named it missing
     overrides: int = 0  # stage changes that overrode it
     passes: int = 0  # forward stage changes that had to satisfy it
@@ -139,14 +141,17 @@ def checklist_figures(*, scope: Scope, pipeline: Pipeline, period: Period) -> li
     (docs/domain/stalls-and-forecast.md): moves it blocked, how often it was
     overridden (of the forward stage changes that had to satisfy it), the median time to
     tick it, and the win rate of deals closed in the period where it was ticked versus
-    overridden. Seven queries.
+    overridden. Seven queries, and one for the options of choice fields when custom-field
+    items name any.
 
-    Only manual items are ticked (ChecklistCheck); field and activity items are evaluated
-    when a deal moves, so they have no tick time and no "done" win rate.
+    Only manual items are ticked (ChecklistCheck); field, custom-field and activity items
+    are evaluated when a deal moves, so they have no tick time and no "done" win rate.
+    Their refusals, overrides and passes count like any item's.
     """
     items = list(
         ChecklistItem.objects.filter(stage__pipeline=pipeline)
-        .select_related("stage")
+        .select_related("stage", "custom_field")
+        .prefetch_related("custom_field__options")
         .order_by("stage__position", "kind", "position", "pk")
     )
     refusals = MoveRefusal.missing_items.through.objects.filter(
@@ -224,6 +229,7 @@ def checklist_figures(*, scope: Scope, pipeline: Pipeline, period: Period) -> li
         overridden_row = overridden_outcomes.get(item.pk, {})
         row = ItemFigures(
             item=item,
+            rule=custom_field_rule(item) if item.custom_field_id else "",
             blocked=blocked.get(item.pk, {}).get("n", 0),
             overrides=overrides.get(item.pk, {}).get("n", 0),
             passes=gate[item.stage_id],

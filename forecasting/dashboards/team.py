@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Team
 from deals.expressions import ZERO
 from deals.models import Deal
+from forecasting.dashboards.breakdown import Breakdown, breakdown_fields, open_pipeline_breakdown
 from forecasting.dashboards.figures import (
     STALLED_LIST_LIMIT,
     Figures,
@@ -24,7 +25,7 @@ from forecasting.dashboards.stages import StageFigures, stage_figures
 from forecasting.dashboards.teams import Scope, TeamPerson, team_people
 from forecasting.dashboards.trend import TrendPoint, forecast_trend
 from pipelinecrm.calendar import company_today
-from pipelines.models import Pipeline
+from pipelines.models import CustomField, Pipeline
 
 
 @dataclass
@@ -44,6 +45,10 @@ class TeamDashboard:
     stages: list[StageFigures]
     lost_reasons: list[LostReasonFigures]
     stalled: list[Deal]
+    # The single-choice fields the open pipeline can be broken down by, and the breakdown
+    # by the one chosen (``?by=<key>``), if any.
+    breakdown_fields: list[CustomField]
+    breakdown: Breakdown | None
 
     @property
     def lost_total(self) -> LostReasonFigures:
@@ -60,6 +65,7 @@ def team_dashboard(
     period: Period,
     pipeline: Pipeline | None,
     now: datetime.datetime,
+    by: str = "",
 ) -> TeamDashboard:
     today = company_today(now)
     people = team_people(team=team)
@@ -73,6 +79,8 @@ def team_dashboard(
         rows.append(PersonRow(person=person, figures=figures))
     totals = sum((row.figures for row in rows), Figures())
     totals.quota = team_quota(team=team, period=period)
+    fields = breakdown_fields(pipeline=pipeline)
+    chosen = next((field for field in fields if field.key == by), None)
     return TeamDashboard(
         team=team,
         period=period,
@@ -85,4 +93,8 @@ def team_dashboard(
         else stage_figures(scope=scope, pipeline=pipeline, period=period, now=now),
         lost_reasons=lost_reasons(scope=scope, period=period),
         stalled=stalled_deals(scope=scope, now=now, limit=STALLED_LIST_LIMIT),
+        breakdown_fields=fields,
+        breakdown=None
+        if chosen is None
+        else open_pipeline_breakdown(scope=scope, pipeline=pipeline, field=chosen),
     )

@@ -7,6 +7,8 @@ never executed, so the CSP allows them); every chart has a table with the same f
 so the pages work without JavaScript.
 """
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -30,6 +32,9 @@ from pipelinecrm.calendar import company_today
 from pipelines.models import Pipeline
 from pipelines.selectors import active_pipelines
 
+# A custom field's key, as the ``by`` parameter names one (pipelines.models.CustomField.key).
+KEY = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+
 
 def _pipeline_choice(request: HttpRequest, team: Team) -> tuple[list[Pipeline], Pipeline | None]:
     """The active pipelines and the one ``?pipeline=`` names; by default the one the
@@ -51,6 +56,7 @@ def _page_context(request: HttpRequest, team_id: int, section: str) -> dict:
     team, teams = dashboard_team_choice(user=request.user, team_id=team_id)
     period = Period.from_query(request.GET, today=company_today())
     pipelines, pipeline = _pipeline_choice(request, team)
+    by = request.GET.get("by", "")
     return {
         "nav_section": "dashboard",
         "section": section,
@@ -61,6 +67,9 @@ def _page_context(request: HttpRequest, team_id: int, section: str) -> dict:
         "next_period": period.shifted(1),
         "pipelines": pipelines,
         "pipeline": pipeline,
+        # The overview's breakdown by a custom field (a key), kept by every link and form
+        # of the team pages; junk is dropped here, a key no field has is ignored later.
+        "by": by if KEY.fullmatch(by) else "",
     }
 
 
@@ -89,6 +98,7 @@ def _team_dashboard(request: HttpRequest, team_id: int) -> tuple[TeamDashboard, 
         period=context["period"],
         pipeline=context["pipeline"],
         now=timezone.now(),
+        by=context["by"],
     )
     return dashboard, context
 

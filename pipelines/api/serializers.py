@@ -1,4 +1,5 @@
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from pipelinecrm.api_base import (
@@ -7,7 +8,14 @@ from pipelinecrm.api_base import (
     RelatedIdField,
     StrictSerializer,
 )
-from pipelines.models import ActivityKind, ChecklistItem, Pipeline, Stage
+from pipelines.models import (
+    ActivityKind,
+    ChecklistItem,
+    CustomField,
+    CustomFieldOption,
+    Pipeline,
+    Stage,
+)
 
 
 class PipelineSerializer(serializers.ModelSerializer):
@@ -129,6 +137,40 @@ class StageUpdateSerializer(ReorderAloneMixin, AllFieldsOptionalMixin, StageCrea
         return value
 
 
+CONDITION_VALUE_HELP = (
+    "The operand of a custom-field item's condition: for one_of a list of the field's "
+    "option keys, for at_least/at_most a number (as a string or a JSON number) or a date "
+    "(YYYY-MM-DD), for filled and yes null."
+)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "string"},
+            {"type": "number"},
+        ],
+        "nullable": True,
+        "description": CONDITION_VALUE_HELP,
+    }
+)
+class ConditionValueField(serializers.JSONField):
+    """A custom-field item's operand; its fit to the field is checked by the service."""
+
+    default_error_messages = {
+        "shape": _("Send a list of option keys, a number or a date, or null."),
+    }
+
+    def to_internal_value(self, data):
+        data = super().to_internal_value(data)
+        is_number = isinstance(data, int | float) and not isinstance(data, bool)
+        is_keys = isinstance(data, list) and all(isinstance(key, str) for key in data)
+        if data is not None and not (is_number or is_keys or isinstance(data, str)):
+            self.fail("shape")
+        return data
+
+
 class ChecklistItemSerializer(serializers.ModelSerializer):
     stage = serializers.IntegerField(source="stage_id", read_only=True)
     # Empty unless the item is satisfied by a field or an activity.
@@ -138,6 +180,14 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
     activity_kind = serializers.ChoiceField(
         choices=ActivityKind.choices, allow_blank=True, read_only=True
     )
+    # Null and empty unless the item is satisfied by a custom field.
+    custom_field = serializers.IntegerField(
+        source="custom_field_id", read_only=True, allow_null=True
+    )
+    condition = serializers.ChoiceField(
+        choices=ChecklistItem.Condition.choices, allow_blank=True, read_only=True
+    )
+    condition_value = ConditionValueField(read_only=True, allow_null=True)
 
     class Meta:
         model = ChecklistItem
@@ -151,6 +201,9 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
             "satisfied_by",
             "field_name",
             "activity_kind",
+            "custom_field",
+            "condition",
+            "condition_value",
             "is_archived",
         ]
         read_only_fields = fields
@@ -178,6 +231,21 @@ class ChecklistItemUpdateSerializer(StrictSerializer):
         allow_blank=True,
         help_text="The kind of done activity, for items satisfied by an activity.",
     )
+    custom_field = RelatedIdField(
+        queryset=CustomField.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The custom field (of the stage's pipeline or for every pipeline), for "
+        "items satisfied by a custom field.",
+    )
+    condition = serializers.ChoiceField(
+        choices=ChecklistItem.Condition.choices,
+        required=False,
+        allow_blank=True,
+        help_text="What the custom field's value must meet: filled (every type), yes "
+        "(yes/no), one_of (choices), at_least / at_most (number, money, date).",
+    )
+    condition_value = ConditionValueField(required=False, allow_null=True)
 
 
 class ChecklistItemPatchSerializer(ReorderAloneMixin, ChecklistItemUpdateSerializer):
@@ -195,3 +263,110 @@ class ChecklistItemCreateSerializer(ChecklistItemUpdateSerializer):
         fields = super().get_fields()
         fields["text"].required = True
         return fields
+
+
+# -- custom fields ---------------------------------------------------------------------------
+
+
+class CustomFieldOptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CustomFieldOption
+        fields = ["key", "label", "position", "is_archived"]
+        read_only_fields = fields
+
+
+class CustomFieldSerializer(serializers.ModelSerializer):
+    pipeline = serializers.IntegerField(
+        source="pipeline_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The pipeline whose deals have the field; null: every pipeline's.",
+    )
+    key = serializers.CharField(
+        read_only=True,
+        help_text="Made from the name when the field is created, never changed: deals' "
+        "`custom_fields` objects and CSV headers use it.",
+    )
+    options = CustomFieldOptionSerializer(
+        many=True,
+        read_only=True,
+        help_text="Choice fields' options in order, archived ones too (deals may hold one).",
+    )
+
+    class Meta:
+        model = CustomField
+        fields = [
+            "id",
+            "key",
+            "name",
+            "help_text",
+            "type",
+            "pipeline",
+            "show_on_card",
+            "position",
+            "is_archived",
+            "options",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class CustomFieldCreateSerializer(StrictSerializer):
+    """A new field goes to the end of the order; its key is made from the name."""
+
+    pipeline = RelatedIdField(
+        queryset=Pipeline.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Leave out or null: the field is on every pipeline's deals.",
+    )
+    name = serializers.CharField(max_length=100)
+    type = serializers.ChoiceField(
+        choices=CustomField.Type.choices, help_text="Fixed once the field exists."
+    )
+    help_text = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    show_on_card = serializers.BooleanField(required=False, default=False)
+    options = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        max_length=500,
+        help_text="Single and multiple choice: the option labels, in order (at least one).",
+    )
+
+
+class CustomFieldUpdateSerializer(ReorderAloneMixin, StrictSerializer):
+    name = serializers.CharField(max_length=100, required=False)
+    help_text = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    show_on_card = serializers.BooleanField(required=False)
+    is_archived = serializers.BooleanField(
+        required=False,
+        help_text="true archives the field (hidden everywhere, values kept); false restores it.",
+    )
+    position = position_field("fields (all pipelines' order)")
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and "type" in data:
+            raise serializers.ValidationError(
+                {
+                    "type": [
+                        _(
+                            "The type of a field cannot change: deals store values of "
+                            "that type. Create a new field instead."
+                        )
+                    ]
+                }
+            )
+        return super().to_internal_value(data)
+
+
+class CustomFieldOptionCreateSerializer(StrictSerializer):
+    label = serializers.CharField(max_length=100, help_text="Added at the end of the list.")
+
+
+class CustomFieldOptionUpdateSerializer(ReorderAloneMixin, StrictSerializer):
+    label = serializers.CharField(max_length=100, required=False)
+    is_archived = serializers.BooleanField(
+        required=False,
+        help_text="true: no longer offered (deals keep it); false: offered again.",
+    )
+    position = position_field("options of the field")

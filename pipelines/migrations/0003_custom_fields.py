@@ -216,9 +216,17 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(
                 django.db.models.functions.text.Lower("name"),
                 models.F("pipeline"),
-                condition=models.Q(("is_archived", False)),
+                condition=models.Q(("is_archived", False), ("pipeline__isnull", False)),
                 name="custom_field_name_unique",
-                nulls_distinct=False,
+                violation_error_message="There is already a field with this name.",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="customfield",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                condition=models.Q(("is_archived", False), ("pipeline__isnull", True)),
+                name="custom_field_name_unique_everywhere",
                 violation_error_message="There is already a field with this name.",
             ),
         ),

@@ -1,6 +1,9 @@
 """Admin writes on checklist items (docs/domain/admin-pages.md): each one transaction with its audit
 entry; an item deals have used is archived rather than deleted."""
 
+import datetime
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
@@ -9,7 +12,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.services import audit_changes, audit_record, ensure_admin
 from pipelinecrm.exceptions import InvalidRequest
-from pipelines.models import ChecklistItem, Stage
+from pipelines.custom_fields import ORDERED_TYPES, option_labels
+from pipelines.models import ChecklistItem, CustomField, Stage
 from pipelines.services.positions import (
     active_row_ids,
     placed_at,
@@ -17,7 +21,17 @@ from pipelines.services.positions import (
     swapped_with_neighbour,
 )
 
-ITEM_FIELDS = ("text", "is_required", "satisfied_by", "field_name", "activity_kind")
+ITEM_FIELDS = (
+    "text",
+    "is_required",
+    "satisfied_by",
+    "field_name",
+    "activity_kind",
+    "custom_field",
+    "condition",
+    "condition_value",
+)
+Condition = ChecklistItem.Condition
 
 
 def checklist_item_history() -> Q:
@@ -42,7 +56,16 @@ def _locked_active_stage(stage_id: int) -> Stage:
     return stage
 
 
-def _save_item(item: ChecklistItem) -> None:
+def _audit_values(item: ChecklistItem) -> dict:
+    """The item's settings as its audit entries show them (a custom field by its key)."""
+    values = {field: getattr(item, field) for field in ITEM_FIELDS}
+    values["custom_field"] = item.custom_field.key if item.custom_field_id else None
+    return values
+
+
+def _save_item(item: ChecklistItem, *, stage: Stage, kept_field_id: int | None = None) -> None:
+    """Validate and save. ``kept_field_id``: the custom field the item named before this
+    edit, which it may keep naming even if it has since been archived."""
     item.text = item.text.strip()
     if not item.text:
         raise ValidationError({"text": _("Say what has to be done.")})
@@ -52,8 +75,50 @@ def _save_item(item: ChecklistItem) -> None:
         item.field_name = ""
     if item.satisfied_by != ChecklistItem.SatisfiedBy.ACTIVITY:
         item.activity_kind = ""
+    if item.satisfied_by == ChecklistItem.SatisfiedBy.CUSTOM_FIELD:
+        _check_custom_field(item, stage=stage, kept_field_id=kept_field_id)
+    else:
+        item.custom_field, item.condition, item.condition_value = None, "", None
     item.full_clean(exclude=["position"])
+    if item.custom_field_id:
+        item.condition_value = _stored_operand(
+            item.custom_field, item.condition, item.condition_value
+        )
     item.save()
+
+
+def _check_custom_field(item: ChecklistItem, *, stage: Stage, kept_field_id: int | None) -> None:
+    """A custom-field item names an active field on this stage's deals, and a condition."""
+    field = item.custom_field
+    if field is None:
+        raise ValidationError(
+            {"custom_field": _("Choose the custom field that satisfies this item.")}
+        )
+    if field.pipeline_id not in (None, stage.pipeline_id):
+        raise ValidationError(
+            {"custom_field": _("Choose a field of this pipeline or one that is on every pipeline.")}
+        )
+    if field.is_archived and field.pk != kept_field_id:
+        raise ValidationError(
+            {"custom_field": _("“%(field)s” is archived.") % {"field": field.name}}
+        )
+    if not item.condition:
+        raise ValidationError({"condition": _("Choose a condition.")})
+    if item.condition in (Condition.FILLED, Condition.YES):
+        item.condition_value = None
+
+
+def _stored_operand(field: CustomField, condition: str, operand):
+    """The operand as items store it (after ``ChecklistItem.clean`` accepted it): option
+    keys in the field's order, a decimal as text, a date in ISO form."""
+    if condition == Condition.ONE_OF:
+        order = list(option_labels(field))
+        return sorted(set(operand), key=order.index)
+    if condition in (Condition.AT_LEAST, Condition.AT_MOST) and field.type in ORDERED_TYPES:
+        if field.type == CustomField.Type.DATE:
+            return datetime.date.fromisoformat(str(operand)).isoformat()
+        return format(Decimal(str(operand)).normalize(), "f")
+    return None
 
 
 @transaction.atomic
@@ -67,9 +132,13 @@ def checklist_item_create(
     satisfied_by: str = ChecklistItem.SatisfiedBy.MANUAL,
     field_name: str = "",
     activity_kind: str = "",
+    custom_field: CustomField | None = None,
+    condition: str = "",
+    condition_value=None,
 ) -> ChecklistItem:
     """Add an item at the end of the stage's entry or exit list; the board enforces a
-    required item from the next move on."""
+    required item from the next move on. A custom-field item names the field, a
+    condition and its operand (docs/domain/custom-fields.md)."""
     ensure_admin(actor)
     stage = _locked_active_stage(stage.pk)
     if kind not in ChecklistItem.Kind.values:
@@ -84,16 +153,18 @@ def checklist_item_create(
         satisfied_by=satisfied_by,
         field_name=field_name,
         activity_kind=activity_kind,
+        custom_field=custom_field,
+        condition=condition,
+        condition_value=condition_value,
     )
     active = _active_item_ids(stage_id=stage.pk, kind=kind)
-    _save_item(item)
+    _save_item(item, stage=stage)
     _renumber_items(stage_id=stage.pk, kind=kind, active_ids=[*active, item.pk])
     audit_record(
         actor=actor,
         target=item,
         action="created",
-        changes={"stage": stage.name, "kind": kind}
-        | {field: getattr(item, field) for field in ITEM_FIELDS},
+        changes={"stage": stage.name, "kind": kind} | _audit_values(item),
     )
     return item
 
@@ -108,17 +179,26 @@ def checklist_item_update(
     satisfied_by: str,
     field_name: str = "",
     activity_kind: str = "",
+    custom_field: CustomField | None = None,
+    condition: str = "",
+    condition_value=None,
 ) -> ChecklistItem:
     ensure_admin(actor)
-    _locked_active_stage(item.stage_id)
-    item = ChecklistItem.objects.get(pk=item.pk)
+    stage = _locked_active_stage(item.stage_id)
+    item = ChecklistItem.objects.select_related("custom_field").get(pk=item.pk)
     if item.is_archived:
         raise InvalidRequest(_("This checklist item is archived."))
-    before = {field: getattr(item, field) for field in ITEM_FIELDS}
+    before = _audit_values(item)
+    kept_field_id = item.custom_field_id
     item.text, item.is_required, item.satisfied_by = text, is_required, satisfied_by
     item.field_name, item.activity_kind = field_name, activity_kind
-    _save_item(item)
-    changes = audit_changes(before, {field: getattr(item, field) for field in ITEM_FIELDS})
+    item.custom_field, item.condition, item.condition_value = (
+        custom_field,
+        condition,
+        condition_value,
+    )
+    _save_item(item, stage=stage, kept_field_id=kept_field_id)
+    changes = audit_changes(before, _audit_values(item))
     if changes:
         audit_record(actor=actor, target=item, action="edited", changes=changes)
     return item

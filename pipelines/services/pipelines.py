@@ -10,6 +10,7 @@ from accounts.models import User
 from accounts.services import audit_changes, audit_record, ensure_admin, unique_name
 from pipelinecrm.exceptions import InvalidRequest
 from pipelines.models import ChecklistItem, Pipeline, Stage
+from pipelines.services.custom_fields import custom_field_for_item, custom_fields_copy
 from pipelines.services.locks import pipeline_structure_lock
 
 
@@ -108,7 +109,10 @@ def _copy_name(name: str) -> str:
 
 @transaction.atomic
 def pipeline_duplicate(*, actor: User, pipeline: Pipeline) -> Pipeline:
-    """A new pipeline with the active stages and checklist items of ``pipeline``, no deals."""
+    """A new pipeline with the active stages and checklist items of ``pipeline``, no deals.
+
+    The pipeline's own custom fields are copied with it (fields for every pipeline are on
+    the copy already), so that its custom-field items name a field of the copy."""
     ensure_admin(actor)
     copy = Pipeline.objects.create(
         name=_copy_name(pipeline.name),
@@ -129,8 +133,16 @@ def pipeline_duplicate(*, actor: User, pipeline: Pipeline) -> Pipeline:
         for position, stage in enumerate(stages)
     )
     stage_map = {old.pk: new for old, new in zip(stages, new_stages, strict=True)}
-    items = ChecklistItem.objects.filter(stage__in=stages, is_archived=False).order_by(
-        "stage", "kind", "position", "pk"
+    items = list(
+        ChecklistItem.objects.filter(stage__in=stages, is_archived=False).order_by(
+            "stage", "kind", "position", "pk"
+        )
+    )
+    fields = custom_fields_copy(
+        actor=actor,
+        source=pipeline,
+        target=copy,
+        also={item.custom_field_id for item in items if item.custom_field_id},
     )
     next_position: dict[tuple[int, str], int] = {}
     copies = []
@@ -147,6 +159,9 @@ def pipeline_duplicate(*, actor: User, pipeline: Pipeline) -> Pipeline:
                 satisfied_by=item.satisfied_by,
                 field_name=item.field_name,
                 activity_kind=item.activity_kind,
+                custom_field_id=custom_field_for_item(item=item, copies=fields),
+                condition=item.condition,
+                condition_value=item.condition_value,
             )
         )
     ChecklistItem.objects.bulk_create(copies)
@@ -154,7 +169,8 @@ def pipeline_duplicate(*, actor: User, pipeline: Pipeline) -> Pipeline:
         actor=actor,
         target=copy,
         action="created as a copy",
-        changes={"copied_from": pipeline.name, "stages": len(stages), "items": len(copies)},
+        changes={"copied_from": pipeline.name, "stages": len(stages), "items": len(copies)}
+        | ({"custom_fields": len(fields)} if fields else {}),
     )
     return copy
 

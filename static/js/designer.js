@@ -1,6 +1,7 @@
 /* Admin pages: the stage designer's drag reorder, keyboard focus after a redraw, the
- * checklist item forms showing only the choice that applies, and Escape closing an item's
- * inline form (docs/domain/admin-pages.md).
+ * checklist item forms showing only the choice that applies (and, for a custom-field item,
+ * the conditions and the operand that fit the field), the options box of a new custom
+ * field, and Escape closing an item's inline form (docs/domain/admin-pages.md).
  *
  * The server decides everything. A drag posts every stage id in the new order; the answer
  * is the redrawn list (the saved order, or the current one with a message if refused).
@@ -47,8 +48,49 @@
     });
   }
 
+  function showIf(form, selector, shown) {
+    form.querySelectorAll(selector).forEach(function (box) { box.hidden = !shown; });
+  }
+
+  /* A custom-field item: offer only the conditions that fit the chosen field's type (its
+   * option says which, data-conditions) and show the one operand input that applies: the
+   * chosen field's options for "is one of", a number or a date for "at least/at most". */
+  function syncCustomRule(form) {
+    var fieldSelect = form.querySelector("[data-custom-field]");
+    var conditionSelect = form.querySelector("[data-condition]");
+    if (!fieldSelect || !conditionSelect) return;
+    var chosen = fieldSelect.options[fieldSelect.selectedIndex];
+    var fits = chosen && chosen.dataset.conditions ? chosen.dataset.conditions.split(" ") : [];
+    var type = (chosen && chosen.dataset.type) || "";
+    Array.prototype.forEach.call(conditionSelect.options, function (option) {
+      if (!option.value) return;
+      var fit = fits.indexOf(option.value) !== -1;
+      option.hidden = !fit;
+      option.disabled = !fit;
+    });
+    if (conditionSelect.value && fits.indexOf(conditionSelect.value) === -1) conditionSelect.value = "";
+    var condition = conditionSelect.value;
+    var ordered = condition === "at_least" || condition === "at_most";
+    showIf(form, "[data-operand='options']", condition === "one_of");
+    form.querySelectorAll("[data-operand-field]").forEach(function (group) {
+      group.hidden = group.dataset.operandField !== fieldSelect.value;
+    });
+    showIf(form, "[data-operand='number']", ordered && (type === "number" || type === "money"));
+    showIf(form, "[data-operand='date']", ordered && type === "date");
+  }
+
+  /* A new custom field: the options box only for the choice types. */
+  function syncFieldType(form) {
+    var select = form.querySelector("[data-field-type]");
+    if (!select) return;
+    var choice = select.value === "single_choice" || select.value === "multiple_choice";
+    showIf(form, "[data-options-box]", choice);
+  }
+
   document.addEventListener("change", function (event) {
     if (event.target.matches("[data-satisfied-by]")) syncRule(event.target.form);
+    if (event.target.matches("[data-custom-field], [data-condition]")) syncCustomRule(event.target.form);
+    if (event.target.matches("[data-field-type]")) syncFieldType(event.target.form);
   });
 
   /* Keep keyboard focus where the admin works: a redraw replaces what was focused. A
@@ -97,7 +139,12 @@
     var scope = root.querySelectorAll ? root : document;
     if (scope.matches && scope.matches("[data-stage-sortable]")) initSortable(scope);
     scope.querySelectorAll("[data-stage-sortable]").forEach(initSortable);
-    if (scope.matches && scope.matches("form")) syncRule(scope);
-    scope.querySelectorAll("form").forEach(syncRule);
+    var forms = Array.prototype.slice.call(scope.querySelectorAll("form"));
+    if (scope.matches && scope.matches("form")) forms.push(scope);
+    forms.forEach(function (form) {
+      syncRule(form);
+      syncCustomRule(form);
+      syncFieldType(form);
+    });
   });
 })();

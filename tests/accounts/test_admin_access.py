@@ -10,7 +10,8 @@ from django.urls import URLPattern, reverse
 
 from console import urls as admin_urls
 from deals.models import LostReason
-from tests.factories import make_item
+from pipelines.models import CustomField
+from tests.factories import make_custom_field, make_item
 from tests.helpers import assert_no_inline_script
 
 URL_NAMES = [pattern.name for pattern in admin_urls.urlpatterns if isinstance(pattern, URLPattern)]
@@ -23,6 +24,8 @@ GET_PAGES = {
     "item",
     "item-edit",
     "stage-remove",
+    "custom-fields",
+    "custom-field",
     "lost-reasons",
     "users",
     "user-create",
@@ -39,8 +42,13 @@ GET_PAGES = {
 @pytest.fixture
 def url_for(company):
     """``url_for(name)``: the admin URL ``name`` pointing at real objects of ``company``."""
+    competitor = make_custom_field(
+        "Competitor", CustomField.Type.SINGLE_CHOICE, options=("Acme", "Globex")
+    )
     objects = {
         "pipeline_id": company.sales.pk,
+        "field_id": competitor.pk,
+        "option_id": competitor.options.get(key="acme").pk,
         "stage_id": company.stages[1].pk,
         "item_id": make_item(company.stages[1]).pk,
         "reason_id": LostReason.objects.create(name="Price").pk,

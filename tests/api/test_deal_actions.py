@@ -60,6 +60,9 @@ def test_move_with_missing_items_answers_409_listing_them(rep1, company, deal, e
             "satisfied_by": "manual",
             "field_name": "",
             "activity_kind": "",
+            "custom_field": None,
+            "condition": "",
+            "operand": None,
         },
         {
             "id": entry.pk,
@@ -69,6 +72,9 @@ def test_move_with_missing_items_answers_409_listing_them(rep1, company, deal, e
             "satisfied_by": "field",
             "field_name": "person",
             "activity_kind": "",
+            "custom_field": None,
+            "condition": "",
+            "operand": None,
         },
     ]
     deal.refresh_from_db()

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import ApiToken
-from deals.models import Notification, Organization
+from deals.models import Deal, Notification, Organization
 from deals.services.activities import activity_log
 from pipelines.models import ActivityKind, ChecklistItem
 from tests import factories
@@ -52,9 +52,9 @@ def test_the_deals_list(api, company, deals, django_assert_max_num_queries, coun
     client = api(company.manager)
 
     # count (1), the page of deals with their figures (1), checklist progress: the stages'
-    # required exit items, the ticks, the latest done activities (3), and the owners
-    # whose deals the manager may edit (1).
-    with django_assert_max_num_queries(AUTH + 6):
+    # required exit items, the ticks, the latest done activities (3), the owners whose
+    # deals the manager may edit (1), and the custom fields' definitions (1).
+    with django_assert_max_num_queries(AUTH + 7):
         response = client.get("/api/v1/deals/", {"page_size": 100})
 
     assert response.json()["count"] == count
@@ -66,8 +66,9 @@ def test_the_board(api, company, deals, django_assert_max_num_queries, count):
     client = api(company.manager)
 
     # the pipeline (1), its stages (1), column totals (1), the first cards (1), checklist
-    # progress (3), editable owners (1).
-    with django_assert_max_num_queries(AUTH + 8):
+    # progress (3), editable owners (1), the custom fields' definitions, once for every
+    # column (1).
+    with django_assert_max_num_queries(AUTH + 9):
         response = client.get(f"/api/v1/board/{company.sales.pk}/", {"limit": 100})
 
     assert sum(column["count"] for column in response.json()["columns"]) == count
@@ -166,3 +167,27 @@ def test_an_api_reorder_takes_eight_statements(
     assert response.json()["version"] == deal.version + 1
     token = ApiToken.objects.get(user=getattr(company, who))
     assert timezone.now() - token.last_used_at < datetime.timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_the_deals_list_costs_the_same_with_20_custom_fields(api, company, deals, count):
+    """Values come with each deal's row, the definitions once per page
+    (docs/domain/custom-fields.md)."""
+    deals(count)
+    client = api(company.manager)
+    client.get("/api/v1/users/")  # the token's first use records it (not counted below)
+    url = "/api/v1/deals/"
+
+    with CaptureQueriesContext(connection) as without_fields:
+        assert client.get(url, {"page_size": 100}).json()["results"][0]["custom_fields"] == {}
+    values = {}
+    for n in range(20):
+        pipeline = company.sales if n % 2 else None
+        field = factories.make_custom_field(f"Field {n}", pipeline=pipeline, show_on_card=True)
+        values[field.key] = f"value {n}"
+    Deal.objects.update(custom_fields=values)
+    with CaptureQueriesContext(connection) as with_fields:
+        response = client.get(url, {"page_size": 100})
+
+    assert len(with_fields) == len(without_fields)
+    assert all(deal["custom_fields"] == values for deal in response.json()["results"])

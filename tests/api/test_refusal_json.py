@@ -9,7 +9,8 @@ from rest_framework.exceptions import ValidationError
 
 from pipelinecrm.api import api_exception_handler
 from pipelinecrm.exceptions import ChecklistIncomplete, Forbidden, InvalidRequest, VersionConflict
-from tests.factories import make_item
+from pipelines.models import ChecklistItem, CustomField
+from tests.factories import make_custom_field, make_item
 
 
 def _answer(error: Exception) -> tuple[int, dict]:
@@ -33,8 +34,30 @@ def test_missing_checklist_items_are_409_listing_each_item(company):
             "satisfied_by": "manual",
             "field_name": "",
             "activity_kind": "",
+            "custom_field": None,
+            "condition": "",
+            "operand": None,
         }
     ]
+
+
+def test_a_missing_custom_field_item_names_the_field_its_condition_and_operand(company):
+    budget = make_custom_field("Budget", CustomField.Type.MONEY)
+    item = make_item(
+        company.stages[0],
+        text="Budget big enough",
+        satisfied_by=ChecklistItem.SatisfiedBy.CUSTOM_FIELD,
+        custom_field=budget,
+        condition=ChecklistItem.Condition.AT_LEAST,
+        condition_value="10000",
+    )
+
+    status, body = _answer(ChecklistIncomplete([item]))
+
+    assert status == 409
+    missing = dict(body["missing"][0])
+    assert (missing["satisfied_by"], missing["custom_field"]) == ("custom_field", "budget")
+    assert (missing["condition"], missing["operand"]) == ("at_least", "10000")
 
 
 def test_a_version_conflict_is_409_with_the_current_version():

@@ -26,7 +26,7 @@ from deals.models import Activity, Deal, LostReason, Notification, Organization,
 from deals.services.activities import activity_log
 from forecasting.models import Quota
 from pipelinecrm.wsgi import application
-from pipelines.models import ActivityKind, ChecklistItem, Pipeline, Stage
+from pipelines.models import ActivityKind, ChecklistItem, CustomField, Pipeline, Stage
 from tests import factories
 
 CHECKS = [
@@ -59,6 +59,10 @@ def admin_token(company):
         activity_log(user=company.rep1, deal=deal, kind=ActivityKind.CALL, subject="Intro call")
         Notification.objects.create(recipient=company.admin, kind="stalled", deal=deal, text="x")
     LostReason.objects.create(name="Price")
+    factories.make_custom_field("Budget", CustomField.Type.MONEY)
+    factories.make_custom_field(
+        "Competitor", CustomField.Type.SINGLE_CHOICE, pipeline=company.sales, options=("Acme",)
+    )
     Quota.objects.create(user=company.rep1, month=datetime.date(2026, 1, 1), amount=10_000)
     _, key = api_token_create(user=company.admin, name="schemathesis")
     return key
@@ -68,6 +72,7 @@ def admin_token(company):
 PATH_MODELS = {
     "activities": Activity,
     "checklist-items": ChecklistItem,
+    "custom-fields": CustomField,
     "deals": Deal,
     "deal_id": Deal,
     "item_id": ChecklistItem,

@@ -132,9 +132,7 @@ def test_a_change_is_in_the_timeline_with_old_and_new_value_and_clearing_removes
     assert again.version == deal.version
 
 
-def test_an_archived_option_stays_on_the_deals_that_hold_it_but_cannot_be_chosen(
-    company, fields
-):
+def test_an_archived_option_stays_on_the_deals_that_hold_it_but_cannot_be_chosen(company, fields):
     deal = make_deal(company.rep1, company.sales, custom_fields={"competitor": "initech"})
     fields["single"].options.filter(key="initech").update(is_archived=True)
     # Saving the deal with the value it holds is fine...

@@ -15,6 +15,7 @@ from deals.models import (
     MoveRefusal,
     StageChange,
 )
+from pipelines.custom_fields import condition_holds
 from pipelines.models import ChecklistItem, Pipeline, Stage
 
 # -- The rules, replayed over the seeded history ---------------------------------------------
@@ -78,6 +79,11 @@ def _rule_checker(deals):
                 "_id" if item.field_name in {"organization", "person"} else ""
             )
             return getattr(deal, attribute) is not None
+        if item.satisfied_by == ChecklistItem.SatisfiedBy.CUSTOM_FIELD:
+            # As field items: the value the deal holds now (the demo writes no later edit).
+            stored = deal.custom_fields.get(item.custom_field.key)
+            field = item.custom_field
+            return condition_holds(field, item.condition, item.condition_value, stored)
         earliest = since if item.kind == ChecklistItem.Kind.EXIT else None
         return any(
             kind == item.activity_kind
@@ -92,7 +98,7 @@ def _rule_checker(deals):
 def _required_items():
     """(stage id, kind) → required items."""
     required = defaultdict(list)
-    for item in ChecklistItem.objects.filter(is_required=True):
+    for item in ChecklistItem.objects.filter(is_required=True).select_related("custom_field"):
         required[item.stage_id, item.kind].append(item)
     return required
 

@@ -85,7 +85,8 @@ def test_european_amounts_and_dates_are_read():
     assert parse_date("2026-12-07") == datetime.date(2026, 12, 7)
 
 
-def test_german_and_dutch_column_names_are_mapped():
+def test_german_and_dutch_column_names_are_mapped(db):
+    # The database: a deals import also offers the custom fields (none here).
     german = ["Titel", "Wert", "Phase", "Organisation", "Abschlussdatum", "Verantwortlich"]
     german += ["Person", "Externe ID", "Verlustgrund"]
     assert guess_mapping("deals", german) == {

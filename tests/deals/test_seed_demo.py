@@ -29,7 +29,9 @@ from deals.models import (
     Person,
     StageChange,
 )
+from pipelines import custom_fields as custom_types
 from pipelines.models import ChecklistItem, Pipeline
+from pipelines.selectors import custom_fields_for
 from tests import factories
 from tests.deals.seed_demo_rules import (
     assert_events_match_history,
@@ -133,7 +135,18 @@ def test_sales_checklists_mix_entry_exit_required_optional_and_every_rule(seeded
 
     assert set(items.values_list("kind", flat=True)) == {"entry", "exit"}
     assert set(items.values_list("is_required", flat=True)) == {True, False}
-    assert set(items.values_list("satisfied_by", flat=True)) == {"manual", "field", "activity"}
+    assert set(items.values_list("satisfied_by", flat=True)) == {
+        "manual",
+        "field",
+        "activity",
+        "custom_field",
+    }
+    budget = items.get(satisfied_by="custom_field")
+    assert (budget.text, budget.custom_field.key, budget.condition) == (
+        "Budget confirmed",
+        "budget_confirmed",
+        "yes",
+    )
     assert set(items.filter(satisfied_by="field").values_list("field_name", flat=True)) == {
         "value",
         "expected_close_date",
@@ -265,6 +278,23 @@ def test_activities_are_done_in_the_past_or_scheduled_and_set_last_activity(seed
 
 def test_timeline_events_match_history_and_version_counts_the_writes(seeded):
     assert_events_match_history(Deal.objects.all())
+
+
+def test_deals_hold_custom_field_values_of_their_types_and_their_checklist(seeded):
+    fields = {field.key: field for field in custom_fields_for(None)}
+    assert len(fields) == 9
+    deals = list(Deal.objects.select_related("stage", "pipeline"))
+    assert sum(bool(deal.custom_fields) for deal in deals) > 0.8 * len(deals)
+    for deal in deals:
+        for key, stored in deal.custom_fields.items():
+            field = fields[key]
+            assert field.pipeline_id in (None, deal.pipeline_id), (deal, key)
+            clean = custom_types.clean(field, custom_types.to_python(field, stored))
+            assert custom_types.to_stored(field, clean) == stored, (deal, key)
+    # Every Sales deal that reached Proposal entered it with "Budget confirmed" yes.
+    proposal = [d for d in deals if d.pipeline.name == "Sales" and d.stage.position >= 3]
+    assert proposal
+    assert all(deal.custom_fields.get("budget_confirmed") is True for deal in proposal)
 
 
 def test_some_open_deals_are_stall_candidates_but_none_is_flagged_yet(seeded):

@@ -343,10 +343,10 @@ def queries_of(client, url: str) -> int:
     ("url_name", "limit"),
     [
         # session, user, teams, pipelines, people, forecast per owner, owner figures,
-        # quotas, team quota (own, members'), trend (sums, day sets), stages, stage
-        # figures, lost reasons, stalled deals
-        ("team-dashboard", 16),
-        ("team-dashboard-data", 16),
+        # quotas, team quota (own, members'), custom fields to break the pipeline down
+        # by, trend (sums, day sets), stages, stage figures, lost reasons, stalled deals
+        ("team-dashboard", 17),
+        ("team-dashboard-data", 17),
         # session, user, teams, pipelines, people, items, blocked, overrides, moves per
         # stage pair, ticked outcomes, overridden outcomes, median waits
         ("team-checklists", 12),
