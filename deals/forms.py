@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from deals.forms_completion import CustomItemInputs
 from deals.forms_custom import CustomFieldsMixin
-from deals.forms_deal import CustomInput, custom_inputs, datalist_attrs, own_fields
+from deals.forms_deal import datalist_attrs
 from deals.models import Deal, LostReason
 from pipelinecrm.form_fields import AmountField
 from pipelines.models import ActivityKind
@@ -51,7 +51,6 @@ class CompletionForm(CustomItemInputs, CustomFieldsMixin, forms.Form):
         data = super().clean()
         if data.get("activity_kind") and not data.get("activity_subject"):
             self.add_error("activity_subject", _("Say in a few words what happened."))
-        self.clean_custom_fields()
         return data
 
 
@@ -117,17 +116,6 @@ class DealCreateForm(CustomFieldsMixin, forms.ModelForm):
             datalist_attrs("person-options", "new-deal-person-options")
         )
         self.add_custom_fields(custom_fields, None)
-
-    def clean(self):
-        data = super().clean()
-        self.clean_custom_fields()
-        return data
-
-    def own_fields(self) -> list[forms.BoundField]:
-        return own_fields(self)
-
-    def custom_inputs(self) -> list[CustomInput]:
-        return custom_inputs(self)
 
     @property
     def folds_custom_fields(self) -> bool:

@@ -5,12 +5,14 @@ pipeline to their forms with ``add_custom_fields``; ``custom_values`` gives the 
 Python values by field key, which the services take as ``custom_fields=``.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from deals.selectors.custom_values import is_web_address
 from pipelinecrm.form_fields import AmountField
 from pipelines import custom_fields as types
 from pipelines.models import CustomField
@@ -95,8 +97,34 @@ def initial_value(field: CustomField, stored: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class CustomInput:
+    """A custom field's input as the templates lay it out (deals/_custom_input.html):
+    checkboxes in a fieldset, long text across the grid, a link to a saved web address."""
+
+    field: forms.BoundField
+    definition: CustomField
+
+    @property
+    def is_group(self) -> bool:
+        return self.field.field.widget.use_fieldset
+
+    @property
+    def is_wide(self) -> bool:
+        return self.is_group or self.definition.type == Type.LONG_TEXT
+
+    @property
+    def link(self) -> str:
+        """The saved address (never what was just typed: it is not checked yet)."""
+        if self.definition.type != Type.URL:
+            return ""
+        saved = self.field.form.initial.get(self.field.name) or ""
+        return saved if is_web_address(saved) else ""
+
+
 class CustomFieldsMixin:
-    """For a ``forms.Form``: inputs for custom fields, checked by the type's rules."""
+    """For a ``forms.Form``: inputs for custom fields, checked by the type's rules in
+    ``clean``."""
 
     custom_field_defs: list[CustomField]
 
@@ -143,9 +171,22 @@ class CustomFieldsMixin:
             except ValidationError as error:
                 self.add_error(name, error)
 
-    def custom_bound_fields(self) -> list:
+    def clean(self):
+        data = super().clean()
+        self.clean_custom_fields()
+        return data
+
+    def custom_inputs(self) -> list[CustomInput]:
         """The custom inputs, for templates that lay them out apart from the others."""
-        return [self[form_name(field)] for field in getattr(self, "custom_field_defs", [])]
+        return [
+            CustomInput(field=self[form_name(definition)], definition=definition)
+            for definition in getattr(self, "custom_field_defs", [])
+        ]
+
+    def own_fields(self) -> list[forms.BoundField]:
+        """The visible inputs of the form's own fields, without the custom ones."""
+        custom = {form_name(definition) for definition in getattr(self, "custom_field_defs", [])}
+        return [field for field in self.visible_fields() if field.name not in custom]
 
 
 def _with_held_user(users: list, held: Any) -> list:

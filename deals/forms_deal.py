@@ -1,17 +1,14 @@
 """Forms of the deal page: its details, activities, the stage path and checklist ticks."""
 
-from dataclasses import dataclass
-
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from deals.forms_custom import CustomFieldsMixin, form_name
+from deals.forms_custom import CustomFieldsMixin
 from deals.models import FUTURE_DONE_AT, Deal, done_at_is_future
 from deals.selectors.activities import QUICK_DUE_LABELS, quick_due_at, quick_due_choices
-from deals.selectors.custom_values import is_web_address
 from pipelinecrm.form_fields import AmountField
-from pipelines.models import ActivityKind, CustomField
+from pipelines.models import ActivityKind
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -28,44 +25,6 @@ def datalist_attrs(url_name: str, list_id: str) -> dict[str, str]:
         "hx-swap": "innerHTML",
         "hx-sync": "this:replace",
     }
-
-
-@dataclass(frozen=True)
-class CustomInput:
-    """A custom field's input as the templates lay it out (deals/_custom_input.html):
-    checkboxes in a fieldset, long text across the grid, a link to a saved web address."""
-
-    field: forms.BoundField
-    definition: CustomField
-
-    @property
-    def is_group(self) -> bool:
-        return self.field.field.widget.use_fieldset
-
-    @property
-    def is_wide(self) -> bool:
-        return self.is_group or self.definition.type == CustomField.Type.LONG_TEXT
-
-    @property
-    def link(self) -> str:
-        """The saved address (never what was just typed: it is not checked yet)."""
-        if self.definition.type != CustomField.Type.URL:
-            return ""
-        saved = self.field.form.initial.get(self.field.name) or ""
-        return saved if is_web_address(saved) else ""
-
-
-def custom_inputs(form: CustomFieldsMixin) -> list[CustomInput]:
-    return [
-        CustomInput(field=form[form_name(definition)], definition=definition)
-        for definition in getattr(form, "custom_field_defs", [])
-    ]
-
-
-def own_fields(form: forms.Form) -> list[forms.BoundField]:
-    """The visible inputs of the form's own fields, without the custom ones."""
-    custom = {form_name(definition) for definition in getattr(form, "custom_field_defs", [])}
-    return [field for field in form.visible_fields() if field.name not in custom]
 
 
 class DealEditForm(CustomFieldsMixin, forms.Form):
@@ -133,17 +92,6 @@ class DealEditForm(CustomFieldsMixin, forms.Form):
         self.add_custom_fields(custom_fields, deal.custom_fields)
         for name, field in self.fields.items():
             field.widget.attrs.setdefault("id", f"deal-{deal.pk}-{name}")
-
-    def clean(self):
-        data = super().clean()
-        self.clean_custom_fields()
-        return data
-
-    def own_fields(self) -> list[forms.BoundField]:
-        return own_fields(self)
-
-    def custom_inputs(self) -> list[CustomInput]:
-        return custom_inputs(self)
 
 
 class ActivityForm(forms.Form):

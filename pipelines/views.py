@@ -18,7 +18,6 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import admin_required
@@ -26,6 +25,7 @@ from accounts.forms import apply_service_errors, form_error_text
 from accounts.selectors import audit_history
 from pipelinecrm.exceptions import DomainError
 from pipelinecrm.responses import form_page
+from pipelines.admin_answers import moved_message, run_change
 from pipelines.custom_fields import condition_sentence
 from pipelines.forms import (
     ChecklistItemForm,
@@ -62,7 +62,6 @@ from pipelines.services import (
 TEMPLATE = "pipelines/designer.html"
 STAGE_TEMPLATE = "pipelines/stage.html"
 ITEM_ROW = "pipelines/_item_row.html"
-NOT_SAVED = gettext_lazy("Nothing was saved: see the message next to the field.")
 
 
 def _history(pipeline: Pipeline) -> list:
@@ -108,36 +107,6 @@ def _answer(
         return render(request, TEMPLATE, context, status=status)
     messages.add_message(request, messages.SUCCESS if status == 200 else messages.ERROR, message)
     return redirect("crm_admin:pipeline", pipeline_id=pipeline.pk)
-
-
-def _run(
-    answer: Callable[..., HttpResponse],
-    action: Callable[[], str],
-    *,
-    form: Form | None = None,
-    form_key: str = "",
-) -> HttpResponse:
-    """Call one service and answer with its message or its refusal. ``answer(message,
-    level=, status=, forms=)`` draws the page or region the request came from."""
-    if form is not None and not form.is_valid():
-        return answer(NOT_SAVED, level="error", status=422, forms={form_key: form})
-    try:
-        message = action()
-    except ValidationError as error:
-        if form is None:
-            return answer(" ".join(error.messages), level="error", status=400)
-        apply_service_errors(form, error)
-        return answer(NOT_SAVED, level="error", status=422, forms={form_key: form})
-    except DomainError as error:
-        return answer(error.message, level="error", status=error.status)
-    return answer(message)
-
-
-def _moved(name: str, direction: str) -> str:
-    """The message after a stage or item moved one place up or down."""
-    if direction == "up":
-        return _("“%(name)s” moved up.") % {"name": name}
-    return _("“%(name)s” moved down.") % {"name": name}
 
 
 # -- Pipelines -------------------------------------------------------------------------
@@ -195,7 +164,7 @@ def pipeline_edit(request: HttpRequest, pipeline_id: int) -> HttpResponse:
         pipeline_update(actor=request.user, pipeline=pipeline, **form.cleaned_data)
         return _("Pipeline saved.")
 
-    return _run(partial(_answer, request, pipeline), action, form=form, form_key="settings")
+    return run_change(partial(_answer, request, pipeline), action, form=form, form_key="settings")
 
 
 def _pipeline_action(request: HttpRequest, pipeline_id: int, action) -> HttpResponse:
@@ -379,7 +348,7 @@ def stage_create_view(request: HttpRequest, pipeline_id: int) -> HttpResponse:
         stage = stage_create(actor=request.user, pipeline=pipeline, **form.cleaned_data)
         return _("Stage “%(stage)s” added.") % {"stage": stage.name}
 
-    return _run(partial(_answer, request, pipeline), action, form=form, form_key="new-stage")
+    return run_change(partial(_answer, request, pipeline), action, form=form, form_key="new-stage")
 
 
 @admin_required
@@ -393,7 +362,7 @@ def stage_edit(request: HttpRequest, stage_id: int) -> HttpResponse:
         return _("Stage “%(stage)s” saved.") % {"stage": saved.name}
 
     answer = partial(_stage_answer, request, stage, "settings-update")
-    return _run(answer, action, form=form, form_key=f"stage-{stage.pk}")
+    return run_change(answer, action, form=form, form_key=f"stage-{stage.pk}")
 
 
 @admin_required
@@ -406,9 +375,9 @@ def stage_shift_view(request: HttpRequest, stage_id: int) -> HttpResponse:
 
     def action() -> str:
         stage_shift(actor=request.user, stage=stage, offset=form.offset)
-        return _moved(stage.name, form.cleaned_data["direction"])
+        return moved_message(stage.name, form.cleaned_data["direction"])
 
-    return _run(partial(_answer, request, stage.pipeline), action)
+    return run_change(partial(_answer, request, stage.pipeline), action)
 
 
 @admin_required
@@ -426,7 +395,7 @@ def stages_reorder_view(request: HttpRequest, pipeline_id: int) -> HttpResponse:
         stages_reorder(actor=request.user, pipeline=pipeline, stage_ids=form.stage_ids)
         return _("Stage order saved.")
 
-    return _run(partial(_answer, request, pipeline), action)
+    return run_change(partial(_answer, request, pipeline), action)
 
 
 # -- Checklist items -------------------------------------------------------------------
@@ -467,7 +436,7 @@ def item_create_view(request: HttpRequest, stage_id: int) -> HttpResponse:
             message = _("Exit item “%(item)s” added to %(stage)s.")
         return message % {"item": item.text, "stage": stage.name}
 
-    return _run(_checklists_answer(request, stage), action, form=form, form_key=key)
+    return run_change(_checklists_answer(request, stage), action, form=form, form_key=key)
 
 
 @admin_required
@@ -506,7 +475,7 @@ def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
         return _("Checklist item “%(item)s” saved.") % {"item": saved.text}
 
     answer = partial(_stage_answer, request, item.stage, "item-update", item_id=item.pk)
-    return _run(answer, action, form=form, form_key=key)
+    return run_change(answer, action, form=form, form_key=key)
 
 
 @admin_required
@@ -520,9 +489,9 @@ def item_shift_view(request: HttpRequest, item_id: int) -> HttpResponse:
 
     def action() -> str:
         checklist_item_shift(actor=request.user, item=item, offset=form.offset)
-        return _moved(item.text, form.cleaned_data["direction"])
+        return moved_message(item.text, form.cleaned_data["direction"])
 
-    return _run(answer, action)
+    return run_change(answer, action)
 
 
 @admin_required
@@ -538,4 +507,4 @@ def item_remove_view(request: HttpRequest, item_id: int) -> HttpResponse:
             }
         return _("“%(item)s” deleted.") % {"item": item.text}
 
-    return _run(_checklists_answer(request, item.stage), action)
+    return run_change(_checklists_answer(request, item.stage), action)

@@ -18,7 +18,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import admin_required
@@ -26,6 +25,7 @@ from accounts.forms import apply_service_errors, form_error_text
 from accounts.selectors import audit_history
 from pipelinecrm.exceptions import DomainError
 from pipelinecrm.responses import form_page
+from pipelines.admin_answers import moved_message, run_change
 from pipelines.custom_field_selectors import custom_field_page, custom_fields_for_admin
 from pipelines.forms import ShiftForm
 from pipelines.forms_custom_fields import CustomFieldCreateForm, CustomFieldSettingsForm, OptionForm
@@ -46,36 +46,6 @@ from pipelines.services import (
 
 LIST_TEMPLATE = "pipelines/custom_fields.html"
 FIELD_TEMPLATE = "pipelines/custom_field.html"
-NOT_SAVED = gettext_lazy("Nothing was saved: see the message next to the field.")
-
-
-def _run(
-    answer: Callable[..., HttpResponse],
-    action: Callable[[], str],
-    *,
-    form: Form | None = None,
-    form_key: str = "",
-) -> HttpResponse:
-    """Call one service and answer with its message or its refusal. ``answer(message,
-    level=, status=, forms=)`` draws the page or region the request came from."""
-    if form is not None and not form.is_valid():
-        return answer(NOT_SAVED, level="error", status=422, forms={form_key: form})
-    try:
-        message = action()
-    except ValidationError as error:
-        if form is None:
-            return answer(" ".join(error.messages), level="error", status=400)
-        apply_service_errors(form, error)
-        return answer(NOT_SAVED, level="error", status=422, forms={form_key: form})
-    except DomainError as error:
-        return answer(error.message, level="error", status=error.status)
-    return answer(message)
-
-
-def _moved(name: str, direction: str) -> str:
-    if direction == "up":
-        return _("“%(name)s” moved up.") % {"name": name}
-    return _("“%(name)s” moved down.") % {"name": name}
 
 
 def _history() -> list:
@@ -159,9 +129,9 @@ def custom_field_shift_view(request: HttpRequest, field_id: int) -> HttpResponse
 
     def action() -> str:
         custom_field_shift(actor=request.user, field=field, offset=form.offset, pipeline=pipeline)
-        return _moved(field.name, form.cleaned_data["direction"])
+        return moved_message(field.name, form.cleaned_data["direction"])
 
-    return _run(answer, action)
+    return run_change(answer, action)
 
 
 # -- One field -----------------------------------------------------------------------------
@@ -226,7 +196,7 @@ def custom_field_edit(request: HttpRequest, field_id: int) -> HttpResponse:
         return _("Field “%(field)s” saved.") % {"field": saved.name}
 
     answer = partial(_field_answer, request, field.pk, "settings-update")
-    return _run(answer, action, form=form, form_key="settings")
+    return run_change(answer, action, form=form, form_key="settings")
 
 
 def _field_action(request: HttpRequest, field_id: int, action) -> HttpResponse:
@@ -301,7 +271,7 @@ def option_create_view(request: HttpRequest, field_id: int) -> HttpResponse:
         )
         return _("Option “%(option)s” added.") % {"option": option.label}
 
-    return _run(_options_answer(request, field.pk), action, form=form, form_key="new-option")
+    return run_change(_options_answer(request, field.pk), action, form=form, form_key="new-option")
 
 
 @admin_required
@@ -317,7 +287,7 @@ def option_edit_view(request: HttpRequest, option_id: int) -> HttpResponse:
         )
         return _("Option renamed to “%(option)s”.") % {"option": renamed.label}
 
-    return _run(_options_answer(request, option.field_id), action, form=form, form_key=key)
+    return run_change(_options_answer(request, option.field_id), action, form=form, form_key=key)
 
 
 @admin_required
@@ -331,9 +301,9 @@ def option_shift_view(request: HttpRequest, option_id: int) -> HttpResponse:
 
     def action() -> str:
         custom_field_option_shift(actor=request.user, option=option, offset=form.offset)
-        return _moved(option.label, form.cleaned_data["direction"])
+        return moved_message(option.label, form.cleaned_data["direction"])
 
-    return _run(answer, action)
+    return run_change(answer, action)
 
 
 @admin_required
@@ -347,7 +317,7 @@ def option_archive_view(request: HttpRequest, option_id: int) -> HttpResponse:
             "option": option.label
         }
 
-    return _run(_options_answer(request, option.field_id), action)
+    return run_change(_options_answer(request, option.field_id), action)
 
 
 @admin_required
@@ -359,4 +329,4 @@ def option_restore_view(request: HttpRequest, option_id: int) -> HttpResponse:
         custom_field_option_restore(actor=request.user, option=option)
         return _("“%(option)s” is offered again.") % {"option": option.label}
 
-    return _run(_options_answer(request, option.field_id), action)
+    return run_change(_options_answer(request, option.field_id), action)

@@ -26,28 +26,6 @@ CUSTOM = ChecklistItem.SatisfiedBy.CUSTOM_FIELD
 
 
 @pytest.fixture
-def fields(company):
-    """One field of each type on Sales (budget and the competitor for every pipeline)."""
-    sales = company.sales
-    return {
-        "text": make_custom_field("Competitor note", Type.TEXT, pipeline=sales),
-        "long": make_custom_field("Background", Type.LONG_TEXT, pipeline=sales),
-        "number": make_custom_field("Term months", Type.NUMBER, pipeline=sales),
-        "money": make_custom_field("Budget", Type.MONEY),
-        "date": make_custom_field("Tender deadline", Type.DATE, pipeline=sales),
-        "single": make_custom_field(
-            "Competitor", Type.SINGLE_CHOICE, options=("Acme", "Globex", "Initech")
-        ),
-        "multi": make_custom_field(
-            "Products", Type.MULTIPLE_CHOICE, pipeline=sales, options=("CRM", "ERP", "BI")
-        ),
-        "yes_no": make_custom_field("Budget confirmed", Type.YES_NO, pipeline=sales),
-        "user": make_custom_field("Technical contact", Type.USER, pipeline=sales),
-        "url": make_custom_field("Tender page", Type.URL, pipeline=sales),
-    }
-
-
-@pytest.fixture
 def prospecting(company):
     return company.stages[0]
 

@@ -19,28 +19,6 @@ from tests.factories import make_custom_field, make_deal, make_item, reload
 Type = CustomField.Type
 
 
-@pytest.fixture
-def fields(company):
-    """One field of every type, all on Sales (budget and the choices for every pipeline)."""
-    sales = company.sales
-    return {
-        "text": make_custom_field("Competitor note", Type.TEXT, pipeline=sales),
-        "long": make_custom_field("Background", Type.LONG_TEXT, pipeline=sales),
-        "number": make_custom_field("Term months", Type.NUMBER, pipeline=sales),
-        "money": make_custom_field("Budget", Type.MONEY),
-        "date": make_custom_field("Tender deadline", Type.DATE, pipeline=sales),
-        "single": make_custom_field(
-            "Competitor", Type.SINGLE_CHOICE, options=("Acme", "Globex", "Initech")
-        ),
-        "multi": make_custom_field(
-            "Products", Type.MULTIPLE_CHOICE, pipeline=sales, options=("CRM", "ERP", "BI")
-        ),
-        "yes_no": make_custom_field("Budget confirmed", Type.YES_NO, pipeline=sales),
-        "user": make_custom_field("Technical contact", Type.USER, pipeline=sales),
-        "url": make_custom_field("Tender page", Type.URL, pipeline=sales),
-    }
-
-
 def test_each_type_is_stored_as_json_that_sorts_and_reads_back(company, fields):
     rep = company.rep1
     values = {
