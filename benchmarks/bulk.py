@@ -85,14 +85,15 @@ LEFT JOIN pipelines_stage previous
 WHERE d.id > %(after)s
 """
 
-# The timeline of those stage changes: "created", then "moved".
+# The timeline of those stage changes: "created", then "moved"; history, so already
+# handed on to webhooks (docs/domain/webhooks.md).
 INSERT_EVENTS = """
-INSERT INTO deals_dealevent (deal_id, user_id, kind, data, created_at)
+INSERT INTO deals_dealevent (deal_id, user_id, kind, data, created_at, dispatched_at)
 SELECT c.deal_id, c.user_id,
        CASE WHEN c.from_stage_id IS NULL THEN 'created' ELSE 'moved' END,
        CASE WHEN c.from_stage_id IS NULL THEN jsonb_build_object('stage', t.name)
             ELSE jsonb_build_object('from', f.name, 'to', t.name) END,
-       c.changed_at
+       c.changed_at, now()
 FROM deals_stagechange c
 JOIN pipelines_stage t ON t.id = c.to_stage_id
 LEFT JOIN pipelines_stage f ON f.id = c.from_stage_id

@@ -46,6 +46,12 @@ def main() -> None:
     setup.configure_django(url)
     bench_board_sizes(sizes, runs=runs, browser_runs=3 if args.smoke else 15)
 
+    from benchmarks.webhooks import bench_webhooks
+
+    print(f"== webhooks on the {sizes[-1]:,}-deal board database")
+    for result in bench_webhooks(runs=runs, events=500 if args.smoke else 2000):
+        print(result.row())
+
     from benchmarks.jobs import bench_jobs
 
     print(f"== background jobs on the {sizes[-1]:,}-deal board database")

@@ -11,6 +11,8 @@ from accounts import views as accounts
 from console import views as console
 from deals.views import lost_reasons
 from forecasting.views import quotas
+from integrations import automation_views as automations
+from integrations import views as webhooks
 from pipelines import views as pipelines
 from pipelines import views_custom_fields as fields
 
@@ -57,6 +59,32 @@ urlpatterns = [
     path("stages/<int:stage_id>/shift/", pipelines.stage_shift_view, name="stage-shift"),
     path("stages/<int:stage_id>/remove/", console.stage_remove_view, name="stage-remove"),
     path("stages/<int:stage_id>/items/new/", pipelines.item_create_view, name="item-create"),
+    # Stage automations (docs/domain/webhooks.md, "Designer")
+    path(
+        "stages/<int:stage_id>/automations/",
+        automations.stage_automations,
+        name="stage-automations",
+    ),
+    path(
+        "stages/<int:stage_id>/automations/new/",
+        automations.automation_create_view,
+        name="automation-create",
+    ),
+    path(
+        "stages/<int:stage_id>/automations/<int:automation_id>/edit/",
+        automations.automation_edit_view,
+        name="automation-edit",
+    ),
+    path(
+        "stages/<int:stage_id>/automations/<int:automation_id>/active/",
+        automations.automation_toggle_view,
+        name="automation-toggle",
+    ),
+    path(
+        "stages/<int:stage_id>/automations/<int:automation_id>/delete/",
+        automations.automation_delete_view,
+        name="automation-delete",
+    ),
     path("items/<int:item_id>/", pipelines.item_row, name="item"),
     path("items/<int:item_id>/edit/", pipelines.item_edit, name="item-edit"),
     path("items/<int:item_id>/shift/", pipelines.item_shift_view, name="item-shift"),
@@ -143,6 +171,46 @@ urlpatterns = [
     path("teams/", accounts.team_list, name="teams"),
     path("teams/<int:team_id>/", accounts.team_detail, name="team"),
     path("teams/<int:team_id>/delete/", accounts.team_delete_view, name="team-delete"),
+    # Webhooks
+    path("webhooks/", webhooks.subscription_list, name="webhooks"),
+    path("webhooks/new/", webhooks.subscription_create_view, name="webhook-create"),
+    path("webhooks/<int:subscription_id>/", webhooks.subscription_detail, name="webhook"),
+    path("webhooks/<int:subscription_id>/edit/", webhooks.subscription_edit, name="webhook-edit"),
+    path(
+        "webhooks/<int:subscription_id>/rotate-secret/",
+        webhooks.subscription_rotate_view,
+        name="webhook-rotate",
+    ),
+    path(
+        "webhooks/<int:subscription_id>/resume/",
+        webhooks.subscription_resume_view,
+        name="webhook-resume",
+    ),
+    path(
+        "webhooks/<int:subscription_id>/test/",
+        webhooks.subscription_test_view,
+        name="webhook-test",
+    ),
+    path(
+        "webhooks/<int:subscription_id>/active/",
+        webhooks.subscription_active_view,
+        name="webhook-active",
+    ),
+    path(
+        "webhooks/<int:subscription_id>/delete/",
+        webhooks.subscription_delete_view,
+        name="webhook-delete",
+    ),
+    path(
+        "webhooks/deliveries/<int:delivery_id>/",
+        webhooks.delivery_detail,
+        name="webhook-delivery",
+    ),
+    path(
+        "webhooks/deliveries/<int:delivery_id>/redeliver/",
+        webhooks.delivery_redeliver_view,
+        name="webhook-redeliver",
+    ),
     # Quotas, schedules, audit
     path("quotas/", quotas.quotas, name="quotas"),
     path("schedules/", accounts.schedules, name="schedules"),

@@ -21,6 +21,7 @@ from accounts.services import user_set_role, user_update
 from deals.models import LostReason
 from deals.services.handover import user_offboard, user_open_work
 from deals.services.stage_removal import stage_remove
+from integrations.models import WebhookSubscription
 from pipelinecrm.exceptions import DomainError
 from pipelinecrm.responses import form_page
 from pipelines.forms import StageRemoveForm
@@ -40,6 +41,7 @@ def admin_home(request: HttpRequest) -> HttpResponse:
         "lost_reasons": LostReason.objects.filter(is_active=True).count(),
         "users": User.objects.filter(is_active=True).count(),
         "teams": Team.objects.count(),
+        "webhooks": WebhookSubscription.objects.filter(is_active=True).count(),
     }
     history = list(AuditEntry.objects.select_related("actor")[:10])
     return render(

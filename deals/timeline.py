@@ -86,6 +86,17 @@ def _actor(user) -> str:
     return user.display_name if user is not None else "PipelineCRM"
 
 
+def _event_actor(event: DealEvent) -> str:
+    """Who did it: a stage automation's work names the automation (deals/services/events.py),
+    otherwise the user, or PipelineCRM itself."""
+    automation = (event.data or {}).get("automation")
+    if automation:
+        # Translators: the actor of a timeline sentence, e.g. "Automation “Contract sent:
+        # call” scheduled a call…"; %(name)s is the automation's name.
+        return _("Automation “%(name)s”") % {"name": automation.get("name", "")}
+    return _actor(event.user)
+
+
 def _day(value: datetime.datetime | datetime.date | None) -> str:
     if value is None:
         return ""
@@ -164,7 +175,7 @@ def _sentence(
     fields: dict[str, CustomField],
 ) -> Entry:
     data, kind = event.data or {}, event.kind
-    actor = _actor(event.user)
+    actor = _event_actor(event)
     details: list[str] = []
     stage = data.get("stage", "")
     words = {"actor": actor, "stage": stage}

@@ -31,6 +31,7 @@ from deals.api.views import (
     PersonViewSet,
 )
 from forecasting.api.views import ForecastView, QuotaViewSet
+from integrations.api import WebhookDeliveryViewSet, WebhookViewSet
 from pipelinecrm.api_base import MissingItemSerializer
 from pipelinecrm.exceptions import ChecklistIncomplete, DomainError, InvalidRequest, VersionConflict
 from pipelines.api.views import (
@@ -59,6 +60,8 @@ router.register("users", UserDeactivationViewSet, basename="user-deactivation")
 router.register("teams", TeamViewSet, basename="team")
 router.register("quotas", QuotaViewSet, basename="quota")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 
 
 @csrf_exempt

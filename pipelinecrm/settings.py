@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "pipelines",
     "deals",
     "forecasting",
+    "integrations",
     "console",
 ]
 
@@ -233,6 +234,24 @@ for _name, _task, _variable, _default in _PERIODIC_JOBS:
         "options": {"expires": _minutes * 60},
     }
     BEAT_SCHEDULE_ENV_VARS[_name] = _variable
+# Webhooks (docs/domain/webhooks.md): the dispatcher and the sender run every few seconds
+# (a change also rings the dispatcher at once), so their intervals are in seconds.
+for _name, _task, _variable, _default in [
+    (
+        "dispatch webhook events",
+        "integrations.tasks.dispatch_events",
+        "WEBHOOK_DISPATCH_SECONDS",
+        10,
+    ),
+    ("send webhook deliveries", "integrations.tasks.send_deliveries", "WEBHOOK_SEND_SECONDS", 10),
+]:
+    _seconds = env.float(_variable, default=_default)
+    CELERY_BEAT_SCHEDULE[_name] = {
+        "task": _task,
+        "schedule": timedelta(seconds=_seconds),
+        "options": {"expires": _seconds},
+    }
+    BEAT_SCHEDULE_ENV_VARS[_name] = _variable
 # However many beat processes run, only the one holding a PostgreSQL advisory lock sends.
 CELERY_BEAT_SCHEDULER = "pipelinecrm.beat:SingleBeatScheduler"
 # Deal changes within this many seconds of the first one cost a single forecast recompute.
@@ -244,6 +263,22 @@ READ_NOTIFICATION_RETENTION_DAYS = env.int("READ_NOTIFICATION_RETENTION_DAYS", d
 # A forecast claim older than this belongs to a killed worker: its pipelines are marked dirty
 # again. Keep it above recompute_dirty_forecasts' hard time limit (360 s).
 FORECAST_CLAIM_TIMEOUT_SECONDS = env.int("FORECAST_CLAIM_TIMEOUT_SECONDS", default=600)
+
+# -- Webhooks (docs/domain/webhooks.md) ---------------------------------------------------
+# Development and tests only: allow http:// targets, and targets on private, loopback or
+# link-local addresses (production refuses both: no server-side request forgery).
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=False)
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
+# Retries: 10 s, 20 s, 40 s, … (plus jitter) up to an hour apart, for 24 hours.
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=10.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+WEBHOOK_RETRY_HOURS = env.float("WEBHOOK_RETRY_HOURS", default=24.0)
+# Failed attempts in a row (no 2xx between) that pause a subscription.
+WEBHOOK_PAUSE_AFTER_FAILURES = env.int("WEBHOOK_PAUSE_AFTER_FAILURES", default=10)
+# Deliveries sent at the same time by one sender run (threads, keep-alive per host).
+WEBHOOK_SEND_CONCURRENCY = env.int("WEBHOOK_SEND_CONCURRENCY", default=8)
 
 # -- Email -------------------------------------------------------------------------------
 # Development prints mail to the console; production defaults to Django's classic SMTP relay
@@ -398,6 +433,8 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "pipelines.models.ActivityKind",
         "ChecklistItemKindEnum": "pipelines.models.ChecklistItem.Kind",
         "DealEventKindEnum": "deals.models.DealEvent.Kind",
+        "WebhookDeliveryStatusEnum": "integrations.models.WebhookDelivery.Status",
+        "WebhookEventTypeEnum": "integrations.models.EventType",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

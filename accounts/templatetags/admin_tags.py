@@ -28,6 +28,8 @@ AUDIT_SENTENCES = {
     "stage deleted": gettext_lazy("%(actor)s deleted a stage of %(object)s"),
     "checklist item deleted": gettext_lazy("%(actor)s deleted checklist item %(object)s"),
     "quotas set": gettext_lazy("%(actor)s set the quotas of %(object)s"),
+    "secret rotated": gettext_lazy("%(actor)s rotated the secret of %(object)s"),
+    "resumed": gettext_lazy("%(actor)s resumed %(object)s"),
 }
 
 # The names of the fields audit entries record, as the viewer reads them.
@@ -74,6 +76,10 @@ AUDIT_FIELDS = {
     "deals_to": gettext_lazy("deals to"),
     "open_activities": gettext_lazy("open activities"),
     "activities_to": gettext_lazy("activities to"),
+    "url": gettext_lazy("target URL"),
+    "events": gettext_lazy("events"),
+    "secret": gettext_lazy("secret"),
+    "pause_reason": gettext_lazy("pause reason"),
 }
 
 

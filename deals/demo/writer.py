@@ -114,6 +114,8 @@ class DealWriter:
                         else event.data
                     ),
                     created_at=self.at(event.at),
+                    # History: already handed on to webhooks (docs/domain/webhooks.md).
+                    dispatched_at=self.at(event.at),
                 )
                 for timeline, deal in zip(timelines, deals, strict=True)
                 for event in timeline

@@ -121,12 +121,23 @@ class DealEvent(models.Model):
     kind = models.CharField(max_length=20, choices=Kind)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
+    # Empty until the webhook dispatcher has handed the event on (integrations/dispatch.py):
+    # the timeline is also the webhooks' outbox (docs/domain/webhooks.md).
+    dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("deal event")
         verbose_name_plural = _("deal events")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["deal", "created_at"], name="dealevent_deal_idx")]
+        indexes = [
+            models.Index(fields=["deal", "created_at"], name="dealevent_deal_idx"),
+            # The dispatcher's scan: the few events not yet handed on.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(dispatched_at__isnull=True),
+                name="dealevent_undispatched_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.deal}: {self.kind}"

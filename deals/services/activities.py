@@ -75,13 +75,19 @@ def activity_log(
     return activity
 
 
-def _record_logged(*, deal: Deal, activity: Activity, user: User, at) -> None:
+def _record_logged(
+    *, deal: Deal, activity: Activity, user: User, at, marked_done: bool = False
+) -> None:
+    """``marked_done``: an existing activity was marked done (webhooks: activity.done),
+    rather than an activity logged (activity.created)."""
     data = {
         "activity": activity.pk,
         "kind": activity.kind,
         "subject": activity.subject,
         "done": activity.done_at is not None,
     }
+    if marked_done:
+        data["marked_done"] = True
     deal_event_record(deal=deal, kind=DealEvent.Kind.ACTIVITY_LOGGED, user=user, data=data, at=at)
 
 
@@ -101,7 +107,7 @@ def activity_set_done(*, user: User, activity: Activity, done: bool) -> Activity
         changes = {"last_activity_at": _latest_done_at(deal)}
     deal_bump_version(deal=deal, version=None, **changes)
     if done:
-        _record_logged(deal=deal, activity=activity, user=user, at=now)
+        _record_logged(deal=deal, activity=activity, user=user, at=now, marked_done=True)
     return activity
 
 

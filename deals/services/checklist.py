@@ -83,6 +83,12 @@ def checklist_item_uncheck(
 def _record_tick(deal: Deal, item: ChecklistItem, user: User, version, kind: str) -> Deal:
     """A tick or untick is a user write: bump the version and put it on the timeline."""
     deal = deal_bump_version(deal=deal, version=version)
-    data = {"item": item.text, "stage": item.stage.name}
+    # The ids too, for webhooks (docs/domain/webhooks.md); the timeline shows the names.
+    data = {
+        "item": item.text,
+        "stage": item.stage.name,
+        "item_id": item.pk,
+        "stage_id": item.stage_id,
+    }
     deal_event_record(deal=deal, kind=kind, user=user, data=data)
     return deal

@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.services import audit_record, ensure_admin, user_deactivate
 from deals.csv_import.cancelling import imports_cancel_for_user
 from deals.models import Activity, Deal, DealEvent, Notification
+from deals.services.events import deal_events_doorbell
 from pipelines.services import pipeline_mark_forecast_dirty
 
 
@@ -76,6 +77,7 @@ def _hand_over_deals(*, actor: User, leaving: User, successor: User | None) -> i
         DealEvent(deal_id=pk, kind=DealEvent.Kind.REASSIGNED, user=actor, data=data, created_at=now)
         for pk, _pipeline in rows
     )
+    deal_events_doorbell()
     for pipeline_id in sorted({pipeline_id for _pk, pipeline_id in rows}):
         pipeline_mark_forecast_dirty(pipeline_id=pipeline_id)
     # One notice for the whole hand-over rather than one per deal, in the successor's

@@ -17,7 +17,7 @@ from django.db.models.sql import UpdateQuery
 
 from accounts.models import User
 from deals.models import Deal, DealEvent, StageChange
-from deals.services.events import deal_event_record
+from deals.services.events import deal_event_record, deal_events_doorbell
 from pipelines.models import ChecklistItem, Stage
 from pipelines.services import pipeline_mark_forecast_dirty
 from pipelines.services.forecast_marker import forecast_marked, forecast_marker_sql
@@ -70,6 +70,7 @@ def move_history_record(placement: RowsUpdate, move: StageMove) -> None:
     else:
         stage_change_id, marked = _write_in_one_statement(placement, move, pipeline_ids)
         forecast_marked(marked)
+        deal_events_doorbell()
     if move.overridden:
         overrides = StageChange.overridden_items.through
         overrides.objects.bulk_create(

@@ -41,6 +41,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from deals.models import Deal, DealEvent
+from deals.services.events import deal_events_doorbell
 from deals.services.notifications import (
     BATCH_SIZE,
     Notice,
@@ -163,6 +164,7 @@ def _announce(deals: list[dict], *, at: datetime) -> list[Notice]:
         ],
         batch_size=BATCH_SIZE,
     )
+    deal_events_doorbell()
     # The text is stored as written, so it is written in its recipient's language.
     owners = User.objects.only("pk", "language").in_bulk({deal["owner_id"] for deal in deals})
     notices = []

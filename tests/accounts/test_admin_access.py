@@ -10,6 +10,7 @@ from django.urls import URLPattern, reverse
 
 from console import urls as admin_urls
 from deals.models import LostReason
+from integrations.models import StageAutomation, WebhookDelivery, WebhookSubscription
 from pipelines.models import CustomField
 from tests.factories import make_custom_field, make_item
 from tests.helpers import assert_no_inline_script
@@ -36,7 +37,21 @@ GET_PAGES = {
     "quotas",
     "schedules",
     "audit",
+    "webhooks",
+    "webhook-create",
+    "webhook",
+    "webhook-edit",
+    "webhook-delivery",
+    "stage-automations",
+    "automation-create",
+    "automation-edit",
 }
+
+
+def _webhook() -> WebhookSubscription:
+    return WebhookSubscription.objects.create(
+        name="Billing", url="https://93.184.216.34/hook", events=["deal.won"]
+    )
 
 
 @pytest.fixture
@@ -54,6 +69,13 @@ def url_for(company):
         "reason_id": LostReason.objects.create(name="Price").pk,
         "user_id": company.rep2.pk,
         "team_id": company.north.pk,
+        "automation_id": StageAutomation.objects.create(
+            stage=company.stages[1], action="notify_manager"
+        ).pk,
+        "subscription_id": (hook := _webhook()).pk,
+        "delivery_id": WebhookDelivery.objects.create(
+            subscription=hook, event_type="deal.won", payload={"type": "deal.won"}
+        ).pk,
     }
 
     def _url(name: str) -> str:

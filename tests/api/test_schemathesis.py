@@ -25,6 +25,7 @@ from accounts.models import ApiToken, Team, User
 from deals.models import Activity, Deal, LostReason, Notification, Organization, Person
 from deals.services.activities import activity_log
 from forecasting.models import Quota
+from integrations.models import WebhookDelivery, WebhookSubscription
 from pipelinecrm.wsgi import application
 from pipelines.models import ActivityKind, ChecklistItem, CustomField, Pipeline, Stage
 from tests import factories
@@ -64,6 +65,13 @@ def admin_token(company):
         "Competitor", CustomField.Type.SINGLE_CHOICE, pipeline=company.sales, options=("Acme",)
     )
     Quota.objects.create(user=company.rep1, month=datetime.date(2026, 1, 1), amount=10_000)
+    hook = WebhookSubscription.objects.create(
+        name="Billing", url="https://93.184.216.34/hook", events=["deal.won"]
+    )
+    for status in WebhookDelivery.Status.values:
+        WebhookDelivery.objects.create(
+            subscription=hook, event_type="deal.won", payload={"type": "deal.won"}, status=status
+        )
     _, key = api_token_create(user=company.admin, name="schemathesis")
     return key
 
@@ -86,6 +94,8 @@ PATH_MODELS = {
     "teams": Team,
     "tokens": ApiToken,
     "users": User,
+    "webhook-deliveries": WebhookDelivery,
+    "webhooks": WebhookSubscription,
 }
 
 

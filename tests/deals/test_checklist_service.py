@@ -103,7 +103,14 @@ def test_ticking_a_manual_item_records_who_and_when_bumps_version_and_writes_an_
     assert check.checked_by == company.rep1
     assert check.checked_at >= before
     assert ticked.version == reload(deal).version == 2
-    assert ticked_events(deal) == [{"item": "Budget confirmed", "stage": "Qualification"}]
+    assert ticked_events(deal) == [
+        {
+            "item": "Budget confirmed",
+            "stage": "Qualification",
+            "item_id": item.pk,
+            "stage_id": item.stage_id,
+        }
+    ]
 
 
 def test_ticking_a_ticked_item_changes_nothing(company, deal, item):
@@ -124,7 +131,12 @@ def test_unticking_removes_the_check_bumps_version_and_writes_an_event(company, 
     assert not ChecklistCheck.objects.filter(deal=deal).exists()
     assert unticked.version == reload(deal).version == 3
     assert ticked_events(deal, DealEvent.Kind.CHECKLIST_UNTICKED) == [
-        {"item": "Budget confirmed", "stage": "Qualification"}
+        {
+            "item": "Budget confirmed",
+            "stage": "Qualification",
+            "item_id": item.pk,
+            "stage_id": item.stage_id,
+        }
     ]
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from deals.models import Activity, Organization, Person
+from integrations.models import WebhookDelivery, WebhookSubscription
 from pipelines.models import ActivityKind
 from tests import factories
 
@@ -115,6 +116,8 @@ ADMIN_URL_SPECS = [
     ("crm_admin:quotas", []),
     ("crm_admin:schedules", []),
     ("crm_admin:audit", []),
+    ("crm_admin:webhooks", []),
+    ("crm_admin:webhook-create", []),
 ]
 
 
@@ -178,12 +181,21 @@ def test_a_managers_pages_have_no_english_label(client, busy_company, language):
 def test_the_admin_pages_have_no_english_label(client, busy_company, language):
     pipeline = busy_company.sales
     stage = pipeline.stages.order_by("position").first()
+    webhook = WebhookSubscription.objects.create(
+        name="Zeta", url="https://93.184.216.34/hook", events=["deal.won"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        subscription=webhook, event_type="deal.won", status="failed", response_code=500
+    )
     specs = [
         *ADMIN_URL_SPECS,
         ("crm_admin:pipeline", [pipeline.pk]),
         ("crm_admin:stage", [stage.pk]),
         ("crm_admin:user", [busy_company.rep1.pk]),
         ("crm_admin:team", [busy_company.north.pk]),
+        ("crm_admin:webhook", [webhook.pk]),
+        ("crm_admin:webhook-edit", [webhook.pk]),
+        ("crm_admin:webhook-delivery", [delivery.pk]),
     ]
     for name, response in pages(client, busy_company.admin, specs, language):
         assert english_words(response.content.decode(), language) == [], name
