@@ -54,7 +54,14 @@ def form_field(field: CustomField, *, stored: Any = None, users: list | None = N
             **common,
         )
     if field.type == Type.URL:
-        return forms.URLField(max_length=types.MAX_TEXT[Type.URL], assume_scheme="https", **common)
+        # A text input with the URL keyboard: the browser's own check of type="url" would
+        # refuse "example.com", which the field completes to https://example.com.
+        return forms.URLField(
+            max_length=types.MAX_TEXT[Type.URL],
+            assume_scheme="https",
+            widget=forms.TextInput(attrs={"inputmode": "url"}),
+            **common,
+        )
     if field.type == Type.NUMBER:
         return AmountField(
             max_digits=types.MAX_DIGITS, decimal_places=types.NUMBER_PLACES, **common

@@ -87,3 +87,93 @@ def test_a_rep_completes_a_yes_no_and_an_amount_in_the_dialog_and_the_card_moves
     assert deal.stage_id == qualification.pk
     assert deal.custom_fields == {"budget_confirmed": True, "budget": "12500"}
     assert deal.value == Decimal(3000)
+
+
+def _fill_text(dialog, label, value):
+    dialog.get_by_label(label).fill(value)
+
+
+def _select(dialog, label, value):
+    dialog.get_by_label(label, exact=True).select_option(label=value)
+
+
+def _tick(dialog, label, value):
+    dialog.get_by_role("group", name=label).get_by_label(value, exact=True).check()
+
+
+# Type, condition, operand, the label of the dialog's input, how to fill it, with what,
+# and what the deal then holds. (Yes/no and money are in the test above.)
+EVERY_OTHER_TYPE = [
+    (CustomField.Type.TEXT, "filled", None, "Competitor note", _fill_text, "Cheaper", "Cheaper"),
+    (CustomField.Type.LONG_TEXT, "filled", None, "Background", _fill_text, "A story", "A story"),
+    (CustomField.Type.NUMBER, "at_least", "12", "Term — at least 12", _fill_text, "24", "24"),
+    (
+        CustomField.Type.DATE,
+        "at_most",
+        "2027-06-30",
+        "Deadline — at most",
+        _fill_text,
+        "2027-03-31",
+        "2027-03-31",
+    ),
+    (
+        CustomField.Type.SINGLE_CHOICE,
+        "one_of",
+        ["acme"],
+        "Competitor",
+        _select,
+        "Acme",
+        "acme",
+    ),
+    (
+        CustomField.Type.MULTIPLE_CHOICE,
+        "one_of",
+        ["erp"],
+        "Products",
+        _tick,
+        "ERP (meets the rule)",
+        ["erp"],
+    ),
+    (CustomField.Type.USER, "filled", None, "Contact", _select, "Rep2 Test", "rep2"),
+    (
+        CustomField.Type.URL,
+        "filled",
+        None,
+        "Tender page",
+        _fill_text,
+        "example.com/t",
+        "https://example.com/t",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("type_", "condition", "operand", "label", "fill", "typed", "stored"), EVERY_OTHER_TYPE
+)
+def test_every_other_type_blocks_the_drag_then_is_completed_in_the_dialog(
+    logged_in_page, live_server, board, type_, condition, operand, label, fill, typed, stored
+):
+    company, prospecting, qualification = board.company, board.prospecting, board.qualification
+    name = label.split(" — ")[0]
+    field = make_custom_field(name, type_, options=("Acme", "Globex", "ERP", "CRM"))
+    custom_item(prospecting, field, condition, operand, f"{name} known")
+    page = logged_in_page(company.rep1)
+    page.goto(f"{live_server.url}/pipelines/{company.sales.pk}/board/")
+    acme = page.locator(f"#deal-{board.acme.pk}")
+
+    with page.expect_response(is_post_to("/move/")) as refused:
+        drag(page, acme, page.locator(f"#cards-{qualification.pk}"))
+    assert refused.value.status == 409
+    dialog = page.get_by_role("dialog", name=re.compile("can move to Qualification"))
+    expect(dialog.get_by_text(f"{name} known")).to_be_visible()
+    fill(dialog, label, typed)
+    with page.expect_response(is_post_to("/move/")) as moved:
+        dialog.get_by_role("button", name="Complete and move").click()
+    assert moved.value.status == 200
+
+    expect(page.locator(f"#cards-{qualification.pk}").locator(acme)).to_have_count(1)
+    deal = Deal.objects.get(pk=board.acme.pk)
+    assert deal.stage_id == qualification.pk
+    if stored == "rep2":
+        stored = company.rep2.pk
+    assert deal.custom_fields == {field.key: stored}

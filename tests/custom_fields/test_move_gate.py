@@ -103,7 +103,7 @@ CASES = [
         Condition.FILLED,
         None,
         None,
-        'type="url"',
+        'inputmode="url"',
         "",
         "example.com/t",
         "https://example.com/t",
