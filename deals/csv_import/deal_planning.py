@@ -32,7 +32,6 @@ from deals.csv_import.mapping import CUSTOM_PREFIX
 from deals.csv_import.plans import Importer, Plan
 from deals.csv_import.values import join_names, lower
 from deals.models import Deal, ImportJob, LostReason
-from pipelines import custom_fields as types
 from pipelines.models import CustomField, Pipeline, Stage
 from pipelines.selectors import custom_fields_for
 
@@ -369,4 +368,4 @@ class DealPlanner(Importer):
             if user is None:
                 raise ValidationError(_("No active user “%(value)s”.") % {"value": text})
             return user.pk
-        return types.from_text(field, text, decimal_separator=self.reader.decimal_separator)
+        return self.reader.custom(field, text)

@@ -24,8 +24,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from pipelines import custom_fields as types
+from pipelines.models import CustomField
 
 MAX_AMOUNT = Decimal(10) ** 12  # numeric(14, 2)
 # What a spreadsheet export may put before a cell to stop it being read as a formula; our
@@ -295,6 +299,18 @@ class RowReader:
         except CellError as error:
             self.errors.append(str(error))
             return None
+
+    def custom(self, field: CustomField, text: str):
+        """A custom field's cell as the field's Python value (ValidationError if it is not
+        one): dates read as the close-date column is, in the file's date order; the rest
+        by the field's type, with the file's decimal separator
+        (docs/domain/custom-fields.md)."""
+        if field.type == CustomField.Type.DATE:
+            try:
+                return types.clean(field, parse_date(text, self.date_order))
+            except CellError as error:
+                raise ValidationError(str(error)) from None
+        return types.from_text(field, text, decimal_separator=self.decimal_separator)
 
     def column_values(self, rows: Iterable[tuple[int, list[str]]], name: str) -> Iterator[str]:
         index = self.mapping.get(name)

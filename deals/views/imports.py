@@ -158,7 +158,7 @@ def _parsed_sample(job: ImportJob, preview) -> dict:
             raw = padded[mapping[target.name]].strip()
             reader.errors = []
             if target.custom_field is not None:
-                cell = _custom_cell(target.custom_field, raw, reader.decimal_separator)
+                cell = _custom_cell(target.custom_field, raw, reader)
             elif target.name in AMOUNT_FIELDS:
                 cell = {"kind": "amount", "value": reader.amount(padded, target.name)}
             elif target.name in DATE_FIELDS:
@@ -171,13 +171,11 @@ def _parsed_sample(job: ImportJob, preview) -> dict:
     return {"targets": targets, "rows": rows}
 
 
-def _custom_cell(field, raw: str, decimal_separator: str) -> dict:
+def _custom_cell(field, raw: str, reader: RowReader) -> dict:
     """A custom field's cell as the import reads it, shown the way the page shows values
     (docs/domain/custom-fields.md)."""
     try:
-        value = types.from_text(
-            field, FORMULA_GUARD.sub("", raw), decimal_separator=decimal_separator
-        )
+        value = reader.custom(field, FORMULA_GUARD.sub("", raw))
     except ValidationError as error:
         return {"kind": "custom", "value": None, "error": " ".join(error.messages)}
     shown = types.display(field, types.to_stored(field, value)) if value is not None else None
