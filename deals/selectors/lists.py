@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import F, OrderBy, QuerySet
-from django.utils.translation import gettext
 
 from accounts.models import User
 from deals.access import visible_owner_ids
 from deals.models import Deal
 from deals.selectors.custom_filters import PREFIX, param_values, sort_value, uses_custom_fields
+from deals.selectors.custom_values import user_names, value_text
 from deals.selectors.filters import (
     BoardFilters,
     deals_filtered,
@@ -176,20 +176,12 @@ def deals_list_page(deals: QuerySet[Deal]) -> QuerySet[Deal]:
 def custom_cells(deals: list[Deal], fields: Sequence[CustomField]) -> None:
     """``deal.custom_cells``: each shown field's value as the page writes it, in the order
     of ``fields``. User fields' names in one query for the page (none without one)."""
-    names: dict[int, str] = {}
-    user_keys = [custom.key for custom in fields if custom.type == CustomField.Type.USER]
-    if user_keys:
-        ids = {deal.custom_fields.get(key) for deal in deals for key in user_keys}
-        ids = {value for value in ids if isinstance(value, int) and not isinstance(value, bool)}
-        if ids:
-            names = {user.pk: user.display_name for user in User.objects.filter(pk__in=ids)}
-            # A deleted user's id: named here, so that display() does not look for it again.
-            names |= {pk: gettext("a former user") for pk in ids - names.keys()}
+    names = user_names(fields, (deal.custom_fields for deal in deals))
     for deal in deals:
         deal.custom_cells = [
             {
                 "field": custom,
-                "text": types.display(custom, deal.custom_fields.get(custom.key), user_names=names),
+                "text": value_text(custom, deal.custom_fields.get(custom.key), names),
                 "numeric": custom.type in types.DECIMAL_TYPES,
             }
             for custom in fields
